@@ -1,0 +1,128 @@
+"""Correction of the embedding model's same-language bias.
+
+Raw multilingual vectors of two texts in one language are closer than those of
+a text and its translation, so a Vietnamese need drifts towards Vietnamese
+offers. Two measured steps undo most of that (see README, "Bias correction"):
+
+1. **Per-language mean centering**: subtract the mean vector of the posting's
+   language, estimated on the pool itself, then renormalise.
+2. **Per-query, per-language standardisation** of similarities: a query's
+   cosine to a candidate in language L becomes a z-score against the query's
+   cosines to a random sample of the pool's postings in L. The z-score is also
+   what makes scores comparable across language pairs.
+
+The statistics live with the index (saved and loaded with it) and are refitted
+as the pool grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+LANGUAGES = ("vi", "en", "other")
+
+
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+@dataclass
+class LanguageStats:
+    """Per-language mean vectors, shrunk towards the global mean when a language is rare."""
+
+    dimension: int
+    means: dict[str, np.ndarray] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    fitted_on: int = 0
+    prior_weight: float = 10.0
+
+    @classmethod
+    def fit(
+        cls, vectors: np.ndarray, languages: list[str], prior_weight: float = 10.0
+    ) -> LanguageStats:
+        """Estimate the statistics from raw vectors and their languages."""
+        dim = vectors.shape[1]
+        stats = cls(dimension=dim, fitted_on=len(vectors), prior_weight=prior_weight)
+        if len(vectors) == 0:
+            return stats
+        global_mean = vectors.mean(axis=0)
+        langs = np.asarray(languages)
+        for lang in LANGUAGES:
+            mask = langs == lang
+            n = int(mask.sum())
+            total = vectors[mask].sum(axis=0) if n else np.zeros(dim, np.float32)
+            stats.means[lang] = ((total + prior_weight * global_mean) / (n + prior_weight)).astype(
+                np.float32
+            )
+            stats.counts[lang] = n
+        return stats
+
+    def correct(self, vectors: np.ndarray, languages: list[str]) -> np.ndarray:
+        """Centre each row on its language's mean and renormalise."""
+        if not self.means or len(vectors) == 0:
+            return l2_normalize(vectors)
+        means = np.stack([self.means.get(lang, self.means["other"]) for lang in languages])
+        return l2_normalize(vectors - means)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays for saving with ``numpy.savez``."""
+        out = {f"mean_{k}": v for k, v in self.means.items()}
+        out["counts"] = np.array([self.counts.get(k, 0) for k in LANGUAGES], dtype=np.int64)
+        out["meta"] = np.array([self.dimension, self.fitted_on, self.prior_weight])
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> LanguageStats:
+        """Inverse of :meth:`to_arrays`."""
+        meta = arrays["meta"]
+        stats = cls(dimension=int(meta[0]), fitted_on=int(meta[1]), prior_weight=float(meta[2]))
+        for i, lang in enumerate(LANGUAGES):
+            if f"mean_{lang}" in arrays:
+                stats.means[lang] = arrays[f"mean_{lang}"].astype(np.float32)
+            stats.counts[lang] = int(arrays["counts"][i])
+        return stats
+
+
+def similarity_z(
+    query: np.ndarray, cosines: np.ndarray, reference: np.ndarray, min_std: float = 0.02
+) -> np.ndarray:
+    """Standardise ``cosines`` of ``query`` against its cosines to ``reference`` vectors.
+
+    ``reference`` is a sample of the candidate language's (corrected) vectors.
+    With fewer than 5 reference rows the cosines are returned centred on 0 with
+    unit scale assumed 0.1, a neutral fallback for tiny pools.
+    """
+    if len(reference) < 5:
+        return (cosines - 0.0) / 0.1
+    ref = reference @ query
+    return (cosines - float(ref.mean())) / max(float(ref.std()), min_std)
+
+
+def standardize_by_language(
+    queries: np.ndarray,
+    pool: np.ndarray,
+    pool_languages: list[str],
+    sample: int = 512,
+    seed: int = 13,
+) -> np.ndarray:
+    """Cosines of every query to every pool row, z-scored per query and pool language.
+
+    The batch form of :func:`similarity_z`: for each language in the pool, a
+    random sample of at most ``sample`` of its rows gives each query's mean and
+    spread of cosines to that language.
+    """
+    sims = queries @ pool.T
+    langs = np.asarray(pool_languages)
+    rng = np.random.default_rng(seed)
+    for lang in sorted(set(pool_languages)):
+        cols = np.flatnonzero(langs == lang)
+        ref = rng.choice(cols, size=min(sample, len(cols)), replace=False)
+        ref_sims = sims[:, ref]
+        mean = ref_sims.mean(axis=1, keepdims=True)
+        std = np.maximum(ref_sims.std(axis=1, keepdims=True), 0.02)
+        sims[:, cols] = (sims[:, cols] - mean) / std
+    return sims

@@ -1,0 +1,526 @@
+"""The matching engine: postings in, ranked counterparts with reasons out.
+
+One :class:`MatchEngine` holds every posting of both kinds: raw vectors, the
+language statistics that correct the same-language bias, one FAISS index and
+one BM25 index per kind, and the key-term vectors used in explanations. It is
+derived data: :meth:`MatchEngine.save` writes it atomically to one file, and a
+lost or stale file is rebuilt from the postings. Not thread-safe: callers
+serialise access (the service holds one lock).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import tempfile
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from indexer.ann import FlatIndex
+from indexer.bias import LanguageStats, l2_normalize
+from indexer.lexical import LexicalIndex
+from indexer.postings import KINDS, Filters, Kind, Match, Posting, other_kind
+from indexer.reasons import explain_pair
+from indexer.scoring import FusionConfig, fuse
+from indexer.text import detect_language, key_terms, normalize, tokenize_with_surface
+
+if TYPE_CHECKING:
+    from models import EmbeddingModel
+
+FORMAT_VERSION = 1
+INDEX_FILE = "index.npz"
+
+
+class IndexLoadError(RuntimeError):
+    """The saved index is missing, corrupt, or was built with another model."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """How the engine embeds, corrects and ranks (defaults measured on the dev set)."""
+
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    bias_correction: str = "center+z"  # "none" | "center" | "center+z"
+    segment_for_embedding: bool = False
+    candidates: int = 100
+    reference_sample: int = 512
+    min_language_reference: int = 20
+    refit_growth: float = 0.1
+    refit_min_change: int = 20
+    key_terms: int = 8
+    batch_size: int = 32
+    seed: int = 13
+
+
+@dataclass
+class _ZStats:
+    """A posting's cosine distribution against the other kind's postings, per language."""
+
+    mean: dict[str, float]
+    std: dict[str, float]
+
+
+class MatchEngine:
+    """Bilingual need ↔ offer matching over an in-memory pool (see module docstring)."""
+
+    def __init__(self, model: EmbeddingModel, config: EngineConfig | None = None) -> None:
+        self.model = model
+        self.config = config or EngineConfig()
+        self.dimension = model.dimension
+        self._postings: dict[int, Posting] = {}
+        self._hashes: dict[int, str] = {}
+        self._raw: dict[int, np.ndarray] = {}
+        self._tokens: dict[int, list[str]] = {}
+        self._terms: dict[int, list[str]] = {}
+        self._surfaces: dict[int, dict[str, str]] = {}
+        self._term_vectors: dict[str, np.ndarray] = {}
+        self._zstats: dict[int, _ZStats] = {}
+        self._stats = LanguageStats(dimension=self.dimension)
+        self._ann: dict[Kind, FlatIndex] = {k: FlatIndex(self.dimension) for k in KINDS}
+        self._lex: dict[Kind, LexicalIndex] = {k: LexicalIndex() for k in KINDS}
+        self._reference: dict[tuple[Kind, str], np.ndarray] = {}
+        self._reference_ids: dict[str, list[int]] = {}
+        self.embedded_count = 0  # texts embedded since creation (for re-import checks)
+
+    # ------------------------------------------------------------------ pool
+    @property
+    def model_name(self) -> str:
+        """Name of the embedding model the vectors come from."""
+        return self.model.name
+
+    def __len__(self) -> int:
+        return len(self._postings)
+
+    def __contains__(self, posting_id: object) -> bool:
+        return posting_id in self._postings
+
+    def ids(self) -> set[int]:
+        """Ids of every indexed posting."""
+        return set(self._postings)
+
+    def get(self, posting_id: int) -> Posting | None:
+        """The indexed posting (with its detected language), or ``None``."""
+        return self._postings.get(posting_id)
+
+    def content_hashes(self) -> dict[int, str]:
+        """``{id: content hash}`` of every indexed posting, for staleness checks."""
+        return dict(self._hashes)
+
+    def upsert(self, postings: Sequence[Posting]) -> None:
+        """Add or replace postings by id; only postings whose text changed are re-embedded."""
+        prepared = [self._prepare(p) for p in postings]
+        changed = [p for p in prepared if self._hashes.get(p.id) != p.content_hash()]
+        for posting in prepared:
+            old = self._postings.get(posting.id)
+            if old is not None and old.kind != posting.kind:
+                self._remove(posting.id)
+            self._postings[posting.id] = posting
+        if changed:
+            self._embed(changed)
+        if self._needs_refit():
+            self._refit()
+        else:
+            self._index_vectors([p.id for p in prepared])
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove postings by id (unknown ids are ignored)."""
+        for posting_id in list(ids):
+            self._remove(posting_id)
+
+    def rebuild(self, postings: Sequence[Posting]) -> None:
+        """Drop everything and index ``postings`` from scratch (re-embedding all)."""
+        self.__init__(self.model, self.config)  # type: ignore[misc]
+        self.upsert(postings)
+
+    def _prepare(self, posting: Posting) -> Posting:
+        title, description = normalize(posting.title), normalize(posting.description)
+        keywords = tuple(k for k in (normalize(k) for k in posting.keywords) if k)
+        language = posting.language or detect_language(f"{title}. {description}")
+        return dataclasses.replace(
+            posting, title=title, description=description, keywords=keywords, language=language
+        )
+
+    def _embedding_text(self, posting: Posting) -> str:
+        text = posting.text()
+        if self.config.segment_for_embedding and posting.language == "vi":
+            from underthesea import word_tokenize
+
+            text = word_tokenize(text, format="text")
+        return text
+
+    def _embed(self, postings: list[Posting]) -> None:
+        vectors = self.model.encode(
+            [self._embedding_text(p) for p in postings], batch_size=self.config.batch_size
+        )
+        self.embedded_count += len(postings)
+        new_terms: list[str] = []
+        for posting, vector in zip(postings, vectors, strict=True):
+            lang = posting.language or "other"
+            self._raw[posting.id] = vector.astype(np.float32)
+            self._hashes[posting.id] = posting.content_hash()
+            pairs = tokenize_with_surface(posting.text(), lang)
+            self._tokens[posting.id] = [token for token, _ in pairs]
+            surfaces: dict[str, str] = {}
+            for token, surface in pairs:
+                surfaces.setdefault(token, surface)
+            self._surfaces[posting.id] = surfaces
+            terms = key_terms(posting, self.config.key_terms)
+            self._terms[posting.id] = terms
+            new_terms.extend(t for t in terms if t not in self._term_vectors)
+        unique = list(dict.fromkeys(new_terms))
+        if unique:
+            term_vectors = self.model.encode(unique, batch_size=64)
+            self._term_vectors.update(zip(unique, term_vectors, strict=True))
+
+    def _remove(self, posting_id: int) -> None:
+        posting = self._postings.pop(posting_id, None)
+        if posting is None:
+            return
+        for store in (self._hashes, self._raw, self._tokens, self._terms, self._zstats, self._surfaces):
+            store.pop(posting_id, None)  # type: ignore[attr-defined]
+        self._ann[posting.kind].remove([posting_id])
+        self._lex[posting.kind].remove(posting_id)
+
+    # ------------------------------------------------------- bias correction
+    def _needs_refit(self) -> bool:
+        fitted, n = self._stats.fitted_on, len(self._raw)
+        change = abs(n - fitted)
+        return n > 0 and (
+            fitted == 0 or change >= max(self.config.refit_min_change, self.config.refit_growth * fitted)
+        )
+
+    def _corrected(self, ids: Sequence[int]) -> np.ndarray:
+        if not ids:
+            return np.zeros((0, self.dimension), np.float32)
+        raw = np.stack([self._raw[i] for i in ids])
+        if self.config.bias_correction == "none":
+            return l2_normalize(raw)
+        return self._stats.correct(raw, [self._postings[i].language or "other" for i in ids])
+
+    def _refit(self) -> None:
+        """Refit the language statistics and the reference samples, then re-derive vectors."""
+        ids = list(self._raw)
+        raw = np.stack([self._raw[i] for i in ids]) if ids else np.zeros((0, self.dimension))
+        self._stats = LanguageStats.fit(raw, [self._postings[i].language or "other" for i in ids])
+        rng = np.random.default_rng(self.config.seed)
+        self._reference_ids = {}
+        for kind in KINDS:
+            kind_ids = sorted(i for i in ids if self._postings[i].kind == kind)
+            groups: dict[str, list[int]] = {"*": kind_ids}
+            for i in kind_ids:
+                groups.setdefault(self._postings[i].language or "other", []).append(i)
+            for lang, members in groups.items():
+                if lang != "*" and len(members) < self.config.min_language_reference:
+                    continue
+                take = min(len(members), self.config.reference_sample)
+                chosen = rng.choice(np.array(members), size=take, replace=False) if take else []
+                self._reference_ids[f"{kind}:{lang}"] = sorted(int(i) for i in chosen)
+        self._apply_stats()
+
+    def _apply_stats(self) -> None:
+        """Rebuild the FAISS indexes, reference samples and z statistics from raw vectors."""
+        ids = list(self._raw)
+        self._ann = {k: FlatIndex(self.dimension) for k in KINDS}
+        for kind in KINDS:
+            kind_ids = [i for i in ids if self._postings[i].kind == kind]
+            self._ann[kind].upsert(np.array(kind_ids, dtype=np.int64), self._corrected(kind_ids))
+        self._reference = {}
+        for key, members in self._reference_ids.items():
+            kind, lang = key.split(":")
+            present = [i for i in members if i in self._raw]
+            self._reference[(kind, lang)] = self._corrected(present)  # type: ignore[index]
+        self._zstats = {}
+        self._index_vectors(ids, refit=True)
+
+    def _reference_for(self, kind: Kind, lang: str) -> np.ndarray:
+        ref = self._reference.get((kind, lang))
+        if ref is None:
+            ref = self._reference.get((kind, "*"), np.zeros((0, self.dimension), np.float32))
+        return ref
+
+    def _index_vectors(self, ids: Sequence[int], refit: bool = False) -> None:
+        ids = [i for i in ids if i in self._raw]
+        if not ids:
+            return
+        vectors = self._corrected(ids)
+        for kind in KINDS:
+            rows = [n for n, i in enumerate(ids) if self._postings[i].kind == kind]
+            if not rows:
+                continue
+            kind_ids = np.array([ids[n] for n in rows], dtype=np.int64)
+            if not refit:
+                self._ann[kind].upsert(kind_ids, vectors[rows])
+            for n in rows:
+                self._lex[kind].upsert(ids[n], self._tokens[ids[n]])
+        for posting_id, vector in zip(ids, vectors, strict=True):
+            self._zstats[posting_id] = self._z_for(self._postings[posting_id], vector)
+
+    def _z_for(self, posting: Posting, vector: np.ndarray) -> _ZStats:
+        target = other_kind(posting.kind)
+        mean: dict[str, float] = {}
+        std: dict[str, float] = {}
+        for lang in ("vi", "en", "other", "*"):
+            ref = self._reference_for(target, lang)
+            if len(ref) >= 5:
+                cos = ref @ vector
+                mean[lang], std[lang] = float(cos.mean()), max(float(cos.std()), 0.02)
+        return _ZStats(mean, std)
+
+    def _z(self, need_id: int, offer_lang: str, cosine: float) -> float:
+        if self.config.bias_correction != "center+z":
+            return (cosine - 0.0) / 0.1
+        stats = self._zstats.get(need_id)
+        if stats is None or not stats.mean:
+            return (cosine - 0.0) / 0.1
+        key = offer_lang if offer_lang in stats.mean else "*"
+        if key not in stats.mean:
+            return (cosine - 0.0) / 0.1
+        return (cosine - stats.mean[key]) / stats.std[key]
+
+    # --------------------------------------------------------------- ranking
+    def _allowed(self, kind: Kind, filters: Filters | None) -> list[int] | None:
+        filters = filters if filters is not None else Filters()
+        members = [p for p in self._postings.values() if p.kind == kind]
+        allowed = [p.id for p in members if filters.accepts(p)]
+        return None if len(allowed) == len(members) else allowed
+
+    def _candidates(self, posting: Posting, k: int, allowed: list[int] | None) -> dict[int, float]:
+        target = other_kind(posting.kind)
+        query = self._corrected([posting.id])[0]
+        found: dict[int, float] = {}
+        if allowed is not None and not allowed:
+            return found
+        scores, ids = self._ann[target].search(query, k, allowed)
+        for score, cid in zip(scores[0], ids[0], strict=True):
+            if cid >= 0:
+                found[int(cid)] = float(score)
+        lex_ids, lex_scores = self._lex[target].score(self._tokens.get(posting.id, []))
+        if len(lex_ids):
+            if allowed is not None:
+                mask = np.isin(lex_ids, np.array(allowed, dtype=np.int64))
+                lex_ids, lex_scores = lex_ids[mask], lex_scores[mask]
+            top = np.argsort(-lex_scores)[: max(k // 2, 10)]
+            missing = [int(lex_ids[t]) for t in top if lex_scores[t] > 0 and int(lex_ids[t]) not in found]
+            if missing:
+                cosines = self._corrected(missing) @ query
+                found.update(zip(missing, map(float, cosines), strict=True))
+        return found
+
+    def _score_pair(self, need: Posting, offer: Posting, cosine: float) -> tuple[float, dict[str, float]]:
+        z = self._z(need.id, offer.language or "other", cosine)
+        lexical = self._lex["offer"].pair_score(self._tokens.get(need.id, []), offer.id)
+        return fuse(need, offer, z, lexical, self.config.fusion)
+
+    def _make_match(
+        self, need: Posting, offer: Posting, cosine: float, with_sentences: bool = False
+    ) -> Match:
+        score, components = self._score_pair(need, offer, cosine)
+        components["cosine"] = cosine
+        reasons = explain_pair(self, need, offer, components, with_sentences=with_sentences)
+        return Match(
+            need_id=need.id,
+            offer_id=offer.id,
+            score=score,
+            recommended=score >= self.config.fusion.recommend_threshold,
+            components=components,
+            reasons=reasons,
+        )
+
+    def match(
+        self,
+        posting_id: int,
+        limit: int = 10,
+        min_score: float = 0.0,
+        filters: Filters | None = None,
+    ) -> list[Match]:
+        """Counterparts of ``posting_id`` (offers for a need, needs for an offer), best first.
+
+        Raises ``KeyError`` when the posting is not indexed.
+        """
+        posting = self._postings[posting_id]
+        target = other_kind(posting.kind)
+        allowed = self._allowed(target, filters)
+        k = max(self.config.candidates, limit * 3)
+        candidates = self._candidates(posting, k, allowed)
+        scored: list[tuple[float, int, float]] = []
+        for cid, cosine in candidates.items():
+            other = self._postings[cid]
+            need, offer = (posting, other) if posting.kind == "need" else (other, posting)
+            score, _ = self._score_pair(need, offer, cosine)
+            if score >= min_score:
+                scored.append((score, cid, cosine))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        out = []
+        for _, cid, cosine in scored[:limit]:
+            other = self._postings[cid]
+            need, offer = (posting, other) if posting.kind == "need" else (other, posting)
+            out.append(self._make_match(need, offer, cosine))
+        return out
+
+    def explain(self, need_id: int, offer_id: int) -> Match:
+        """Score and full reasons (aligned sentences included) of one need–offer pair."""
+        need, offer = self._postings[need_id], self._postings[offer_id]
+        if need.kind != "need" or offer.kind != "offer":
+            raise ValueError("explain() takes a need id and an offer id")
+        cosine = float(self._corrected([need_id])[0] @ self._corrected([offer_id])[0])
+        return self._make_match(need, offer, cosine, with_sentences=True)
+
+    def pairs(
+        self,
+        limit: int = 100,
+        min_score: float = 0.0,
+        per_need: int = 3,
+        per_offer: int = 3,
+        need_ids: Collection[int] | None = None,
+        offer_ids: Collection[int] | None = None,
+        exclude: Collection[tuple[int, int]] = (),
+    ) -> list[Match]:
+        """Need–offer pairs over the whole pool, best first, capped per need and per offer."""
+        needs = [
+            p.id
+            for p in self._postings.values()
+            if p.kind == "need" and p.status == "published" and (need_ids is None or p.id in need_ids)
+        ]
+        filters = Filters(ids=frozenset(offer_ids) if offer_ids is not None else None)
+        excluded = set(exclude)
+        pool: list[Match] = []
+        depth = max(per_need * 3, per_need + per_offer, 10)
+        for need_id in needs:
+            kept = 0
+            for m in self.match(need_id, limit=depth, min_score=min_score, filters=filters):
+                if (m.need_id, m.offer_id) in excluded:
+                    continue
+                pool.append(m)
+                kept += 1
+        pool.sort(key=lambda m: (-m.score, m.need_id, m.offer_id))
+        per_need_count: dict[int, int] = {}
+        per_offer_count: dict[int, int] = {}
+        out: list[Match] = []
+        for m in pool:
+            if per_need_count.get(m.need_id, 0) >= per_need:
+                continue
+            if per_offer_count.get(m.offer_id, 0) >= per_offer:
+                continue
+            per_need_count[m.need_id] = per_need_count.get(m.need_id, 0) + 1
+            per_offer_count[m.offer_id] = per_offer_count.get(m.offer_id, 0) + 1
+            out.append(m)
+            if len(out) >= limit:
+                break
+        return out
+
+    # ------------------------------------------------------ for explanations
+    def tokens_of(self, posting_id: int) -> list[str]:
+        """Lexical tokens of an indexed posting."""
+        return self._tokens.get(posting_id, [])
+
+    def surface(self, posting_id: int, token: str) -> str:
+        """The word a lexical token came from in a posting's text (for display)."""
+        return self._surfaces.get(posting_id, {}).get(token, token.replace("_", " "))
+
+    def terms_of(self, posting_id: int) -> list[str]:
+        """Key terms of an indexed posting, most characteristic first."""
+        return self._terms.get(posting_id, [])
+
+    def term_vector(self, term: str) -> np.ndarray | None:
+        """Embedding of a key term (computed when its posting was indexed)."""
+        return self._term_vectors.get(term)
+
+    def idf(self, kind: Kind, token: str) -> float:
+        """Inverse document frequency of a token among postings of ``kind``."""
+        return self._lex[kind].idf(token)
+
+    def correct(self, vectors: np.ndarray, language: str) -> np.ndarray:
+        """Apply the pool's bias correction to vectors of texts in ``language``."""
+        if self.config.bias_correction == "none":
+            return l2_normalize(vectors)
+        return self._stats.correct(vectors, [language] * len(vectors))
+
+    # ------------------------------------------------------------ persistence
+    def save(self, directory: Path) -> Path:
+        """Write the engine atomically to ``directory/index.npz``; returns the file path."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        ids = np.array(sorted(self._raw), dtype=np.int64)
+        raw = np.stack([self._raw[int(i)] for i in ids]) if len(ids) else np.zeros((0, self.dimension))
+        terms = list(self._term_vectors)
+        meta = {
+            "format": FORMAT_VERSION,
+            "model": self.model_name,
+            "dimension": self.dimension,
+            "postings": [dataclasses.asdict(p) for p in self._postings.values()],
+            "hashes": {str(k): v for k, v in self._hashes.items()},
+            "tokens": {str(k): v for k, v in self._tokens.items()},
+            "terms": {str(k): v for k, v in self._terms.items()},
+            "surfaces": {str(k): v for k, v in self._surfaces.items()},
+            "term_list": terms,
+            "reference_ids": self._reference_ids,
+        }
+        arrays = {
+            "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8),
+            "ids": ids,
+            "raw": raw.astype(np.float32),
+            "term_vectors": np.stack([self._term_vectors[t] for t in terms])
+            if terms
+            else np.zeros((0, self.dimension), np.float32),
+        }
+        arrays.update({f"stats_{k}": v for k, v in self._stats.to_arrays().items()})
+        path = directory / INDEX_FILE
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".index-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                buffer = io.BytesIO()
+                np.savez(buffer, **arrays)
+                fh.write(buffer.getvalue())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(
+        cls, directory: Path, model: EmbeddingModel, config: EngineConfig | None = None
+    ) -> MatchEngine:
+        """Load an engine saved by :meth:`save`; raises :class:`IndexLoadError` if unusable."""
+        path = Path(directory) / INDEX_FILE
+        if not path.exists():
+            raise IndexLoadError(f"no index at {path}")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+        except Exception as exc:  # corrupt or truncated file
+            raise IndexLoadError(f"cannot read {path}: {exc}") from exc
+        if meta.get("format") != FORMAT_VERSION:
+            raise IndexLoadError(f"{path} has format {meta.get('format')}, expected {FORMAT_VERSION}")
+        if meta.get("model") != model.name or meta.get("dimension") != model.dimension:
+            raise IndexLoadError(
+                f"{path} was built with model {meta.get('model')!r}, not {model.name!r}"
+            )
+        engine = cls(model, config)
+        for row in meta["postings"]:
+            row["keywords"] = tuple(row.get("keywords") or ())
+            posting = Posting(**row)
+            engine._postings[posting.id] = posting
+        engine._hashes = {int(k): v for k, v in meta["hashes"].items()}
+        engine._tokens = {int(k): v for k, v in meta["tokens"].items()}
+        engine._terms = {int(k): v for k, v in meta["terms"].items()}
+        engine._surfaces = {int(k): v for k, v in meta["surfaces"].items()}
+        engine._raw = {int(i): v for i, v in zip(arrays["ids"], arrays["raw"], strict=True)}
+        engine._term_vectors = dict(zip(meta["term_list"], arrays["term_vectors"], strict=True))
+        stats = {k[len("stats_") :]: v for k, v in arrays.items() if k.startswith("stats_")}
+        if set(engine._raw) != set(engine._postings):
+            raise IndexLoadError(f"{path} is inconsistent: vectors and postings differ")
+        if stats:
+            engine._stats = LanguageStats.from_arrays(stats)
+            engine._reference_ids = {k: list(v) for k, v in meta["reference_ids"].items()}
+            engine._apply_stats()
+        return engine

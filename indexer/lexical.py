@@ -1,0 +1,123 @@
+"""BM25 over segmented tokens (bm25s), with scores normalised to [0, 1]."""
+
+from __future__ import annotations
+
+import logging
+
+import bm25s
+import numpy as np
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+class LexicalIndex:
+    """BM25 over one kind's postings; rebuilt lazily after changes.
+
+    ``score(query_tokens)`` returns, for every indexed posting, BM25 divided by
+    the best score each query term reaches anywhere in the pool, so 1.0 means
+    "every query term matched as strongly as it can" and the value keeps its
+    meaning from query to query.
+    """
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self._docs: dict[int, list[str]] = {}
+        self._dirty = True
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._retriever: bm25s.BM25 | None = None
+        self._token_max: dict[str, float] = {}
+        self._df: dict[str, int] = {}
+        self._tf: dict[int, dict[str, int]] = {}
+        self._avgdl = 1.0
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def upsert(self, posting_id: int, tokens: list[str]) -> None:
+        """Store (or replace) the tokens of one posting."""
+        self._docs[posting_id] = tokens
+        self._dirty = True
+
+    def remove(self, posting_id: int) -> None:
+        """Forget a posting (unknown ids are ignored)."""
+        if self._docs.pop(posting_id, None) is not None:
+            self._dirty = True
+
+    def _build(self) -> None:
+        self._ids = np.fromiter(self._docs.keys(), dtype=np.int64, count=len(self._docs))
+        self._df = {}
+        self._tf = {}
+        for doc_id, tokens in self._docs.items():
+            counts: dict[str, int] = {}
+            for t in tokens:
+                counts[t] = counts.get(t, 0) + 1
+            self._tf[doc_id] = counts
+            for t in counts:
+                self._df[t] = self._df.get(t, 0) + 1
+        lengths = [len(t) or 1 for t in self._docs.values()]
+        self._avgdl = float(np.mean(lengths)) if lengths else 1.0
+        self._retriever = None
+        self._token_max = {}
+        if len(self._docs):
+            corpus = [toks if toks else ["\u2205"] for toks in self._docs.values()]
+            retriever = bm25s.BM25(k1=self.k1, b=self.b)
+            retriever.index(corpus, show_progress=False)
+            self._retriever = retriever
+            data = retriever.scores["data"]
+            indptr = retriever.scores["indptr"]
+            for token, col in retriever.vocab_dict.items():
+                lo, hi = int(indptr[col]), int(indptr[col + 1]) if col + 1 < len(indptr) else 0
+                if hi > lo:
+                    self._token_max[token] = float(data[lo:hi].max())
+        self._dirty = False
+
+    def idf(self, token: str) -> float:
+        """Inverse document frequency of ``token`` in this pool (BM25's smoothed form)."""
+        if self._dirty:
+            self._build()
+        n = max(len(self._docs), 1)
+        df = self._df.get(token, 0)
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+    def score(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, scores in [0, 1])`` of every posting for a tokenised query."""
+        if self._dirty:
+            self._build()
+        if self._retriever is None or not query_tokens:
+            return self._ids, np.zeros(len(self._ids), dtype=np.float32)
+        unique = list(dict.fromkeys(query_tokens))
+        known = [t for t in unique if t in self._token_max]
+        if not known:
+            return self._ids, np.zeros(len(self._ids), dtype=np.float32)
+        raw = self._retriever.get_scores(known)
+        upper = sum(self._token_max[t] for t in known) + 1e-9
+        # Query terms unknown to the pool count towards the upper bound at the
+        # mean strength of the known ones: matching 1 of 10 terms is not "perfect".
+        upper *= len(unique) / len(known)
+        return self._ids, np.clip(raw / upper, 0.0, 1.0).astype(np.float32)
+
+    def pair_score(self, query_tokens: list[str], doc_id: int) -> float:
+        """Normalised BM25 of one posting for a tokenised query (same scale as :meth:`score`).
+
+        Computed directly with BM25's Lucene formula (the one bm25s uses), so one
+        pair costs O(query length) instead of a pass over the pool.
+        """
+        if self._dirty:
+            self._build()
+        counts = self._tf.get(doc_id)
+        unique = list(dict.fromkeys(query_tokens))
+        known = [t for t in unique if t in self._token_max]
+        if counts is None or not known:
+            return 0.0
+        n = len(self._docs)
+        dl = max(len(self._docs[doc_id]), 1)
+        norm = self.k1 * (1 - self.b + self.b * dl / self._avgdl)
+        raw = 0.0
+        for t in known:
+            tf = counts.get(t, 0)
+            if tf:
+                df = self._df[t]
+                idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+                raw += idf * tf / (tf + norm)
+        upper = sum(self._token_max[t] for t in known) * len(unique) / len(known)
+        return float(min(max(raw / (upper + 1e-9), 0.0), 1.0))

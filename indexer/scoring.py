@@ -1,0 +1,81 @@
+"""Fusion of dense, lexical and field signals into one score in [0, 1].
+
+Every pair is scored in the need → offer direction, whichever side asked, so
+a pair has one score. The parts:
+
+- ``dense``: the bias-corrected cosine as a z-score against the need's cosines
+  to offers of the offer's language (see :mod:`indexer.bias`), mapped through
+  a logistic curve into [0, 1];
+- ``lexical``: BM25 of the need's tokens in the offer, normalised to [0, 1];
+  for a cross-language pair, where shared words are rare by construction, the
+  lexical signal is replaced by the dense one so that a pair is not penalised
+  for crossing languages;
+- ``field``: sector agreement and TRL compatibility.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from indexer.postings import Posting
+from indexer.sectors import sector_affinity
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """Weights and curves of the fused score (measured on the development set)."""
+
+    dense_weight: float = 0.6
+    lexical_weight: float = 0.25
+    field_weight: float = 0.15
+    dense_center: float = 3.0
+    dense_width: float = 0.8
+    lexical_power: float = 0.5
+    cross_lingual_lexical: str = "dense"  # "dense": impute with the dense signal; "raw": keep BM25
+    recommend_threshold: float = 0.5
+
+
+def dense_signal(z: float, config: FusionConfig) -> float:
+    """Map a similarity z-score into [0, 1] with a logistic curve."""
+    return 1.0 / (1.0 + math.exp(-(z - config.dense_center) / config.dense_width))
+
+
+def trl_signal(need: Posting, offer: Posting) -> float | None:
+    """1.0 when the offer's TRL reaches what the need accepts, less per missing level."""
+    if need.trl is None or offer.trl is None:
+        return None
+    gap = need.trl - offer.trl
+    return 1.0 if gap <= 0 else max(0.0, 1.0 - gap / 3.0)
+
+
+def field_signal(need: Posting, offer: Posting) -> tuple[float | None, float | None, float | None]:
+    """``(field, sector, trl)``: the mean of the known field signals, and each of them."""
+    sector = sector_affinity(need.sector, offer.sector)
+    trl = trl_signal(need, offer)
+    known = [v for v in (sector, trl) if v is not None]
+    return (sum(known) / len(known) if known else None), sector, trl
+
+
+def fuse(
+    need: Posting, offer: Posting, z: float, lexical: float, config: FusionConfig
+) -> tuple[float, dict[str, float]]:
+    """The fused score of a pair and its components (all in [0, 1] but ``dense_z``)."""
+    dense = dense_signal(z, config)
+    lex = lexical**config.lexical_power if lexical > 0 else 0.0
+    cross = need.language != offer.language
+    lex_used = max(lex, dense) if cross and config.cross_lingual_lexical == "dense" else lex
+    field, sector, trl = field_signal(need, offer)
+    parts = [(config.dense_weight, dense), (config.lexical_weight, lex_used)]
+    if field is not None:
+        parts.append((config.field_weight, field))
+    total_weight = sum(w for w, _ in parts)
+    score = sum(w * v for w, v in parts) / total_weight if total_weight else 0.0
+    components = {"dense": dense, "dense_z": z, "lexical": lex, "lexical_used": lex_used}
+    if sector is not None:
+        components["sector"] = sector
+    if trl is not None:
+        components["trl"] = trl
+    if field is not None:
+        components["field"] = field
+    return min(max(score, 0.0), 1.0), components

@@ -1,0 +1,202 @@
+"""Text handling: normalisation, offline language detection, lexical tokens.
+
+The dense side embeds normalised text as it is; the lexical side (BM25, key
+terms, explanations) works on underthesea-segmented, lower-cased tokens with
+stop words removed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from indexer.postings import Posting
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_WS = re.compile(r"\s+")
+# Letters only Vietnamese uses among Latin-script languages (after NFC).
+_VI_UNIQUE = set(
+    "ăắằẳẵặđơớờởỡợưứừửữựạảẹẻẽềếểễệỉịọỏồốổỗộụủỳỵỷỹấầẩẫậ"
+    "ĂẮẰẲẴẶĐƠỚỜỞỠỢƯỨỪỬỮỰẠẢẸẺẼỀẾỂỄỆỈỊỌỎỒỐỔỖỘỤỦỲỴỶỸẤẦẨẪẬ"
+)
+_VI_PLAIN_WORDS = frozenset(
+    "cua va cho cac nhung trong duoc khong nguoi cong nghe he thong san xuat can "
+    "mot voi la de tai ve nay co".split()
+)
+_EN_COMMON = frozenset(
+    "the and of to in for with is are on by that this we our from as be an or "
+    "at it its which can need needs has have will".split()
+)
+_WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """Clean raw posting text: HTML entities, NFC, no control/zero-width chars, one space.
+
+    Entities are unescaped twice so that double-escaped input (``&amp;quot;``)
+    comes out as plain text too; decomposed (NFD) Vietnamese becomes NFC.
+    """
+    if not text:
+        return ""
+    text = html.unescape(html.unescape(text))
+    text = unicodedata.normalize("NFC", text)
+    text = text.translate(_ZERO_WIDTH)
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
+    )
+    return _WS.sub(" ", text).strip()
+
+
+def detect_language(text: str) -> str:
+    """Return ``"vi"``, ``"en"`` or ``"other"`` for ``text``, offline and in microseconds.
+
+    Vietnamese is recognised by the letters only it uses (ă, đ, ơ, ư, dot-below
+    and hook-above vowels), or by its common words when written without
+    diacritics; English by its common function words. Anything else, and text
+    mostly in another script, is ``"other"``.
+    """
+    text = normalize(text)
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return "other"
+    latin = sum(1 for ch in letters if ord(ch) < 0x250 or 0x1E00 <= ord(ch) <= 0x1EFF)
+    if latin / len(letters) < 0.5:
+        return "other"
+    vi_letters = sum(1 for ch in letters if ch in _VI_UNIQUE)
+    if vi_letters / len(letters) >= 0.02:
+        return "vi"
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        return "other"
+    en_hits = sum(1 for w in words if w in _EN_COMMON)
+    vi_hits = sum(1 for w in words if w in _VI_PLAIN_WORDS)
+    if vi_hits > en_hits and vi_hits >= 2 and vi_hits / len(words) >= 0.15:
+        return "vi"
+    if en_hits / len(words) >= 0.05 or len(words) <= 4:
+        return "en"
+    return "other"
+
+
+@lru_cache(maxsize=2)
+def stop_words(lang: str) -> frozenset[str]:
+    """Stop words of ``lang`` ("vi" or "en"), lower-case, multi-syllable words joined by "_"."""
+    name = "stopwords_vi.txt" if lang == "vi" else "stopwords_en.txt"
+    raw = resources.files("indexer.resources").joinpath(name).read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().lower().replace(" ", "_")
+        for line in raw.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+_EN_STEM = _stemmer()
+
+
+def tokenize(text: str, lang: str) -> list[str]:
+    """Lexical tokens of ``text``: segmented, lower-cased, stop words removed.
+
+    Vietnamese is segmented into words with underthesea (``nuôi_trồng``) after
+    its tone-mark normalisation; English words are Snowball-stemmed. Latin
+    technical terms inside Vietnamese text (``IoT``, ``PLC``) are kept and
+    stemmed as English, so a shared acronym links texts across languages.
+    """
+    return [token for token, _ in tokenize_with_surface(text, lang)]
+
+
+def tokenize_with_surface(text: str, lang: str) -> list[tuple[str, str]]:
+    """Like :func:`tokenize`, each token paired with the word it came from (for display)."""
+    text = normalize(text)
+    if not text:
+        return []
+    if lang == "vi":
+        return _tokenize_vi(text)
+    stops = stop_words("en")
+    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w for w in words if w not in stops]
+    stems = _EN_STEM.stemWords(words)
+    return [(stem, word) for stem, word in zip(stems, words, strict=True) if _keep(stem)]
+
+
+def _tokenize_vi(text: str) -> list[tuple[str, str]]:
+    from underthesea import text_normalize, word_tokenize
+
+    stops_vi = stop_words("vi")
+    stops_en = stop_words("en")
+    out: list[tuple[str, str]] = []
+    for word in word_tokenize(text_normalize(text)):
+        w = word.lower().replace(" ", "_")
+        if not _WORD.fullmatch(w.replace("_", "")):
+            continue
+        if w in stops_vi and not (word.isupper() and len(word) > 1):
+            continue
+        surface = word.lower()
+        if all(ord(ch) < 0x80 for ch in w) and "_" not in w:
+            if w in stops_en and not word.isupper():
+                continue
+            w = _EN_STEM.stemWord(w)
+        if _keep(w):
+            out.append((w, surface))
+    return out
+
+
+def _keep(token: str) -> bool:
+    return len(token) > 1 or token.isdigit()
+
+
+def sentences(text: str, lang: str) -> list[str]:
+    """Split ``text`` into sentences (underthesea for Vietnamese, punctuation otherwise)."""
+    text = normalize(text)
+    if not text:
+        return []
+    if lang == "vi":
+        from underthesea import sent_tokenize
+
+        parts = sent_tokenize(text)
+    else:
+        parts = re.split(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'(])", text)
+    return [p.strip() for p in parts if len(p.strip()) > 2]
+
+
+def key_terms(posting: Posting, limit: int = 8) -> list[str]:
+    """The terms that characterise a posting: its keywords, then title words, then the
+    most frequent description words; lower-case, multi-syllable words with spaces."""
+    lang = posting.language or "other"
+    seen: dict[str, None] = {}
+    for keyword in posting.keywords:
+        term = normalize(keyword).lower()
+        if term:
+            seen.setdefault(term, None)
+    for token in _display_tokens(posting.title, lang):
+        seen.setdefault(token, None)
+    counts: dict[str, int] = {}
+    for token in _display_tokens(posting.description, lang):
+        counts[token] = counts.get(token, 0) + 1
+    for token, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        seen.setdefault(token, None)
+    return list(seen)[:limit]
+
+
+def _display_tokens(text: str, lang: str) -> list[str]:
+    """Content words of ``text`` for display (not stemmed): stop words and digits dropped."""
+    text = normalize(text)
+    if lang == "vi":
+        from underthesea import word_tokenize
+
+        words = [w.lower() for w in word_tokenize(text)]
+        stops = stop_words("vi") | stop_words("en")
+        return [w for w in words if _WORD.fullmatch(w.replace(" ", "")) and w.replace(" ", "_")
+                not in stops and not w.isdigit() and len(w) > 1]
+    stops = stop_words("en")
+    return [w for w in (w.lower() for w in _WORD.findall(text))
+            if w not in stops and not w.isdigit() and len(w) > 2]

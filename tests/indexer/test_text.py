@@ -1,0 +1,81 @@
+"""Normalisation, language detection and tokenisation."""
+
+import unicodedata
+
+import pytest
+
+from indexer.text import detect_language, key_terms, normalize, sentences, tokenize
+from indexer.postings import Posting
+
+
+def test_nfd_input_becomes_nfc():
+    nfd = unicodedata.normalize("NFD", "Nuôi trồng thủy sản")
+    assert nfd != "Nuôi trồng thủy sản"
+    assert normalize(nfd) == "Nuôi trồng thủy sản"
+
+
+def test_html_entities_single_and_double_escaped():
+    assert normalize("R&amp;D &quot;IoT&quot; &apos;s") == "R&D \"IoT\" 's"
+    assert normalize("a &amp;quot;b&amp;quot;") == 'a "b"'
+
+
+def test_zero_width_and_control_characters_are_removed():
+    text = "cảm\u200bbiến\u200d \ufeffnước\x00 mặn\u2060"
+    assert normalize(text) == "cảmbiến nước mặn"
+    assert normalize("line one\r\n\tline two\x0b") == "line one line two"
+
+
+def test_whitespace_collapsed_and_empty_input():
+    assert normalize("  a \n\n b  ") == "a b"
+    assert normalize("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Hệ thống cảnh báo sớm dịch bệnh tôm trong ao nuôi", "vi"),
+        ("Phần mềm ERP", "vi"),
+        ("Cong ty can he thong quan ly kho hang cho cang", "vi"),
+        ("Early warning system for shrimp disease in ponds", "en"),
+        ("We need a PLC retrofit for our packaging line", "en"),
+        ("日本語のテキストです", "other"),
+        ("Système de surveillance des navires", "other"),
+        ("12345 !!!", "other"),
+        (unicodedata.normalize("NFD", "Đóng tàu và sửa chữa tàu biển"), "vi"),
+    ],
+)
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_vietnamese_tokens_are_segmented_words_without_stop_words():
+    tokens = tokenize("Công ty cần hệ thống giám sát nuôi trồng thủy sản cho ao tôm.", "vi")
+    assert "nuôi_trồng" in tokens and "thủy_sản" in tokens and "giám_sát" in tokens
+    assert "cho" not in tokens and "cần" not in tokens and "." not in tokens
+
+
+def test_tone_mark_variants_give_one_token():
+    assert tokenize("thuỷ sản", "vi") == tokenize("thủy sản", "vi")
+
+
+def test_acronyms_survive_in_vietnamese_and_match_english():
+    vi = tokenize("Ứng dụng AI và IoT cho nhà máy", "vi")
+    en = tokenize("AI and IoT for factories", "en")
+    assert {"ai", "iot"} <= set(vi) & set(en)
+
+
+def test_english_tokens_are_stemmed():
+    assert tokenize("monitoring systems", "en") == tokenize("monitor system", "en")
+
+
+def test_sentences_split_both_languages():
+    assert len(sentences("Câu một. Câu hai! Câu ba?", "vi")) == 3
+    assert len(sentences("First one. Second one. Third.", "en")) == 3
+
+
+def test_key_terms_put_keywords_first():
+    posting = Posting(1, "need", "Cảnh báo bệnh tôm", "Phát hiện sớm bệnh tôm bằng cảm biến.",
+                      keywords=("Tôm thẻ",), language="vi")
+    terms = key_terms(posting, 4)
+    assert terms[0] == "tôm thẻ"
+    assert "cảnh báo" in terms
