@@ -34,7 +34,7 @@ class FlatIndex:
         """Remove the vectors stored under ``ids`` (unknown ids are ignored)."""
         if len(ids) == 0 or len(self) == 0:
             return
-        self._index.remove_ids(np.asarray(list(ids), dtype=np.int64))
+        self._index.remove_ids(np.asarray(list(ids), dtype=np.int64))  # type: ignore[arg-type]
 
     def search(
         self, queries: np.ndarray, k: int, allowed: Collection[int] | None = None
@@ -48,7 +48,7 @@ class FlatIndex:
         params = None
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.asarray(list(allowed), dtype=np.int64))
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         scores, ids = self._index.search(queries, k, params=params)
         return scores, ids
 
@@ -61,5 +61,5 @@ class FlatIndex:
         """Rebuild an index serialised with :meth:`to_bytes`."""
         index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         flat = cls(index.d)
-        flat._index = index
+        flat._index = index  # type: ignore[assignment]
         return flat

@@ -33,7 +33,9 @@ def read_postings_file(path: Path) -> list[Posting]:
         if row.get("id") in (None, ""):
             row["id"] = n
         if row.get("kind") not in ("need", "offer"):
-            raise typer.BadParameter(f"row {n}: kind must be 'need' or 'offer', got {row.get('kind')!r}")
+            raise typer.BadParameter(
+                f"row {n}: kind must be 'need' or 'offer', got {row.get('kind')!r}"
+            )
         postings.append(Posting.from_dict(row))
     return postings
 
@@ -51,7 +53,9 @@ def _load_model(name: str | None) -> Any:
 
 @app.command("match")
 def match_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or JSONL postings")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV or JSONL postings")
+    ],
     top: Annotated[int, typer.Option(help="offers shown per need")] = 5,
     model: Annotated[str | None, typer.Option(help="model name or folder")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
@@ -67,8 +71,12 @@ def match_command(
             continue
         matches = engine.match(posting.id, limit=top)
         if as_json:
-            print(json.dumps({"need_id": posting.id, "matches": [m.to_dict() for m in matches]},
-                             ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"need_id": posting.id, "matches": [m.to_dict() for m in matches]},
+                    ensure_ascii=False,
+                )
+            )
             continue
         print(f"\nNEED {posting.id}: {posting.title}")
         if not matches:
@@ -92,7 +100,9 @@ def eval_command(
     devset: Annotated[Path | None, typer.Option(help="development set folder")] = None,
     bitext: Annotated[Path | None, typer.Option(help="bitext folder (skip when absent)")] = None,
     model: Annotated[str | None, typer.Option(help="model name or folder")] = None,
-    segmentation: Annotated[bool, typer.Option(help="also measure segmented embedding input")] = True,
+    segmentation: Annotated[
+        bool, typer.Option(help="also measure segmented embedding input")
+    ] = True,
     output: Annotated[Path | None, typer.Option(help="write the JSON report here")] = None,
 ) -> None:
     """Measure ranking quality on the development set and cross-lingual accuracy on bitext."""

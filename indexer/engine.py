@@ -182,7 +182,14 @@ class MatchEngine:
         posting = self._postings.pop(posting_id, None)
         if posting is None:
             return
-        for store in (self._hashes, self._raw, self._tokens, self._terms, self._zstats, self._surfaces):
+        for store in (
+            self._hashes,
+            self._raw,
+            self._tokens,
+            self._terms,
+            self._zstats,
+            self._surfaces,
+        ):
             store.pop(posting_id, None)  # type: ignore[attr-defined]
         self._ann[posting.kind].remove([posting_id])
         self._lex[posting.kind].remove(posting_id)
@@ -192,7 +199,8 @@ class MatchEngine:
         fitted, n = self._stats.fitted_on, len(self._raw)
         change = abs(n - fitted)
         return n > 0 and (
-            fitted == 0 or change >= max(self.config.refit_min_change, self.config.refit_growth * fitted)
+            fitted == 0
+            or change >= max(self.config.refit_min_change, self.config.refit_growth * fitted)
         )
 
     def _corrected(self, ids: Sequence[int]) -> np.ndarray:
@@ -219,7 +227,9 @@ class MatchEngine:
                 if lang != "*" and len(members) < self.config.min_language_reference:
                     continue
                 take = min(len(members), self.config.reference_sample)
-                chosen = rng.choice(np.array(members), size=take, replace=False) if take else []
+                chosen: list[int] = (
+                    rng.choice(np.array(members), size=take, replace=False).tolist() if take else []
+                )
                 self._reference_ids[f"{kind}:{lang}"] = sorted(int(i) for i in chosen)
         self._apply_stats()
 
@@ -232,9 +242,10 @@ class MatchEngine:
             self._ann[kind].upsert(np.array(kind_ids, dtype=np.int64), self._corrected(kind_ids))
         self._reference = {}
         for key, members in self._reference_ids.items():
-            kind, lang = key.split(":")
+            kind_name, lang = key.split(":")
+            ref_kind: Kind = "need" if kind_name == "need" else "offer"
             present = [i for i in members if i in self._raw]
-            self._reference[(kind, lang)] = self._corrected(present)  # type: ignore[index]
+            self._reference[(ref_kind, lang)] = self._corrected(present)
         self._zstats = {}
         self._index_vectors(ids, refit=True)
 
@@ -306,13 +317,17 @@ class MatchEngine:
                 mask = np.isin(lex_ids, np.array(allowed, dtype=np.int64))
                 lex_ids, lex_scores = lex_ids[mask], lex_scores[mask]
             top = np.argsort(-lex_scores)[: max(k // 2, 10)]
-            missing = [int(lex_ids[t]) for t in top if lex_scores[t] > 0 and int(lex_ids[t]) not in found]
+            missing = [
+                int(lex_ids[t]) for t in top if lex_scores[t] > 0 and int(lex_ids[t]) not in found
+            ]
             if missing:
                 cosines = self._corrected(missing) @ query
                 found.update(zip(missing, map(float, cosines), strict=True))
         return found
 
-    def _score_pair(self, need: Posting, offer: Posting, cosine: float) -> tuple[float, dict[str, float]]:
+    def _score_pair(
+        self, need: Posting, offer: Posting, cosine: float
+    ) -> tuple[float, dict[str, float]]:
         z = self._z(need.id, offer.language or "other", cosine)
         lexical = self._lex["offer"].pair_score(self._tokens.get(need.id, []), offer.id)
         return fuse(need, offer, z, lexical, self.config.fusion)
@@ -385,7 +400,9 @@ class MatchEngine:
         needs = [
             p.id
             for p in self._postings.values()
-            if p.kind == "need" and p.status == "published" and (need_ids is None or p.id in need_ids)
+            if p.kind == "need"
+            and p.status == "published"
+            and (need_ids is None or p.id in need_ids)
         ]
         filters = Filters(ids=frozenset(offer_ids) if offer_ids is not None else None)
         excluded = set(exclude)
@@ -447,7 +464,11 @@ class MatchEngine:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         ids = np.array(sorted(self._raw), dtype=np.int64)
-        raw = np.stack([self._raw[int(i)] for i in ids]) if len(ids) else np.zeros((0, self.dimension))
+        raw = (
+            np.stack([self._raw[int(i)] for i in ids])
+            if len(ids)
+            else np.zeros((0, self.dimension))
+        )
         terms = list(self._term_vectors)
         meta = {
             "format": FORMAT_VERSION,
@@ -461,7 +482,7 @@ class MatchEngine:
             "term_list": terms,
             "reference_ids": self._reference_ids,
         }
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8),
             "ids": ids,
             "raw": raw.astype(np.float32),
@@ -475,7 +496,7 @@ class MatchEngine:
         try:
             with os.fdopen(fd, "wb") as fh:
                 buffer = io.BytesIO()
-                np.savez(buffer, **arrays)
+                np.savez(buffer, **arrays)  # type: ignore[arg-type]
                 fh.write(buffer.getvalue())
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -500,7 +521,9 @@ class MatchEngine:
         except Exception as exc:  # corrupt or truncated file
             raise IndexLoadError(f"cannot read {path}: {exc}") from exc
         if meta.get("format") != FORMAT_VERSION:
-            raise IndexLoadError(f"{path} has format {meta.get('format')}, expected {FORMAT_VERSION}")
+            raise IndexLoadError(
+                f"{path} has format {meta.get('format')}, expected {FORMAT_VERSION}"
+            )
         if meta.get("model") != model.name or meta.get("dimension") != model.dimension:
             raise IndexLoadError(
                 f"{path} was built with model {meta.get('model')!r}, not {model.name!r}"

@@ -93,7 +93,13 @@ def aligned_sentences(
             continue
         used_n.add(i)
         used_o.add(j)
-        out.append({"need": need_sents[i], "offer": offer_sents[j], "similarity": round(float(sims[i, j]), 3)})
+        out.append(
+            {
+                "need": need_sents[i],
+                "offer": offer_sents[j],
+                "similarity": round(float(sims[i, j]), 3),
+            }
+        )
         if len(out) >= top:
             break
     return out

@@ -26,14 +26,14 @@ from indexer.sectors import sector_affinity
 class FusionConfig:
     """Weights and curves of the fused score (measured on the development set)."""
 
-    dense_weight: float = 0.6
-    lexical_weight: float = 0.25
+    dense_weight: float = 0.5
+    lexical_weight: float = 0.35
     field_weight: float = 0.15
     dense_center: float = 3.0
     dense_width: float = 0.8
-    lexical_power: float = 0.5
+    lexical_power: float = 1.0
     cross_lingual_lexical: str = "dense"  # "dense": impute with the dense signal; "raw": keep BM25
-    recommend_threshold: float = 0.5
+    recommend_threshold: float = 0.51
 
 
 def dense_signal(z: float, config: FusionConfig) -> float:

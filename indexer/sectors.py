@@ -10,11 +10,17 @@ from __future__ import annotations
 SECTORS: dict[str, dict[str, str]] = {
     "ports_logistics": {"vi": "Cảng biển và logistics", "en": "Ports and logistics"},
     "shipbuilding_marine": {"vi": "Đóng tàu và hàng hải", "en": "Shipbuilding and marine"},
-    "aquaculture_fisheries": {"vi": "Nuôi trồng và khai thác thủy sản", "en": "Aquaculture and fisheries"},
+    "aquaculture_fisheries": {
+        "vi": "Nuôi trồng và khai thác thủy sản",
+        "en": "Aquaculture and fisheries",
+    },
     "agriculture_food": {"vi": "Nông nghiệp và thực phẩm", "en": "Agriculture and food"},
     "ocop_products": {"vi": "Sản phẩm OCOP", "en": "OCOP products"},
     "electronics": {"vi": "Điện tử", "en": "Electronics"},
-    "automation_manufacturing": {"vi": "Tự động hóa và chế tạo", "en": "Automation and manufacturing"},
+    "automation_manufacturing": {
+        "vi": "Tự động hóa và chế tạo",
+        "en": "Automation and manufacturing",
+    },
     "environment": {"vi": "Môi trường", "en": "Environment"},
     "energy": {"vi": "Năng lượng", "en": "Energy"},
     "health": {"vi": "Y tế và dược", "en": "Health and pharmaceuticals"},

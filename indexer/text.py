@@ -25,12 +25,66 @@ _VI_UNIQUE = set(
     "ĂẮẰẲẴẶĐƠỚỜỞỠỢƯỨỪỬỮỰẠẢẸẺẼỀẾỂỄỆỈỊỌỎỒỐỔỖỘỤỦỲỴỶỸẤẦẨẪẬ"
 )
 _VI_PLAIN_WORDS = frozenset(
-    "cua va cho cac nhung trong duoc khong nguoi cong nghe he thong san xuat can "
-    "mot voi la de tai ve nay co".split()
+    {
+        "cua",
+        "va",
+        "cho",
+        "cac",
+        "nhung",
+        "trong",
+        "duoc",
+        "khong",
+        "nguoi",
+        "cong",
+        "nghe",
+        "he",
+        "thong",
+        "san",
+        "xuat",
+        "can",
+        "mot",
+        "voi",
+        "la",
+        "de",
+        "tai",
+        "ve",
+        "nay",
+        "co",
+    }
 )
 _EN_COMMON = frozenset(
-    "the and of to in for with is are on by that this we our from as be an or "
-    "at it its which can need needs has have will".split()
+    {
+        "the",
+        "and",
+        "of",
+        "to",
+        "in",
+        "for",
+        "with",
+        "is",
+        "are",
+        "on",
+        "by",
+        "that",
+        "this",
+        "we",
+        "our",
+        "from",
+        "as",
+        "be",
+        "an",
+        "or",
+        "at",
+        "it",
+        "its",
+        "which",
+        "can",
+        "need",
+        "needs",
+        "has",
+        "have",
+        "will",
+    }
 )
 _WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*", re.UNICODE)
 
@@ -195,8 +249,17 @@ def _display_tokens(text: str, lang: str) -> list[str]:
 
         words = [w.lower() for w in word_tokenize(text)]
         stops = stop_words("vi") | stop_words("en")
-        return [w for w in words if _WORD.fullmatch(w.replace(" ", "")) and w.replace(" ", "_")
-                not in stops and not w.isdigit() and len(w) > 1]
+        return [
+            w
+            for w in words
+            if _WORD.fullmatch(w.replace(" ", ""))
+            and w.replace(" ", "_") not in stops
+            and not w.isdigit()
+            and len(w) > 1
+        ]
     stops = stop_words("en")
-    return [w for w in (w.lower() for w in _WORD.findall(text))
-            if w not in stops and not w.isdigit() and len(w) > 2]
+    return [
+        w
+        for w in (w.lower() for w in _WORD.findall(text))
+        if w not in stops and not w.isdigit() and len(w) > 2
+    ]

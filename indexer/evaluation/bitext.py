@@ -77,10 +77,10 @@ def evaluate_bitext(
     """Every accuracy above for each corpus (``limit`` > 0 keeps the first lines only)."""
     vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name in corpora:
-        vi, en = read_bitext(directory, name)
+        vi_text, en_text = read_bitext(directory, name)
         if limit:
-            vi, en = vi[:limit], en[:limit]
-        vectors[name] = (l2_normalize(model.encode(vi)), l2_normalize(model.encode(en)))
+            vi_text, en_text = vi_text[:limit], en_text[:limit]
+        vectors[name] = (l2_normalize(model.encode(vi_text)), l2_normalize(model.encode(en_text)))
     report: dict[str, dict[str, float]] = {}
     for name, (vi, en) in vectors.items():
         row: dict[str, float] = {"pairs": float(len(vi))}

@@ -83,7 +83,8 @@ def score_rankings(
             "no_good_offer_without_recommendation": len(silent) / max(len(no_good), 1),
             "needs_with_grade2": len(with_good),
             "grade2_needs_with_a_recommendation": len(served_any) / max(len(with_good), 1),
-            "grade2_needs_with_a_relevant_recommendation": len(served_good) / max(len(with_good), 1),
+            "grade2_needs_with_a_relevant_recommendation": len(served_good)
+            / max(len(with_good), 1),
         },
     }
 

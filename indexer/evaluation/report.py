@@ -63,9 +63,12 @@ def format_report(report: dict[str, Any]) -> str:
             f"{rec['grade2_needs_with_a_relevant_recommendation']:.2f} |"
         )
     if "bitext" in report:
-        lines += ["", "| corpus | VI→EN raw | VI→EN corr. | EN→VI raw | EN→VI corr. | "
-                  "mixed VI raw | mixed VI corr. | mixed EN raw | mixed EN corr. |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| corpus | VI→EN raw | VI→EN corr. | EN→VI raw | EN→VI corr. | "
+            "mixed VI raw | mixed VI corr. | mixed EN raw | mixed EN corr. |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for name, b in report["bitext"].items():
             lines.append(
                 f"| {name} | {b['vi2en_raw']:.3f} | {b['vi2en_corrected']:.3f} | "

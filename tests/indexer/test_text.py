@@ -4,8 +4,8 @@ import unicodedata
 
 import pytest
 
-from indexer.text import detect_language, key_terms, normalize, sentences, tokenize
 from indexer.postings import Posting
+from indexer.text import detect_language, key_terms, normalize, sentences, tokenize
 
 
 def test_nfd_input_becomes_nfc():
@@ -15,7 +15,7 @@ def test_nfd_input_becomes_nfc():
 
 
 def test_html_entities_single_and_double_escaped():
-    assert normalize("R&amp;D &quot;IoT&quot; &apos;s") == "R&D \"IoT\" 's"
+    assert normalize("R&amp;D &quot;IoT&quot; &apos;s") == 'R&D "IoT" \'s'
     assert normalize("a &amp;quot;b&amp;quot;") == 'a "b"'
 
 
@@ -74,8 +74,14 @@ def test_sentences_split_both_languages():
 
 
 def test_key_terms_put_keywords_first():
-    posting = Posting(1, "need", "Cảnh báo bệnh tôm", "Phát hiện sớm bệnh tôm bằng cảm biến.",
-                      keywords=("Tôm thẻ",), language="vi")
+    posting = Posting(
+        1,
+        "need",
+        "Cảnh báo bệnh tôm",
+        "Phát hiện sớm bệnh tôm bằng cảm biến.",
+        keywords=("Tôm thẻ",),
+        language="vi",
+    )
     terms = key_terms(posting, 4)
     assert terms[0] == "tôm thẻ"
     assert "cảnh báo" in terms

@@ -1,0 +1,292 @@
+"""Latency of ``GET /api/v1/needs/{id}/matches`` over HTTP for pools of N postings.
+
+Starts ``techmatch serve`` on 127.0.0.1 (a random free port, a fresh data directory on
+SQLite), loads N realistic bilingual postings through the import API, then times a
+bounded number of match requests and reports median, p90 and p99 latency. Pools grow
+in steps: the postings of the first size stay in the pool of the next.
+
+The postings are variations of the demo data set (``service/demo``): same sectors,
+languages, lengths and vocabulary, re-combined so that titles and texts differ.
+
+    python benchmarks/bench_matches_http.py                          # hashing model, 1k and 10k
+    python benchmarks/bench_matches_http.py --model multilingual-e5-small --sizes 1000
+
+The ``hashing`` model (no semantics, very fast to embed) is the default so that big pools
+load in seconds; the latency it reports is that of the service and the index, not of a
+real embedding model. Which model ran is printed with the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "service" / "demo"
+ADMIN_KEY = "bench-admin-key"
+CHUNK = 500
+PROVINCES = [
+    "Hải Phòng",
+    "Hà Nội",
+    "TP. Hồ Chí Minh",
+    "Đà Nẵng",
+    "Quảng Ninh",
+    "Cần Thơ",
+    "Thái Nguyên",
+    "Bắc Ninh",
+    "Nghệ An",
+    "Khánh Hòa",
+    "Lâm Đồng",
+    "An Giang",
+]
+QUALIFIERS = {
+    "vi": [
+        "giai đoạn 2",
+        "cho hợp tác xã",
+        "quy mô nhỏ",
+        "quy mô công nghiệp",
+        "bản nâng cấp",
+        "cho doanh nghiệp vừa",
+        "tích hợp IoT",
+        "tiết kiệm năng lượng",
+        "mô hình thí điểm",
+    ],
+    "en": [
+        "phase 2",
+        "for cooperatives",
+        "small scale",
+        "industrial scale",
+        "upgraded version",
+        "for SMEs",
+        "with IoT integration",
+        "energy-saving",
+        "pilot model",
+    ],
+}
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def demo_rows() -> dict[str, list[dict[str, Any]]]:
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for kind in ("need", "offer"):
+        path = DEMO / f"{kind}s.jsonl"
+        rows[kind] = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+    return rows
+
+
+def synthesize(
+    n: int, start: int, rng: random.Random, demo: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    """``n`` postings (about 40 % needs), each a variation of a demo posting."""
+    sentences: dict[str, list[str]] = {"vi": [], "en": []}
+    for kind_rows in demo.values():
+        for row in kind_rows:
+            sentences[row["language"]].extend(_SENTENCE.split(row["description"]))
+    out: dict[str, list[dict[str, Any]]] = {"need": [], "offer": []}
+    for i in range(start, start + n):
+        kind = "need" if rng.random() < 0.4 else "offer"
+        base = dict(rng.choice(demo[kind]))
+        lang = base["language"]
+        own = _SENTENCE.split(base["description"])
+        rng.shuffle(own)
+        extra = rng.sample(sentences[lang], k=2)
+        base["title"] = f"{base['title']} – {rng.choice(QUALIFIERS[lang])} #{i}"[:200]
+        base["description"] = " ".join(own[: max(2, len(own) - 1)] + extra)[:5000]
+        base["keywords"] = rng.sample(base["keywords"], k=min(len(base["keywords"]), 4))
+        base["province"] = rng.choice(PROVINCES)
+        base["organization"] = f"{base['organization']} {i % 97}"[:200]
+        base["trl"] = rng.randint(3, 9)
+        base["external_id"] = f"bench-{i}"
+        out[kind].append(base)
+    return out
+
+
+def start_server(data_dir: Path, model: str, cache: Path | None, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "TECHMATCH_DATA_DIR": str(data_dir),
+        "TECHMATCH_MODEL": model,
+        "TECHMATCH_ADMIN_KEY": ADMIN_KEY,
+        "TECHMATCH_INDEX_SAVE_DELAY": "30",
+    }
+    env.pop("TECHMATCH_DATABASE_URL", None)
+    if cache is not None:
+        env["TECHMATCH_MODEL_CACHE"] = str(cache)
+    command = [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit("server did not become healthy")
+
+
+def load(client: httpx.Client, postings: dict[str, list[dict[str, Any]]]) -> list[int]:
+    """Upload ``postings`` through the import API; returns the new need ids."""
+    need_ids: list[int] = []
+    for kind, rows in postings.items():
+        for first in range(0, len(rows), CHUNK):
+            body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows[first : first + CHUNK])
+            r = client.post(
+                f"/api/v1/{kind}s/import",
+                params={"format": "jsonl"},
+                files={"file": ("chunk.jsonl", body.encode("utf-8"))},
+                timeout=3600,
+            )
+            r.raise_for_status()
+            report = r.json()
+            if report["failed"]:
+                raise SystemExit(f"import failed: {report['errors'][:3]}")
+            if kind == "need":
+                need_ids.extend(report["ids"])
+    return need_ids
+
+
+def measure(
+    client: httpx.Client,
+    need_ids: list[int],
+    requests: int,
+    warmup: int,
+    limit: int,
+    rng: random.Random,
+) -> list[float]:
+    """Latencies in milliseconds of ``requests`` match requests for random needs."""
+    for _ in range(warmup):
+        client.get(f"/api/v1/needs/{rng.choice(need_ids)}/matches", params={"limit": limit})
+    out = []
+    for _ in range(requests):
+        need = rng.choice(need_ids)
+        t0 = time.perf_counter()
+        r = client.get(f"/api/v1/needs/{need}/matches", params={"limit": limit})
+        out.append((time.perf_counter() - t0) * 1000)
+        r.raise_for_status()
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000", help="pool sizes, comma-separated")
+    parser.add_argument("--model", default="hashing", help="hashing | multilingual-e5-small")
+    parser.add_argument(
+        "--model-cache",
+        type=Path,
+        default=None,
+        help="model cache (default: TECHMATCH_MODEL_CACHE or <repo>/.cache/models)",
+    )
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per size")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--limit", type=int, default=10, help="matches per request")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=None, help="also write results as JSON here")
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    cache = args.model_cache or Path(
+        os.environ.get("TECHMATCH_MODEL_CACHE", ROOT / ".cache" / "models")
+    )
+    rng = random.Random(args.seed)
+    demo = demo_rows()
+    port = free_port()
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="techmatch-bench-") as tmp:
+        t0 = time.perf_counter()
+        server = start_server(Path(tmp), args.model, cache, port)
+        started = time.perf_counter() - t0
+        try:
+            headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+            with httpx.Client(
+                base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=120
+            ) as client:
+                health = client.get("/health").json()
+                model = health["model"]
+                print(
+                    f"model: {model['name']} (dimension {model['dimension']}); "
+                    f"server start {started:.1f}s; 127.0.0.1:{port}",
+                    flush=True,
+                )
+                need_ids: list[int] = []
+                have = 0
+                for size in sizes:
+                    t0 = time.perf_counter()
+                    added = size - have
+                    need_ids += load(client, synthesize(added, have, rng, demo))
+                    load_s = time.perf_counter() - t0
+                    have = size
+                    pool = client.get("/health").json()["index"]["size"]
+                    lat = measure(client, need_ids, args.requests, args.warmup, args.limit, rng)
+                    row = {
+                        "model": model["name"],
+                        "postings": pool,
+                        "needs": len(need_ids),
+                        "requests": len(lat),
+                        "limit": args.limit,
+                        "median_ms": round(statistics.median(lat), 2),
+                        "p90_ms": round(percentile(lat, 90), 2),
+                        "p99_ms": round(percentile(lat, 99), 2),
+                        "mean_ms": round(statistics.fmean(lat), 2),
+                        "load_s": round(load_s, 1),
+                    }
+                    results.append(row)
+                    print(
+                        f"N={pool:>6}  median {row['median_ms']:>7.2f} ms  "
+                        f"p90 {row['p90_ms']:>7.2f} ms  p99 {row['p99_ms']:>7.2f} ms  "
+                        f"({row['requests']} requests, limit {args.limit}; "
+                        f"{added} loaded in {load_s:.1f}s)",
+                        flush=True,
+                    )
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The HTTP API: dependencies, error handlers and routes under ``/api/v1``."""

@@ -1,0 +1,116 @@
+"""Dependencies injected into routes: settings, storage, matcher and the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from service.auth.keys import authenticate
+from service.auth.roles import Principal
+from service.core.config import Settings
+from service.db.engine import Database
+from service.errors import Forbidden, ServiceError
+from service.matching import Matcher
+from service.postings import PostingService
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key: `Authorization: Bearer tm_...` (create one with "
+    "`techmatch keys create --role ROLE --org ORG`).",
+)
+
+
+class Unauthorized(ServiceError):
+    """No key, or a key that is unknown or revoked."""
+
+    status_code = 401
+    error_type = "unauthorized"
+
+
+class UnsupportedMediaType(ServiceError):
+    """A request body that is not declared as JSON."""
+
+    status_code = 415
+    error_type = "unsupported_media_type"
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    """The app's database."""
+    database: Database = request.app.state.database
+    return database
+
+
+def get_matcher(request: Request) -> Matcher:
+    """The app's matcher (the bridge to the index)."""
+    matcher: Matcher = request.app.state.matcher
+    return matcher
+
+
+def get_postings(request: Request) -> PostingService:
+    """The app's posting service."""
+    postings: PostingService = request.app.state.postings
+    return postings
+
+
+def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller behind the ``Authorization: Bearer KEY`` header (401 without a valid key)."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized(
+            "send an API key as 'Authorization: Bearer KEY'", ("header", "Authorization")
+        )
+    settings = get_settings(request)
+    admin_key = settings.admin_key.get_secret_value() if settings.admin_key else None
+    with get_database(request).session() as session:
+        principal = authenticate(session, credentials.credentials, admin_key)
+    if principal is None:
+        raise Unauthorized("unknown or revoked API key", ("header", "Authorization"))
+    return principal
+
+
+def require_staff(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """The caller, who must be a moderator or an admin (403 otherwise)."""
+    if not principal.is_staff:
+        raise Forbidden("only moderators and admins may do this")
+    return principal
+
+
+def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """The caller, who must be an admin (403 otherwise)."""
+    if principal.role != "admin":
+        raise Forbidden("only admins may do this")
+    return principal
+
+
+def require_json(request: Request) -> None:
+    """Refuse (415) a request whose body is not declared ``application/json``."""
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        return
+    raise UnsupportedMediaType(
+        f"send the body as JSON with 'Content-Type: application/json' (got {media or 'none'!r})",
+        ("header", "content-type"),
+    )
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+MatcherDep = Annotated[Matcher, Depends(get_matcher)]
+PostingsDep = Annotated[PostingService, Depends(get_postings)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+StaffDep = Annotated[Principal, Depends(require_staff)]
+AdminDep = Annotated[Principal, Depends(require_admin)]

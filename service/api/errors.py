@@ -1,0 +1,93 @@
+"""Exception handlers: every error answers ``{"detail": [{"loc", "msg", "type"}]}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.api.limits import BodyTooLarge
+from service.errors import ServiceError
+from service.matching import IndexNotReady
+
+log = logging.getLogger(__name__)
+
+
+def error_response(
+    status_code: int, loc: list[Any], msg: str, type_: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A JSON error answer with one item."""
+    return JSONResponse(
+        {"detail": [{"loc": loc, "msg": msg, "type": type_}]}, status_code, headers=headers
+    )
+
+
+def _clean_item(error: dict[str, Any]) -> dict[str, Any]:
+    msg = str(error.get("msg", ""))
+    ctx = error.get("ctx") or {}
+    if error.get("type") == "json_invalid" and ctx.get("error"):
+        msg = f"{msg}: {ctx['error']}"
+    return {
+        "loc": [p if isinstance(p, int) else str(p) for p in error.get("loc", ())],
+        "msg": msg,
+        "type": str(error.get("type", "value_error")),
+    }
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": [_clean_item(e) for e in exc.errors()]}, 422)
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers) if exc.headers else None
+    cause = exc.__cause__
+    if isinstance(cause, BodyTooLarge):
+        msg = f"the request body is larger than {cause.limit} bytes"
+        return error_response(413, ["body"], msg, "body_too_large")
+    if exc.status_code == 400 and isinstance(cause, UnicodeDecodeError):
+        return error_response(422, ["body"], "the request body is not valid UTF-8", "body_not_utf8")
+    if exc.status_code == 400 and cause is not None:
+        return error_response(
+            400, ["body"], f"the request body could not be read: {exc.detail}", "body_invalid"
+        )
+    type_ = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    return error_response(
+        exc.status_code, [], str(exc.detail), type_.get(exc.status_code, "http_error"), headers
+    )
+
+
+async def _service_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return JSONResponse({"detail": exc.detail()}, exc.status_code, headers=headers)
+
+
+async def _not_ready_handler(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(503, [], str(exc), "index_not_ready")
+
+
+async def _too_large_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BodyTooLarge)
+    msg = f"the request body is larger than {exc.limit} bytes"
+    return error_response(413, ["body"], msg, "body_too_large")
+
+
+async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, [], "internal error", "internal_error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(ServiceError, _service_handler)
+    app.add_exception_handler(IndexNotReady, _not_ready_handler)
+    app.add_exception_handler(BodyTooLarge, _too_large_handler)
+    app.add_exception_handler(Exception, _unexpected_handler)

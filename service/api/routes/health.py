@@ -1,0 +1,29 @@
+"""``GET /health``: database, index and model status; needs no key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from service.api.deps import DatabaseDep, MatcherDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="Service status (no key needed)")
+def health(database: DatabaseDep, matcher: MatcherDep) -> JSONResponse:
+    """`status` is `ok` when the database answers and the index and model are loaded
+    (HTTP 200), `error` otherwise (HTTP 503)."""
+    db: dict[str, Any] = {"ok": True, "backend": database.backend}
+    try:
+        with database.session() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as exc:  # report, don't raise: this is the health check
+        db = {"ok": False, "backend": database.backend, "error": type(exc).__name__}
+    body: dict[str, Any] = {"database": db, **matcher.status()}
+    ok = db["ok"] and body["index"]["ok"] and body["model"]["ok"]
+    body = {"status": "ok" if ok else "error", **body}
+    return JSONResponse(body, status_code=200 if ok else 503)

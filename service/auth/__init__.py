@@ -1,0 +1,1 @@
+"""API keys, roles and the rules of who may do what."""

@@ -1,0 +1,42 @@
+"""Helpers shared by the commands: settings with command-line overrides, an open database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from service.core.config import Settings
+from service.db.engine import Database
+from service.db.migrate import upgrade
+
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory (env TECHMATCH_DATA_DIR).")
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database-url", help="SQLAlchemy URL (env TECHMATCH_DATABASE_URL)."),
+]
+ModelOption = Annotated[
+    str | None, typer.Option("--model", help="Embedding model (env TECHMATCH_MODEL).")
+]
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with the options that were given on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@contextmanager
+def open_database(settings: Settings) -> Iterator[Database]:
+    """The migrated database of ``settings``, disposed of afterwards."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.sqlalchemy_url)
+    try:
+        upgrade(database)
+        yield database
+    finally:
+        database.dispose()

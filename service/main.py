@@ -1,0 +1,114 @@
+"""The FastAPI application: ``create_app(settings)`` wires storage, matcher and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from service.api.errors import install_error_handlers
+from service.api.limits import BodyLimitMiddleware
+from service.api.routes import health, keys, pairs, sectors
+from service.api.routes.imports import imports_router
+from service.api.routes.matches import matches_router
+from service.api.routes.postings import postings_router
+from service.core.config import Settings, get_settings
+from service.db.engine import Database
+from service.db.migrate import upgrade
+from service.matching import Matcher
+from service.postings import PostingService
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Match **technology needs** (companies) with **technology offers** (institutes), in
+Vietnamese or English. *Kết nối cung – cầu công nghệ.*
+
+**Keys.** Send `Authorization: Bearer KEY`. Every key may read published postings and
+their matches. Drafts and archived postings, and a posting's `contact`, are visible to the
+posting's organization, moderators and admins only.
+
+| role | creates needs | creates offers | edits / deletes | `/pairs` | `/keys` |
+|---|---|---|---|---|---|
+| company | ✓ | | own organization's | | |
+| institute | | ✓ | own organization's | | |
+| moderator | ✓ | ✓ | all | ✓ | |
+| admin | ✓ | ✓ | all | ✓ | ✓ |
+
+**Limits.** title 1–200 characters, description 1–5000, at most 20 keywords of ≤ 60
+characters, organization ≤ 200, province ≤ 100, TRL 1–9 (for a need: the lowest level it
+accepts), request body ≤ 1 MiB (import uploads ≤ 10 MiB); larger bodies get 413.
+
+**Errors** always look like `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`;
+`loc` names the field.
+"""
+
+TAGS = [
+    {"name": "needs", "description": "Technology needs · Nhu cầu công nghệ"},
+    {"name": "offers", "description": "Technology offers · Công nghệ chào bán"},
+    {"name": "pairs", "description": "Pairs for moderators · Cặp kết nối cho điều phối viên"},
+    {"name": "imports", "description": "Booth lists from CSV, XLSX or JSONL"},
+    {"name": "keys", "description": "API keys"},
+    {"name": "reference", "description": "Sectors and other vocabularies"},
+    {"name": "health", "description": "Service status"},
+]
+
+
+def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAPI:
+    """Build the app. ``model`` may hand over an already loaded embedding model (tests)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        database = Database(settings.sqlalchemy_url)
+        upgrade(database)
+        matcher = Matcher(
+            database,
+            model_name=settings.model,
+            index_dir=settings.index_dir,
+            model_cache=settings.model_cache_dir,
+            save_delay=settings.index_save_delay,
+            model=model,
+        )
+        matcher.start()
+        app.state.database = database
+        app.state.matcher = matcher
+        app.state.postings = PostingService(database, matcher)
+        try:
+            yield
+        finally:
+            matcher.close()
+            database.dispose()
+
+    app = FastAPI(
+        title="techmatch",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        per_suffix={"/import": settings.max_import_bytes},
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for kind in ("need", "offer"):
+        api.include_router(imports_router(kind, settings.max_import_bytes))
+        api.include_router(postings_router(kind))
+        api.include_router(matches_router(kind))
+    api.include_router(pairs.router)
+    api.include_router(sectors.router)
+    api.include_router(keys.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,353 @@
+"""The one bridge between the service and the indexer.
+
+Routes and other service modules call :class:`Matcher`; nothing else touches the
+match index. The database is the system of record: :meth:`Matcher.sync` copies the
+current database state of some postings into the index (so concurrent writers can
+never leave an older version behind), and :meth:`Matcher.start` loads the persisted
+index and reconciles it with the database — rebuilding it when it is missing, stale
+or corrupt. That is what makes a SIGKILL during writes harmless.
+
+The engine is not thread-safe; one lock guards every call to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from indexer.postings import Filters, Match, Posting
+from indexer.text import normalize
+from service.db.engine import Database
+from service.db.models import PostingRow
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+EXPIRED = "expired"
+_CHUNK = 500
+
+
+def to_posting(row: PostingRow, today: date | None = None) -> Posting:
+    """The indexer's view of a stored posting, its text normalised as the index keeps it.
+
+    A published posting past its expiry date gets the status ``"expired"``, so that it is
+    no longer anybody's counterpart.
+    """
+    status = row.status
+    expires_on = row.expires_on
+    if status == "published" and expires_on is not None and expires_on < (today or date.today()):
+        status = EXPIRED
+    keywords = (normalize(k) for k in row.keywords or ())
+    return Posting(
+        id=row.id,
+        kind=row.kind,  # type: ignore[arg-type]
+        title=normalize(row.title),
+        description=normalize(row.description),
+        keywords=tuple(k for k in keywords if k),
+        sector=row.sector,
+        trl=row.trl,
+        language=row.language,
+        status=status,
+    )
+
+
+def content_hash(row: PostingRow) -> str:
+    """Hash of everything in ``row`` that changes its vectors or tokens."""
+    return to_posting(row).content_hash()
+
+
+def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class IndexNotReady(RuntimeError):
+    """The matcher was used before :meth:`Matcher.start` or after :meth:`Matcher.close`."""
+
+
+class Matcher:
+    """Owns the embedding model and the match index of one service process."""
+
+    def __init__(
+        self,
+        database: Database,
+        model_name: str,
+        index_dir: Path,
+        model_cache: Path | None = None,
+        save_delay: float = 2.0,
+        model: Any = None,
+    ) -> None:
+        self.database = database
+        self.model_name = model_name
+        self.index_dir = index_dir
+        self.model_cache = model_cache
+        self.save_delay = save_delay
+        self._model = model
+        self._engine: Any = None
+        self._lock = threading.RLock()
+        self._dirty = False
+        self._stale = False  # an index operation failed: reconcile before the next use
+        self._timer: threading.Timer | None = None
+        self._active: dict[int, str] = {}  # id → kind, for published unexpired postings
+        self._expiry: dict[int, date] = {}  # id → expires_on, for active postings that expire
+        self._expiry_checked: date | None = None
+        self.last_saved: float | None = None
+        self.started_at: float | None = None
+        self.rebuilt = False
+        self.reconciled: dict[str, int] = {}
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load the model and the persisted index, then reconcile the index with the database."""
+        from indexer.engine import IndexLoadError, MatchEngine
+
+        if self._model is None:
+            from models import load_model
+
+            self._model = load_model(self.model_name, self.model_cache)
+        with self._lock:
+            try:
+                engine = MatchEngine.load(self.index_dir, self._model)
+                self.rebuilt = False
+            except IndexLoadError as exc:
+                log.info(
+                    "index at %s not usable (%s); rebuilding from the database", self.index_dir, exc
+                )
+                engine = MatchEngine(self._model)
+                self.rebuilt = True
+            self._engine = engine
+            self.reconciled = self._reconcile()
+            if self.rebuilt or any(self.reconciled.values()):
+                self._dirty = True
+                self._save_now()
+            self.started_at = time.time()
+
+    def close(self) -> None:
+        """Save pending changes and stop the save timer."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._engine is not None and self._dirty:
+                self._save_now()
+
+    @property
+    def ready(self) -> bool:
+        """True between :meth:`start` and the end of the process."""
+        return self._engine is not None
+
+    # -- writes ----------------------------------------------------------------
+
+    def sync(self, ids: Iterable[int]) -> None:
+        """Make the index hold exactly what the database holds now for ``ids``.
+
+        Should the index fail half-way, it is fully reconciled with the database before
+        its next use, and the error is raised.
+        """
+        wanted = sorted(set(ids))
+        if not wanted:
+            return
+        with self._lock:
+            engine = self._require()
+            try:
+                self._sync(engine, wanted)
+            except Exception:
+                self._stale = True
+                raise
+            self._mark_dirty()
+
+    def _sync(self, engine: Any, wanted: list[int]) -> None:
+        today = date.today()
+        expiry: dict[int, date | None] = {}
+        postings: list[Posting] = []
+        with self.database.session() as session:
+            for chunk in _chunks(wanted):
+                rows = session.scalars(select(PostingRow).where(PostingRow.id.in_(chunk)))
+                for row in rows:
+                    expiry[row.id] = row.expires_on
+                    postings.append(to_posting(row, today))
+        if postings:
+            engine.upsert(postings)
+        missing = [i for i in wanted if i not in expiry]
+        if missing:
+            engine.delete(missing)
+        for posting in postings:
+            self._track(posting, expiry[posting.id])
+        for posting_id in missing:
+            self._untrack(posting_id)
+
+    # -- reads -----------------------------------------------------------------
+
+    def matches(
+        self,
+        posting_id: int,
+        limit: int = 10,
+        min_score: float = 0.0,
+        sectors: Iterable[str] | None = None,
+        languages: Iterable[str] | None = None,
+    ) -> list[Match]:
+        """Published, unexpired counterparts of ``posting_id``, best first.
+
+        Raises :class:`KeyError` when the posting is not indexed.
+        """
+        filters = Filters(
+            sectors=frozenset(sectors) if sectors else None,
+            languages=frozenset(languages) if languages else None,
+            statuses=frozenset({"published"}),
+        )
+        with self._lock:
+            engine = self._require()
+            self._refresh_expired()
+            result: list[Match] = engine.match(
+                posting_id, limit=limit, min_score=min_score, filters=filters
+            )
+            return result
+
+    def pairs(
+        self, limit: int = 100, min_score: float = 0.0, per_need: int = 3, per_offer: int = 3
+    ) -> list[Match]:
+        """Need–offer pairs over all published, unexpired postings, best first."""
+        with self._lock:
+            engine = self._require()
+            self._refresh_expired()
+            need_ids = [i for i, kind in self._active.items() if kind == "need"]
+            offer_ids = [i for i, kind in self._active.items() if kind == "offer"]
+            if not need_ids or not offer_ids:
+                return []
+            result: list[Match] = engine.pairs(
+                limit=limit,
+                min_score=min_score,
+                per_need=per_need,
+                per_offer=per_offer,
+                need_ids=need_ids,
+                offer_ids=offer_ids,
+            )
+            return result
+
+    def indexed_ids(self) -> set[int]:
+        """Ids of every indexed posting."""
+        with self._lock:
+            return set(self._require().ids())
+
+    def status(self) -> dict[str, Any]:
+        """Index and model state for ``/health``."""
+        with self._lock:
+            engine = self._engine
+            return {
+                "index": {
+                    "ok": engine is not None,
+                    "size": len(engine) if engine is not None else 0,
+                    "active": len(self._active),
+                    "directory": str(self.index_dir),
+                    "rebuilt_at_start": self.rebuilt,
+                    "reconciled_at_start": self.reconciled,
+                    "unsaved_changes": self._dirty,
+                    "last_saved": self.last_saved,
+                },
+                "model": {
+                    "ok": self._model is not None,
+                    "name": getattr(self._model, "name", self.model_name),
+                    "dimension": getattr(self._model, "dimension", None),
+                },
+            }
+
+    # -- internals -------------------------------------------------------------
+
+    def _require(self) -> Any:
+        if self._engine is None:
+            raise IndexNotReady("the match index is not loaded")
+        if self._stale:
+            self.reconciled = self._reconcile()
+            self._stale = False
+            self._mark_dirty()
+        return self._engine
+
+    def _reconcile(self) -> dict[str, int]:
+        engine = self._engine
+        today = date.today()
+        wanted: list[Posting] = []
+        seen: set[int] = set()
+        self._active.clear()
+        self._expiry.clear()
+        with self.database.session() as session:
+            rows = session.execute(select(PostingRow).order_by(PostingRow.id)).scalars()
+            for row in rows:
+                posting = to_posting(row, today)
+                seen.add(posting.id)
+                self._track(posting, row.expires_on)
+                if engine.get(posting.id) != posting:
+                    wanted.append(posting)
+        extras = set(engine.ids()) - seen
+        for chunk in _chunks(wanted):
+            engine.upsert(chunk)
+        if extras:
+            engine.delete(extras)
+        self._expiry_checked = today
+        if wanted or extras:
+            log.info("index reconciled: %d upserted, %d deleted", len(wanted), len(extras))
+        return {"upserted": len(wanted), "deleted": len(extras)}
+
+    def _track(self, posting: Posting, expires_on: date | None) -> None:
+        if posting.status == "published":
+            self._active[posting.id] = posting.kind
+            if expires_on is not None:
+                self._expiry[posting.id] = expires_on
+            else:
+                self._expiry.pop(posting.id, None)
+        else:
+            self._untrack(posting.id)
+
+    def _untrack(self, posting_id: int) -> None:
+        self._active.pop(posting_id, None)
+        self._expiry.pop(posting_id, None)
+
+    def _refresh_expired(self) -> None:
+        """Turn postings whose expiry date has passed into ``expired`` ones in the index."""
+        today = date.today()
+        if self._expiry_checked == today:
+            return
+        self._expiry_checked = today
+        gone = [i for i, day in self._expiry.items() if day < today]
+        if not gone:
+            return
+        engine = self._engine
+        updated = []
+        for posting_id in gone:
+            posting = engine.get(posting_id)
+            if posting is not None:
+                updated.append(dataclasses.replace(posting, status=EXPIRED))
+            self._untrack(posting_id)
+        if updated:
+            engine.upsert(updated)
+            self._mark_dirty()
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+        if self._timer is None and self.save_delay >= 0:
+            self._timer = threading.Timer(self.save_delay, self._save_later)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _save_later(self) -> None:
+        with self._lock:
+            self._timer = None
+            if self._dirty and self._engine is not None:
+                self._save_now()
+
+    def _save_now(self) -> None:
+        try:
+            self._engine.save(self.index_dir)
+        except Exception:  # a failed save only costs a rebuild at the next start
+            log.exception("could not save the index to %s", self.index_dir)
+            return
+        self._dirty = False
+        self.last_saved = time.time()

@@ -1,0 +1,1 @@
+"""Pydantic models of the HTTP API: what goes in and what comes out."""

@@ -1,0 +1,26 @@
+"""Shared pytest fixtures (keep this small; layer-specific fixtures live beside their tests)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from models import EmbeddingModel, load_model
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def model_cache_dir() -> Path:
+    """Model cache shared by the whole test session (and across runs): built once, reused."""
+    path = Path(os.environ.get("TECHMATCH_TEST_MODEL_CACHE", REPO_ROOT / ".cache" / "models"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def e5_model(model_cache_dir: Path) -> EmbeddingModel:
+    """The default multilingual-e5-small model, loaded once per session."""
+    return load_model("multilingual-e5-small", model_cache_dir)
