@@ -40,3 +40,14 @@ def open_database(settings: Settings) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+def load_model_or_exit(settings: Settings) -> Any:
+    """Load the configured embedding model, or print how to provide one and exit with 2."""
+    from models import ModelNotFoundError, load_model
+
+    try:
+        return load_model(settings.model, settings.model_cache_dir)
+    except ModelNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from service.commands.common import ModelOption, make_settings, open_database
+from service.commands.common import ModelOption, load_model_or_exit, make_settings, open_database
 
 KEYS_FILE = "demo-keys.json"
 
@@ -33,6 +33,7 @@ def demo(
 
     settings = make_settings(data_dir=data_dir, model=model)
     settings.database_url = None  # the demo always runs on SQLite
+    model_instance = load_model_or_exit(settings) if not load_only else None
     with open_database(settings) as database:
         try:
             seeded = load_demo(database)
@@ -63,7 +64,7 @@ def demo(
 
     from service.main import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, model=model_instance), host=host, port=port, log_level="info")
 
 
 def _demo_keys(database: object, data_dir: Path) -> dict[str, dict[str, str]]:

@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from service.commands.common import DatabaseOption, DataDirOption, ModelOption, make_settings
+from service.commands.common import (
+    DatabaseOption,
+    DataDirOption,
+    ModelOption,
+    load_model_or_exit,
+    make_settings,
+)
 
 
 def serve(
@@ -23,4 +29,7 @@ def serve(
     from service.main import create_app
 
     settings = make_settings(data_dir=data_dir, database_url=database_url, model=model)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+    model_instance = load_model_or_exit(settings)
+    uvicorn.run(
+        create_app(settings, model=model_instance), host=host, port=port, log_level=log_level
+    )

@@ -1,11 +1,21 @@
-"""ORM models: postings (needs and offers in one table) and API keys."""
+"""ORM models: postings (needs and offers in one table), API keys, pair reviews
+(current decision, audit log) and interest marks."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, Index, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from service.db.types import BigId, Json, UTCDateTime, utcnow
@@ -62,3 +72,65 @@ class ApiKeyRow(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PairReviewRow(Base):
+    """The current moderator decision on one need–offer pair, with the content hashes of
+    both postings when it was taken (to tell whether either changed since)."""
+
+    __tablename__ = "pair_reviews"
+    __table_args__ = (
+        CheckConstraint(
+            "decision IN ('accepted', 'rejected', 'maybe')", name="ck_pair_reviews_decision"
+        ),
+        Index("ix_pair_reviews_decision", "decision"),
+        Index("ix_pair_reviews_offer_id", "offer_id"),
+    )
+
+    need_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    offer_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    need_hash: Mapped[str] = mapped_column(String(64))
+    offer_hash: Mapped[str] = mapped_column(String(64))
+    reviewer_key_id: Mapped[int | None] = mapped_column(BigInteger)
+    reviewer_org: Mapped[str] = mapped_column(String(200))
+    reviewer_role: Mapped[str] = mapped_column(String(16))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PairReviewLogRow(Base):
+    """One review decision, appended and never changed: who, when, before and after."""
+
+    __tablename__ = "pair_review_log"
+    __table_args__ = (
+        Index("ix_pair_review_log_pair", "need_id", "offer_id"),
+        Index("ix_pair_review_log_created_at", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    need_id: Mapped[int] = mapped_column(BigInteger)
+    offer_id: Mapped[int] = mapped_column(BigInteger)
+    reviewer_key_id: Mapped[int | None] = mapped_column(BigInteger)
+    reviewer_org: Mapped[str] = mapped_column(String(200))
+    reviewer_role: Mapped[str] = mapped_column(String(16))
+    before: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    after: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PairInterestRow(Base):
+    """Interest in a pair from each side (``None``: not said yet)."""
+
+    __tablename__ = "pair_interest"
+    __table_args__ = (Index("ix_pair_interest_offer_id", "offer_id"),)
+
+    need_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    offer_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    need_interested: Mapped[bool | None] = mapped_column(Boolean)
+    offer_interested: Mapped[bool | None] = mapped_column(Boolean)
+    need_marked_by: Mapped[str | None] = mapped_column(String(200))
+    offer_marked_by: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
