@@ -53,6 +53,7 @@ class EngineConfig:
     min_language_reference: int = 20
     refit_growth: float = 0.1
     refit_min_change: int = 20
+    always_refit_below: int = 300
     key_terms: int = 8
     batch_size: int = 32
     seed: int = 13
@@ -86,6 +87,7 @@ class MatchEngine:
         self._lex: dict[Kind, LexicalIndex] = {k: LexicalIndex() for k in KINDS}
         self._reference: dict[tuple[Kind, str], np.ndarray] = {}
         self._reference_ids: dict[str, list[int]] = {}
+        self._best_need_cache: dict[int, float] = {}
         self.embedded_count = 0  # texts embedded since creation (for re-import checks)
 
     # ------------------------------------------------------------------ pool
@@ -114,6 +116,7 @@ class MatchEngine:
 
     def upsert(self, postings: Sequence[Posting]) -> None:
         """Add or replace postings by id; only postings whose text changed are re-embedded."""
+        self._best_need_cache.clear()
         prepared = [self._prepare(p) for p in postings]
         changed = [p for p in prepared if self._hashes.get(p.id) != p.content_hash()]
         for posting in prepared:
@@ -130,6 +133,7 @@ class MatchEngine:
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove postings by id (unknown ids are ignored)."""
+        self._best_need_cache.clear()
         for posting_id in list(ids):
             self._remove(posting_id)
 
@@ -198,6 +202,8 @@ class MatchEngine:
     def _needs_refit(self) -> bool:
         fitted, n = self._stats.fitted_on, len(self._raw)
         change = abs(n - fitted)
+        if 0 < n < self.config.always_refit_below and change:
+            return True
         return n > 0 and (
             fitted == 0
             or change >= max(self.config.refit_min_change, self.config.refit_growth * fitted)
@@ -342,10 +348,46 @@ class MatchEngine:
             need_id=need.id,
             offer_id=offer.id,
             score=score,
-            recommended=score >= self.config.fusion.recommend_threshold,
+            recommended=self._recommended(offer, score),
             components=components,
             reasons=reasons,
         )
+
+    def _scored(
+        self, posting: Posting, limit: int, min_score: float, filters: Filters | None
+    ) -> list[tuple[float, int, float]]:
+        """``(score, counterpart id, cosine)`` of a posting's candidates, best first."""
+        allowed = self._allowed(other_kind(posting.kind), filters)
+        k = max(self.config.candidates, limit * 3)
+        scored: list[tuple[float, int, float]] = []
+        for cid, cosine in self._candidates(posting, k, allowed).items():
+            other = self._postings[cid]
+            need, offer = (posting, other) if posting.kind == "need" else (other, posting)
+            score, _ = self._score_pair(need, offer, cosine)
+            if score >= min_score:
+                scored.append((score, cid, cosine))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return scored[:limit]
+
+    def _best_need_score(self, offer_id: int) -> float:
+        """The best score the offer reaches with any published need (cached per pool state)."""
+        best = self._best_need_cache.get(offer_id)
+        if best is None:
+            top = self._scored(self._postings[offer_id], 1, 0.0, None)
+            best = top[0][0] if top else 0.0
+            self._best_need_cache[offer_id] = best
+        return best
+
+    def _recommended(self, offer: Posting, score: float) -> bool:
+        """A pair is recommended when its score reaches the threshold and the need is among
+        the offer's best needs too (within ``reciprocal_margin``): a near-miss offer that
+        serves another need much better is not pushed onto this one."""
+        fusion = self.config.fusion
+        if score < fusion.recommend_threshold:
+            return False
+        if fusion.reciprocal_margin < 0:
+            return True
+        return score >= self._best_need_score(offer.id) - fusion.reciprocal_margin - 1e-9
 
     def match(
         self,
@@ -359,20 +401,8 @@ class MatchEngine:
         Raises ``KeyError`` when the posting is not indexed.
         """
         posting = self._postings[posting_id]
-        target = other_kind(posting.kind)
-        allowed = self._allowed(target, filters)
-        k = max(self.config.candidates, limit * 3)
-        candidates = self._candidates(posting, k, allowed)
-        scored: list[tuple[float, int, float]] = []
-        for cid, cosine in candidates.items():
-            other = self._postings[cid]
-            need, offer = (posting, other) if posting.kind == "need" else (other, posting)
-            score, _ = self._score_pair(need, offer, cosine)
-            if score >= min_score:
-                scored.append((score, cid, cosine))
-        scored.sort(key=lambda t: (-t[0], t[1]))
         out = []
-        for _, cid, cosine in scored[:limit]:
+        for _, cid, cosine in self._scored(posting, limit, min_score, filters):
             other = self._postings[cid]
             need, offer = (posting, other) if posting.kind == "need" else (other, posting)
             out.append(self._make_match(need, offer, cosine))

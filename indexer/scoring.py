@@ -33,7 +33,8 @@ class FusionConfig:
     dense_width: float = 0.8
     lexical_power: float = 1.0
     cross_lingual_lexical: str = "dense"  # "dense": impute with the dense signal; "raw": keep BM25
-    recommend_threshold: float = 0.51
+    recommend_threshold: float = 0.40
+    reciprocal_margin: float = 0.05  # < 0 turns the reciprocity condition off
 
 
 def dense_signal(z: float, config: FusionConfig) -> float:

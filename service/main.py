@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 
 from service.api.errors import install_error_handlers
 from service.api.limits import BodyLimitMiddleware
-from service.api.routes import health, keys, pairs, sectors
+from service.api.routes import health, interest, keys, pairs, reviews, sectors
 from service.api.routes.imports import imports_router
 from service.api.routes.matches import matches_router
 from service.api.routes.postings import postings_router
@@ -40,6 +40,10 @@ posting's organization, moderators and admins only.
 | moderator | ✓ | ✓ | all | ✓ | |
 | admin | ✓ | ✓ | all | ✓ | ✓ |
 
+Moderators and admins **review** pairs (`POST /pairs/{pair_id}/review`, `GET /reviews`);
+the organizations of a need and an offer mark their **interest** in a pair
+(`POST /pairs/{pair_id}/interest`).
+
 **Limits.** title 1–200 characters, description 1–5000, at most 20 keywords of ≤ 60
 characters, organization ≤ 200, province ≤ 100, TRL 1–9 (for a need: the lowest level it
 accepts), request body ≤ 1 MiB (import uploads ≤ 10 MiB); larger bodies get 413.
@@ -52,6 +56,7 @@ TAGS = [
     {"name": "needs", "description": "Technology needs · Nhu cầu công nghệ"},
     {"name": "offers", "description": "Technology offers · Công nghệ chào bán"},
     {"name": "pairs", "description": "Pairs for moderators · Cặp kết nối cho điều phối viên"},
+    {"name": "reviews", "description": "Moderator decisions on pairs · Duyệt cặp kết nối"},
     {"name": "imports", "description": "Booth lists from CSV, XLSX or JSONL"},
     {"name": "keys", "description": "API keys"},
     {"name": "reference", "description": "Sectors and other vocabularies"},
@@ -107,6 +112,8 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
         api.include_router(postings_router(kind))
         api.include_router(matches_router(kind))
     api.include_router(pairs.router)
+    api.include_router(reviews.router)
+    api.include_router(interest.router)
     api.include_router(sectors.router)
     api.include_router(keys.router)
     app.include_router(api)

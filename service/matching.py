@@ -213,9 +213,15 @@ class Matcher:
             return result
 
     def pairs(
-        self, limit: int = 100, min_score: float = 0.0, per_need: int = 3, per_offer: int = 3
+        self,
+        limit: int = 100,
+        min_score: float = 0.0,
+        per_need: int = 3,
+        per_offer: int = 3,
+        exclude: Iterable[tuple[int, int]] = (),
     ) -> list[Match]:
-        """Need–offer pairs over all published, unexpired postings, best first."""
+        """Need–offer pairs over all published, unexpired postings, best first;
+        ``(need_id, offer_id)`` pairs in ``exclude`` (e.g. rejected ones) are never proposed."""
         with self._lock:
             engine = self._require()
             self._refresh_expired()
@@ -230,6 +236,7 @@ class Matcher:
                 per_offer=per_offer,
                 need_ids=need_ids,
                 offer_ids=offer_ids,
+                exclude=frozenset(exclude),
             )
             return result
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from service.schemas.postings import PostingOut
+from service.schemas.reviews import InterestState, ReviewState
 
 
 class MatchBase(BaseModel):
@@ -53,6 +54,10 @@ class PairOut(MatchBase):
     offer_id: int
     need: PostingOut
     offer: PostingOut
+    review: ReviewState | None = Field(
+        default=None, description="The moderators' decision; `null` when not reviewed."
+    )
+    interest: InterestState = Field(default_factory=InterestState)
 
 
 class Pairs(BaseModel):

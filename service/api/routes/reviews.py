@@ -1,0 +1,105 @@
+"""Pair reviews for moderators and admins: ``POST /pairs/{pair_id}/review``,
+``GET /reviews`` (JSON or CSV) and ``GET /reviews/audit``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
+
+from service.api.deps import DatabaseDep, StaffDep, require_json
+from service.reviews import ReviewQuery, ReviewService
+from service.schemas.common import ERROR_RESPONSES
+from service.schemas.reviews import AuditLog, Decision, ReviewIn, ReviewItem, ReviewReason, Reviews
+
+router = APIRouter(tags=["reviews"], responses=ERROR_RESPONSES)
+
+PairIdPath = Annotated[
+    str,
+    Path(
+        description="The pair: `<need_id>-<offer_id>` (the `pair_id` of `/pairs` and matches).",
+        examples=["12-34"],
+        max_length=64,
+    ),
+]
+
+
+def get_reviews(database: DatabaseDep) -> ReviewService:
+    """Review operations over the app's database."""
+    return ReviewService(database)
+
+
+ReviewsDep = Annotated[ReviewService, Depends(get_reviews)]
+
+
+@router.post(
+    "/pairs/{pair_id}/review",
+    response_model=ReviewItem,
+    summary="Accept, reject or defer a pair (moderators)",
+    dependencies=[Depends(require_json)],
+)
+def review_pair(
+    pair_id: PairIdPath, data: ReviewIn, principal: StaffDep, reviews: ReviewsDep
+) -> ReviewItem:
+    """Record the decision on a pair (it replaces the previous one; every decision is kept
+    in the audit log). A rejected pair is never suggested by `GET /pairs` again."""
+    return reviews.review(principal, pair_id, data)
+
+
+@router.get(
+    "/reviews",
+    response_model=Reviews,
+    summary="Reviewed pairs, JSON or CSV (moderators)",
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV"}},
+)
+def list_reviews(
+    principal: StaffDep,
+    reviews: ReviewsDep,
+    decision: Decision | None = None,
+    reason: ReviewReason | None = None,
+    need_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    offer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    changed: Annotated[
+        bool | None, Query(description="Only pairs whose need or offer changed since review.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    format: Annotated[
+        Literal["json", "csv"], Query(description="`csv`: every matching row, no paging.")
+    ] = "json",
+) -> Reviews | Response:
+    """Reviewed pairs, most recently reviewed first, with both postings, the review
+    (`changed_since_review`) and the interest marks."""
+    query = ReviewQuery(
+        decision=decision.value if decision else None,
+        reason=reason.value if reason else None,
+        need_id=need_id,
+        offer_id=offer_id,
+        changed=changed,
+        limit=limit,
+        offset=offset,
+    )
+    if format == "csv":
+        return Response(
+            reviews.export_csv(query),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="reviews.csv"'},
+        )
+    items, total = reviews.search(principal, query)
+    return Reviews(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/reviews/audit", response_model=AuditLog, summary="Review audit log (moderators)")
+def audit_log(
+    principal: StaffDep,
+    reviews: ReviewsDep,
+    need_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    offer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> AuditLog:
+    """Every decision ever taken, newest first: who, when, and the decision, reason and
+    note before and after."""
+    items, total = reviews.audit(limit=limit, offset=offset, need_id=need_id, offer_id=offer_id)
+    return AuditLog(items=items, total=total, limit=limit, offset=offset)
