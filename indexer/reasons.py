@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from indexer.engine import MatchEngine
 
 LINK_THRESHOLD = 0.90
+SHORT_TERM_LINK_THRESHOLD = 0.93  # one-syllable or very short terms embed noisily
 MAX_TERMS = 8
 
 
@@ -58,7 +59,8 @@ def linked_terms(engine: MatchEngine, need: Posting, offer: Posting) -> list[dic
             if nv is None or ov is None:
                 continue
             cos = float(np.dot(nv, ov))
-            if cos >= LINK_THRESHOLD:
+            short = _is_short(nt) or _is_short(ot)
+            if cos >= (SHORT_TERM_LINK_THRESHOLD if short else LINK_THRESHOLD):
                 candidates.append((cos, nt, ot))
     used_need: set[str] = set()
     used_offer: set[str] = set()
@@ -70,6 +72,10 @@ def linked_terms(engine: MatchEngine, need: Posting, offer: Posting) -> list[dic
         used_offer.add(ot)
         links.append({"need": nt, "offer": ot, "similarity": round(cos, 3)})
     return links[:MAX_TERMS]
+
+
+def _is_short(term: str) -> bool:
+    return " " not in term and len(term) < 5
 
 
 def aligned_sentences(
