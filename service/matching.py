@@ -219,26 +219,64 @@ class Matcher:
         per_need: int = 3,
         per_offer: int = 3,
         exclude: Iterable[tuple[int, int]] = (),
+        need_ids: Iterable[int] | None = None,
+        offer_ids: Iterable[int] | None = None,
     ) -> list[Match]:
         """Need–offer pairs over all published, unexpired postings, best first;
-        ``(need_id, offer_id)`` pairs in ``exclude`` (e.g. rejected ones) are never proposed."""
+        ``(need_id, offer_id)`` pairs in ``exclude`` (e.g. rejected ones) are never proposed.
+        ``need_ids`` / ``offer_ids`` restrict the pool (e.g. to a session's participants)."""
+        only_needs = None if need_ids is None else set(need_ids)
+        only_offers = None if offer_ids is None else set(offer_ids)
         with self._lock:
             engine = self._require()
             self._refresh_expired()
-            need_ids = [i for i, kind in self._active.items() if kind == "need"]
-            offer_ids = [i for i, kind in self._active.items() if kind == "offer"]
-            if not need_ids or not offer_ids:
+            needs = [
+                i
+                for i, kind in self._active.items()
+                if kind == "need" and (only_needs is None or i in only_needs)
+            ]
+            offers = [
+                i
+                for i, kind in self._active.items()
+                if kind == "offer" and (only_offers is None or i in only_offers)
+            ]
+            if not needs or not offers:
                 return []
             result: list[Match] = engine.pairs(
                 limit=limit,
                 min_score=min_score,
                 per_need=per_need,
                 per_offer=per_offer,
-                need_ids=need_ids,
-                offer_ids=offer_ids,
+                need_ids=needs,
+                offer_ids=offers,
                 exclude=frozenset(exclude),
             )
             return result
+
+    def scores(self, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], float]:
+        """The match score of each ``(need_id, offer_id)`` pair whose two postings are
+        indexed (others are left out), whatever their status."""
+        by_need: dict[int, set[int]] = {}
+        for need_id, offer_id in pairs:
+            by_need.setdefault(need_id, set()).add(offer_id)
+        out: dict[tuple[int, int], float] = {}
+        with self._lock:
+            engine = self._require()
+            for need_id, offer_ids in sorted(by_need.items()):
+                filters = Filters(statuses=None, ids=frozenset(offer_ids))
+                try:
+                    found = engine.match(need_id, limit=len(offer_ids), filters=filters)
+                except KeyError:
+                    continue
+                for m in found:
+                    out[m.need_id, m.offer_id] = float(m.score)
+                for offer_id in sorted(offer_ids):  # any the search did not return
+                    if (need_id, offer_id) not in out:
+                        try:
+                            out[need_id, offer_id] = float(engine.explain(need_id, offer_id).score)
+                        except (KeyError, ValueError):
+                            continue
+        return out
 
     def indexed_ids(self) -> set[int]:
         """Ids of every indexed posting."""

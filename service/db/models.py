@@ -1,5 +1,6 @@
 """ORM models: postings (needs and offers in one table), API keys, pair reviews
-(current decision, audit log) and interest marks."""
+(current decision, audit log), interest marks, and tech-transfer sessions (participants,
+meetings, outcomes)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
+    ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -134,3 +139,87 @@ class PairInterestRow(Base):
     need_marked_by: Mapped[str | None] = mapped_column(String(200))
     offer_marked_by: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SessionRow(Base):
+    """A tech-transfer session: when and where, its time slots, tables and limits."""
+
+    __tablename__ = "sessions"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    venue: Mapped[str | None] = mapped_column(String(200))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    utc_offset_minutes: Mapped[int] = mapped_column(Integer)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    slots: Mapped[int] = mapped_column(Integer)
+    tables: Mapped[int] = mapped_column(Integer)
+    max_meetings_per_participant: Mapped[int] = mapped_column(Integer)
+    fairness_k: Mapped[int] = mapped_column(Integer)
+    created_by_org: Mapped[str] = mapped_column(String(200))
+    schedule_info: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SessionParticipantRow(Base):
+    """A posting registered for a session, with the slots it cannot attend."""
+
+    __tablename__ = "session_participants"
+    __table_args__ = (Index("ix_session_participants_posting_id", "posting_id"),)
+
+    session_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    posting_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    unavailable_slots: Mapped[list[int]] = mapped_column(Json, default=list)
+    registered_by_org: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SessionMeetingRow(Base):
+    """A scheduled 1:1 meeting of a session: one pair at one (slot, table), 0-based."""
+
+    __tablename__ = "session_meetings"
+    __table_args__ = (
+        UniqueConstraint("session_id", "slot", "table_no", name="uq_session_meetings_place"),
+    )
+
+    session_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    need_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    offer_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    slot: Mapped[int] = mapped_column(Integer)
+    table_no: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetingOutcomeRow(Base):
+    """What came of a session's meeting (held, no-show, follow-up), one per pair."""
+
+    __tablename__ = "meeting_outcomes"
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('held', 'no_show', 'follow_up')", name="ck_meeting_outcomes_outcome"
+        ),
+    )
+
+    session_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    need_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    offer_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    outcome: Mapped[str] = mapped_column(String(16))
+    follow_up: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_org: Mapped[str] = mapped_column(String(200))
+    recorded_by_role: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

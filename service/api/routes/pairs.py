@@ -5,14 +5,17 @@ Rejected pairs are never proposed; each pair carries its review and interest sta
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from service.api.deps import MatcherDep, PostingsDep, StaffDep
 from service.api.routes.reviews import ReviewsDep
-from service.postings import to_out
-from service.reviews import interest_state, review_state
+from service.auth.roles import Principal
+from service.matching import Matcher
+from service.postings import PostingService, to_out
+from service.reviews import ReviewService, interest_state, review_state
 from service.schemas.common import ERROR_RESPONSES
 from service.schemas.matches import Pairs
 from service.schemas.reviews import PairStatus
@@ -46,6 +49,37 @@ def pairs(
     and `interest`. Rejected pairs are left out (ask `status=rejected` to see them).
     `status` and `mutual_interest` filter the best ranked pairs (the caps `per_need` and
     `per_offer` apply first); `GET /reviews` lists every reviewed pair."""
+    return ranked_pairs(
+        principal,
+        postings,
+        matcher,
+        reviews,
+        limit=limit,
+        min_score=min_score,
+        per_need=per_need,
+        per_offer=per_offer,
+        status=status,
+        mutual_interest=mutual_interest,
+    )
+
+
+def ranked_pairs(
+    principal: Principal,
+    postings: PostingService,
+    matcher: Matcher,
+    reviews: ReviewService,
+    *,
+    limit: int = 100,
+    min_score: float = 0.0,
+    per_need: int = 3,
+    per_offer: int = 3,
+    status: PairStatus | None = None,
+    mutual_interest: bool | None = None,
+    need_ids: Collection[int] | None = None,
+    offer_ids: Collection[int] | None = None,
+) -> dict[str, Any]:
+    """The body of ``GET /pairs`` (also used for a session's pairs, restricted to
+    ``need_ids`` / ``offer_ids``)."""
     filtered = status is not None or mutual_interest is not None
     exclude = set() if status is PairStatus.rejected else reviews.rejected()
     found = matcher.pairs(
@@ -54,6 +88,8 @@ def pairs(
         per_need=per_need,
         per_offer=per_offer,
         exclude=exclude,
+        need_ids=need_ids,
+        offer_ids=offer_ids,
     )
     rows = postings.get_many(sorted({i for m in found for i in (m.need_id, m.offer_id)}))
     decided, marks = reviews.states((m.need_id, m.offer_id) for m in found)
