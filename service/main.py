@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from service.api.errors import install_error_handlers
 from service.api.limits import BodyLimitMiddleware
 from service.api.routes import health, interest, keys, pairs, reviews, sectors
+from service.api.routes import sessions as sessions_routes
 from service.api.routes.imports import imports_router
 from service.api.routes.matches import matches_router
 from service.api.routes.postings import postings_router
@@ -20,6 +21,7 @@ from service.db.engine import Database
 from service.db.migrate import upgrade
 from service.matching import Matcher
 from service.postings import PostingService
+from service.web import install_web
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ TAGS = [
     {"name": "offers", "description": "Technology offers · Công nghệ chào bán"},
     {"name": "pairs", "description": "Pairs for moderators · Cặp kết nối cho điều phối viên"},
     {"name": "reviews", "description": "Moderator decisions on pairs · Duyệt cặp kết nối"},
+    {"name": "sessions", "description": "Tech-transfer sessions and meetings · Phiên kết nối"},
     {"name": "imports", "description": "Booth lists from CSV, XLSX or JSONL"},
     {"name": "keys", "description": "API keys"},
     {"name": "reference", "description": "Sectors and other vocabularies"},
@@ -116,6 +119,9 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
     api.include_router(interest.router)
     api.include_router(sectors.router)
     api.include_router(keys.router)
+    api.include_router(sessions_routes.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(sessions_routes.pages_router)
+    install_web(app)
     return app

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     index_save_delay: float = Field(
         default=2.0, description="Seconds between a write and the index save."
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the web pages' session cookies; default: a random secret "
+        "generated once and kept in <data_dir>/secret_key.",
+        repr=False,
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

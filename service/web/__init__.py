@@ -1,0 +1,20 @@
+"""Server-rendered web pages (Jinja2, a little plain JavaScript) on the same FastAPI app.
+
+``install_web(app)`` adds the page routes, ``/static`` and the HTML error pages.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from service.web.pages import STATIC_DIR, LoginRequired, WebError, error_page
+from service.web.routes import router
+
+
+def install_web(app: FastAPI) -> None:
+    """Serve the web pages from ``app``."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
+    app.add_exception_handler(WebError, error_page)  # type: ignore[arg-type]
+    app.add_exception_handler(LoginRequired, error_page)  # type: ignore[arg-type]

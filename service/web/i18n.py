@@ -1,0 +1,216 @@
+"""The web pages' strings in Vietnamese and English.
+
+``STRINGS[key] = (vi, en)``; :func:`translator` gives a template the function ``t(key)``.
+The language comes from ``?lang=vi|en`` (then kept in the ``lang`` cookie), default ``vi``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+LANG_COOKIE = "lang"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app.tagline": (
+        "Kết nối cung – cầu công nghệ",
+        "Matching technology needs with technology offers",
+    ),
+    "nav.review": ("Duyệt cặp kết nối", "Review queue"),
+    "nav.postings": ("Tin đăng của tôi", "My postings"),
+    "nav.signout": ("Đăng xuất", "Sign out"),
+    "nav.language": ("Ngôn ngữ", "Language"),
+    "nav.skip": ("Bỏ qua, tới nội dung chính", "Skip to main content"),
+    "home.title": ("techmatch — kết nối cung cầu công nghệ", "techmatch — tech-transfer matching"),
+    "home.intro": (
+        "techmatch đọc các nhu cầu công nghệ của doanh nghiệp và các công nghệ chào bán của "
+        "viện, trường, doanh nghiệp công nghệ — bằng tiếng Việt hoặc tiếng Anh — rồi đề xuất "
+        "những cặp nên gặp nhau tại phiên kết nối cung – cầu công nghệ, kèm lý do cho từng cặp.",
+        "techmatch reads companies' technology needs and the technology offers of research "
+        "institutes, universities and tech firms — in Vietnamese or English — and suggests who "
+        "should meet whom at a tech-transfer session, with the reasons for each pair.",
+    ),
+    "home.step1": ("Doanh nghiệp đăng nhu cầu công nghệ.", "Companies post technology needs."),
+    "home.step2": ("Viện, trường đăng công nghệ chào bán.", "Institutes post technology offers."),
+    "home.step3": (
+        "Điều phối viên duyệt các cặp được đề xuất; cặp được chấp nhận thành buổi gặp 1:1.",
+        "Moderators review the suggested pairs; accepted pairs become 1:1 meetings.",
+    ),
+    "signin.title": ("Đăng nhập", "Sign in"),
+    "signin.key": ("Khóa API", "API key"),
+    "signin.key_help": (
+        "Khóa do ban tổ chức cấp, bắt đầu bằng tm_.",
+        "The key the organisers gave you, starting with tm_.",
+    ),
+    "signin.submit": ("Đăng nhập", "Sign in"),
+    "signin.bad_key": ("Khóa không đúng hoặc đã bị thu hồi.", "Unknown or revoked key."),
+    "signin.as": ("Đã đăng nhập: {org} ({role})", "Signed in: {org} ({role})"),
+    "signin.continue": ("Tiếp tục", "Continue"),
+    "role.company": ("doanh nghiệp", "company"),
+    "role.institute": ("viện / trường", "institute"),
+    "role.moderator": ("điều phối viên", "moderator"),
+    "role.admin": ("quản trị", "admin"),
+    "kind.need": ("Nhu cầu", "Need"),
+    "kind.offer": ("Công nghệ chào bán", "Offer"),
+    "review.title": ("Duyệt cặp kết nối", "Review queue"),
+    "review.filters": ("Bộ lọc", "Filters"),
+    "review.sector": ("Lĩnh vực", "Sector"),
+    "review.any": ("Tất cả", "Any"),
+    "review.lang_pair": ("Cặp ngôn ngữ", "Language pair"),
+    "review.status": ("Trạng thái", "Status"),
+    "review.min_score": ("Điểm tối thiểu", "Minimum score"),
+    "review.mutual": ("Hai bên cùng quan tâm", "Mutual interest"),
+    "review.apply": ("Lọc", "Filter"),
+    "review.counts": ("Còn lại", "Left"),
+    "review.empty": ("Không có cặp nào khớp bộ lọc.", "No pair matches these filters."),
+    "review.shown": (
+        "Đang hiện {n} / {total} cặp, tốt nhất trước.",
+        "Showing {n} of {total} pairs, best first.",
+    ),
+    "review.score": ("Điểm", "Score"),
+    "review.recommended": ("Nên gặp", "Recommended"),
+    "review.components": ("Thành phần điểm", "Score components"),
+    "review.shared": ("Từ khóa chung", "Shared terms"),
+    "review.linked": ("Từ khóa tương đương", "Linked terms"),
+    "review.accept": ("Chấp nhận", "Accept"),
+    "review.reject": ("Từ chối", "Reject"),
+    "review.maybe": ("Để sau", "Maybe"),
+    "review.reason": ("Lý do", "Reason"),
+    "review.note": ("Ghi chú", "Note"),
+    "review.select": ("Chọn cặp này", "Select this pair"),
+    "review.select_all": ("Chọn tất cả", "Select all"),
+    "review.bulk": ("Với các cặp đã chọn", "With the selected pairs"),
+    "review.bulk_accept": ("Chấp nhận các cặp đã chọn", "Accept selected"),
+    "review.bulk_reject": ("Từ chối các cặp đã chọn", "Reject selected"),
+    "review.none_selected": ("Chưa chọn cặp nào.", "No pair selected."),
+    "review.done": ("Đã ghi {n} quyết định.", "{n} decision(s) saved."),
+    "review.current": ("Quyết định hiện tại", "Current decision"),
+    "review.changed": ("Tin đã sửa sau lần duyệt", "Changed since review"),
+    "review.interest": ("Quan tâm", "Interest"),
+    "review.keys": (
+        "Phím tắt: j/k chuyển cặp, a chấp nhận, r từ chối (chọn lý do rồi Enter), m để sau, "
+        "x chọn cặp.",
+        "Shortcuts: j/k move, a accept, r reject (pick a reason, then Enter), m maybe, x select.",
+    ),
+    "status.unreviewed": ("Chưa duyệt", "Unreviewed"),
+    "status.accepted": ("Đã chấp nhận", "Accepted"),
+    "status.rejected": ("Đã từ chối", "Rejected"),
+    "status.maybe": ("Để sau", "Maybe"),
+    "status.all": ("Tất cả (trừ đã từ chối)", "All (except rejected)"),
+    "reason.none": ("— không nêu —", "— none —"),
+    "reason.not_relevant": ("Không liên quan", "Not relevant"),
+    "reason.trl_mismatch": ("TRL không phù hợp", "TRL mismatch"),
+    "reason.sector_mismatch": ("Khác lĩnh vực", "Sector mismatch"),
+    "reason.duplicate_posting": ("Tin trùng lặp", "Duplicate posting"),
+    "reason.already_in_contact": ("Hai bên đã liên hệ", "Already in contact"),
+    "reason.other": ("Lý do khác", "Other"),
+    "postings.title": ("Tin đăng của tổ chức", "Your organization's postings"),
+    "postings.new_need": ("Đăng nhu cầu mới", "New need"),
+    "postings.new_offer": ("Đăng công nghệ mới", "New offer"),
+    "postings.empty": ("Chưa có tin đăng nào.", "No postings yet."),
+    "postings.updated": ("Cập nhật", "Updated"),
+    "postings.edit": ("Sửa", "Edit"),
+    "postings.archive": ("Lưu trữ", "Archive"),
+    "postings.archived": ("Đã lưu trữ tin đăng.", "Posting archived."),
+    "postings.saved": ("Đã lưu tin đăng.", "Posting saved."),
+    "postings.suggestions": ("Gợi ý kết nối", "Suggestions"),
+    "postings.no_suggestions": ("Chưa có gợi ý nào.", "No suggestions yet."),
+    "postings.not_indexed": ("Tin đăng đang được lập chỉ mục.", "The posting is being indexed."),
+    "postings.interested": ("Quan tâm", "Interested"),
+    "postings.not_interested": ("Không quan tâm", "Not interested"),
+    "postings.your_mark": ("Bạn đã chọn", "Your answer"),
+    "postings.other_mark": ("Bên kia", "Other side"),
+    "postings.mutual": ("Hai bên cùng quan tâm", "Mutual interest"),
+    "postings.unknown": ("chưa trả lời", "not answered"),
+    "postings.yes": ("quan tâm", "interested"),
+    "postings.no": ("không quan tâm", "not interested"),
+    "form.new_need": ("Đăng nhu cầu công nghệ", "Post a technology need"),
+    "form.new_offer": ("Đăng công nghệ chào bán", "Post a technology offer"),
+    "form.edit": ("Sửa tin đăng", "Edit posting"),
+    "form.errors": (
+        "Chưa lưu được: vui lòng sửa các ô được đánh dấu.",
+        "Not saved: please correct the marked fields.",
+    ),
+    "form.title": ("Tiêu đề", "Title"),
+    "form.title_help": ("1–200 ký tự.", "1–200 characters."),
+    "form.description": ("Mô tả", "Description"),
+    "form.description_help": ("1–5000 ký tự.", "1–5000 characters."),
+    "form.sector": ("Lĩnh vực", "Sector"),
+    "form.keywords": ("Từ khóa", "Keywords"),
+    "form.keywords_help": (
+        "Cách nhau bằng dấu phẩy; tối đa 20, mỗi từ ≤ 60 ký tự.",
+        "Separated by commas; at most 20, each ≤ 60 characters.",
+    ),
+    "form.trl": ("Mức sẵn sàng công nghệ (TRL)", "Technology readiness level (TRL)"),
+    "form.trl_help_need": ("Mức thấp nhất chấp nhận được.", "The lowest level you accept."),
+    "form.trl_help_offer": ("Mức đã đạt được.", "The level reached."),
+    "form.ip_status": ("Tình trạng sở hữu trí tuệ", "IP status"),
+    "form.transfer_modes": ("Hình thức chuyển giao", "Transfer modes"),
+    "form.province": ("Tỉnh / thành phố", "Province"),
+    "form.organization": ("Đơn vị", "Organization"),
+    "form.contact_name": ("Người liên hệ", "Contact name"),
+    "form.contact_email": ("Email liên hệ", "Contact e-mail"),
+    "form.contact_phone": ("Điện thoại liên hệ", "Contact phone"),
+    "form.status": ("Trạng thái", "Status"),
+    "form.expires_on": ("Hết hạn sau ngày", "Expires after"),
+    "form.none": ("— không chọn —", "— none —"),
+    "form.required": ("Bắt buộc, không được để trống.", "Required; may not be empty."),
+    "form.too_long": ("Quá dài: tối đa {max} ký tự.", "Too long: at most {max} characters."),
+    "form.bad_format": ("Sai định dạng.", "Not in the expected format."),
+    "form.save": ("Lưu", "Save"),
+    "form.cancel": ("Hủy", "Cancel"),
+    "pstatus.draft": ("Nháp", "Draft"),
+    "pstatus.published": ("Công khai", "Published"),
+    "pstatus.archived": ("Đã lưu trữ", "Archived"),
+    "ip.patent_granted": ("Đã cấp bằng sáng chế", "Patent granted"),
+    "ip.patent_pending": ("Đang chờ cấp bằng", "Patent pending"),
+    "ip.utility_solution": ("Giải pháp hữu ích", "Utility solution"),
+    "ip.know_how": ("Bí quyết kỹ thuật", "Know-how"),
+    "ip.copyright": ("Quyền tác giả", "Copyright"),
+    "ip.none": ("Không có", "None"),
+    "mode.licence": ("Cấp phép", "Licence"),
+    "mode.sale": ("Mua bán", "Sale"),
+    "mode.joint_development": ("Cùng phát triển", "Joint development"),
+    "mode.consulting": ("Tư vấn", "Consulting"),
+    "mode.technical_service": ("Dịch vụ kỹ thuật", "Technical service"),
+    "mode.training": ("Đào tạo", "Training"),
+    "mode.other": ("Khác", "Other"),
+    "posting.language": ("Ngôn ngữ", "Language"),
+    "posting.owner": ("Thuộc", "Owned by"),
+    "posting.contact": ("Liên hệ", "Contact"),
+    "error.title": ("Có lỗi", "Something went wrong"),
+    "error.403": ("Bạn không có quyền mở trang này.", "You may not open this page."),
+    "error.404": ("Không tìm thấy.", "Not found."),
+    "error.csrf": (
+        "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và thử lại.",
+        "The form expired or is not valid. Reload the page and try again.",
+    ),
+    "error.back": ("Về trang chủ", "Back to the start page"),
+}
+
+
+def pick_language(query: str | None, cookie: str | None) -> str:
+    """``vi`` or ``en``: the query parameter, else the cookie, else the default."""
+    for value in (query, cookie):
+        if value in LANGUAGES:
+            return value  # type: ignore[return-value]
+    return DEFAULT_LANGUAGE
+
+
+def translate(key: str, lang: str, **values: object) -> str:
+    """The string ``key`` in ``lang`` (the key itself when unknown), formatted with values."""
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if lang == "vi" else pair[1]
+    return text.format(**values) if values else text
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``t(key, **values)`` for one language (what templates call)."""
+
+    def t(key: str, **values: object) -> str:
+        return translate(key, lang, **values)
+
+    return t
