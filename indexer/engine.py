@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.ann import FlatIndex
+from indexer.ann import ANNIndex, make_index
 from indexer.bias import LanguageStats, l2_normalize
 from indexer.lexical import LexicalIndex
 from indexer.postings import KINDS, Filters, Kind, Match, Posting, other_kind
@@ -54,9 +54,12 @@ class EngineConfig:
     refit_growth: float = 0.1
     refit_min_change: int = 20
     always_refit_below: int = 300
+    reciprocal_candidates: int = 20  # search depth for an offer's best need (recommendation)
     key_terms: int = 8
     batch_size: int = 32
     seed: int = 13
+    ann: str = "flat"  # "flat" (exact) | "auto" (exact below ann_threshold, IVF above)
+    ann_threshold: int = 50_000
 
 
 @dataclass
@@ -83,12 +86,15 @@ class MatchEngine:
         self._term_vectors: dict[str, np.ndarray] = {}
         self._zstats: dict[int, _ZStats] = {}
         self._stats = LanguageStats(dimension=self.dimension)
-        self._ann: dict[Kind, FlatIndex] = {k: FlatIndex(self.dimension) for k in KINDS}
+        self._ann: dict[Kind, ANNIndex] = {k: self._new_index() for k in KINDS}
         self._lex: dict[Kind, LexicalIndex] = {k: LexicalIndex() for k in KINDS}
         self._reference: dict[tuple[Kind, str], np.ndarray] = {}
         self._reference_ids: dict[str, list[int]] = {}
         self._best_need_cache: dict[int, float] = {}
         self.embedded_count = 0  # texts embedded since creation (for re-import checks)
+
+    def _new_index(self) -> ANNIndex:
+        return make_index(self.dimension, self.config.ann, self.config.ann_threshold)
 
     # ------------------------------------------------------------------ pool
     @property
@@ -242,7 +248,7 @@ class MatchEngine:
     def _apply_stats(self) -> None:
         """Rebuild the FAISS indexes, reference samples and z statistics from raw vectors."""
         ids = list(self._raw)
-        self._ann = {k: FlatIndex(self.dimension) for k in KINDS}
+        self._ann = {k: self._new_index() for k in KINDS}
         for kind in KINDS:
             kind_ids = [i for i in ids if self._postings[i].kind == kind]
             self._ann[kind].upsert(np.array(kind_ids, dtype=np.int64), self._corrected(kind_ids))
@@ -307,14 +313,24 @@ class MatchEngine:
         allowed = [p.id for p in members if filters.accepts(p)]
         return None if len(allowed) == len(members) else allowed
 
-    def _candidates(self, posting: Posting, k: int, allowed: list[int] | None) -> dict[int, float]:
+    def _candidates(
+        self,
+        posting: Posting,
+        k: int,
+        allowed: list[int] | None,
+        dense: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> dict[int, float]:
+        """Dense top-``k`` plus BM25 top hits; ``dense`` = this posting's row of a batched
+        search (same ``k`` and ``allowed``) to skip the per-posting FAISS call."""
         target = other_kind(posting.kind)
         query = self._corrected([posting.id])[0]
         found: dict[int, float] = {}
         if allowed is not None and not allowed:
             return found
-        scores, ids = self._ann[target].search(query, k, allowed)
-        for score, cid in zip(scores[0], ids[0], strict=True):
+        if dense is None:
+            scores, ids = self._ann[target].search(query, k, allowed)
+            dense = scores[0], ids[0]
+        for score, cid in zip(dense[0], dense[1], strict=True):
             if cid >= 0:
                 found[int(cid)] = float(score)
         lex_ids, lex_scores = self._lex[target].score(self._tokens.get(posting.id, []))
@@ -354,13 +370,22 @@ class MatchEngine:
         )
 
     def _scored(
-        self, posting: Posting, limit: int, min_score: float, filters: Filters | None
+        self,
+        posting: Posting,
+        limit: int,
+        min_score: float,
+        filters: Filters | None,
+        allowed: list[int] | None | str = "compute",
+        dense: tuple[np.ndarray, np.ndarray] | None = None,
+        depth: int | None = None,
     ) -> list[tuple[float, int, float]]:
-        """``(score, counterpart id, cosine)`` of a posting's candidates, best first."""
-        allowed = self._allowed(other_kind(posting.kind), filters)
-        k = max(self.config.candidates, limit * 3)
+        """``(score, counterpart id, cosine)`` of a posting's candidates, best first;
+        ``depth`` overrides the dense search depth (default ``max(candidates, 3·limit)``)."""
+        if isinstance(allowed, str):
+            allowed = self._allowed(other_kind(posting.kind), filters)
+        k = depth if depth is not None else max(self.config.candidates, limit * 3)
         scored: list[tuple[float, int, float]] = []
-        for cid, cosine in self._candidates(posting, k, allowed).items():
+        for cid, cosine in self._candidates(posting, k, allowed, dense).items():
             other = self._postings[cid]
             need, offer = (posting, other) if posting.kind == "need" else (other, posting)
             score, _ = self._score_pair(need, offer, cosine)
@@ -373,7 +398,8 @@ class MatchEngine:
         """The best score the offer reaches with any published need (cached per pool state)."""
         best = self._best_need_cache.get(offer_id)
         if best is None:
-            top = self._scored(self._postings[offer_id], 1, 0.0, None)
+            offer = self._postings[offer_id]
+            top = self._scored(offer, 1, 0.0, None, depth=self.config.reciprocal_candidates)
             best = top[0][0] if top else 0.0
             self._best_need_cache[offer_id] = best
         return best
@@ -425,8 +451,13 @@ class MatchEngine:
         need_ids: Collection[int] | None = None,
         offer_ids: Collection[int] | None = None,
         exclude: Collection[tuple[int, int]] = (),
+        batched: bool = True,
     ) -> list[Match]:
-        """Need–offer pairs over the whole pool, best first, capped per need and per offer."""
+        """Need–offer pairs over the whole pool, best first, capped per need and per offer.
+
+        ``batched`` (default) searches the dense candidates of many needs at once and
+        explains only the returned pairs; ``batched=False`` calls :meth:`match` per need.
+        Both give the same pairs."""
         needs = [
             p.id
             for p in self._postings.values()
@@ -436,30 +467,64 @@ class MatchEngine:
         ]
         filters = Filters(ids=frozenset(offer_ids) if offer_ids is not None else None)
         excluded = set(exclude)
-        pool: list[Match] = []
         depth = max(per_need * 3, per_need + per_offer, 10)
-        for need_id in needs:
-            kept = 0
-            for m in self.match(need_id, limit=depth, min_score=min_score, filters=filters):
-                if (m.need_id, m.offer_id) in excluded:
-                    continue
-                pool.append(m)
-                kept += 1
-        pool.sort(key=lambda m: (-m.score, m.need_id, m.offer_id))
+        if not batched:
+            pool: list[tuple[float, int, int, float]] = []
+            for need_id in needs:
+                for m in self.match(need_id, limit=depth, min_score=min_score, filters=filters):
+                    if (m.need_id, m.offer_id) not in excluded:
+                        pool.append((m.score, m.need_id, m.offer_id, m.components["cosine"]))
+        else:
+            pool = self._pair_pool(needs, depth, min_score, filters, excluded)
+        pool.sort(key=lambda t: (-t[0], t[1], t[2]))
         per_need_count: dict[int, int] = {}
         per_offer_count: dict[int, int] = {}
-        out: list[Match] = []
-        for m in pool:
-            if per_need_count.get(m.need_id, 0) >= per_need:
+        chosen: list[tuple[float, int, int, float]] = []
+        for row in pool:
+            _, need_id, offer_id, _ = row
+            if per_need_count.get(need_id, 0) >= per_need:
                 continue
-            if per_offer_count.get(m.offer_id, 0) >= per_offer:
+            if per_offer_count.get(offer_id, 0) >= per_offer:
                 continue
-            per_need_count[m.need_id] = per_need_count.get(m.need_id, 0) + 1
-            per_offer_count[m.offer_id] = per_offer_count.get(m.offer_id, 0) + 1
-            out.append(m)
-            if len(out) >= limit:
+            per_need_count[need_id] = per_need_count.get(need_id, 0) + 1
+            per_offer_count[offer_id] = per_offer_count.get(offer_id, 0) + 1
+            chosen.append(row)
+            if len(chosen) >= limit:
                 break
-        return out
+        return [
+            self._make_match(self._postings[n], self._postings[o], cosine)
+            for _, n, o, cosine in chosen
+        ]
+
+    def _pair_pool(
+        self,
+        needs: list[int],
+        depth: int,
+        min_score: float,
+        filters: Filters,
+        excluded: set[tuple[int, int]],
+        batch: int = 1024,
+    ) -> list[tuple[float, int, int, float]]:
+        """``(score, need, offer, cosine)`` of every need's top ``depth`` offers: the dense
+        candidates come from one FAISS search per ``batch`` needs; scores, order and ties
+        are exactly those of :meth:`match`, and reasons are built only for returned pairs."""
+        allowed = self._allowed("offer", filters)
+        k = max(self.config.candidates, depth * 3)
+        pool: list[tuple[float, int, int, float]] = []
+        if allowed is not None and not allowed:
+            return pool
+        for start in range(0, len(needs), batch):
+            chunk = needs[start : start + batch]
+            scores, ids = self._ann["offer"].search(self._corrected(chunk), k, allowed)
+            for row, need_id in enumerate(chunk):
+                posting = self._postings[need_id]
+                dense = (scores[row], ids[row])
+                for score, offer_id, cosine in self._scored(
+                    posting, depth, min_score, filters, allowed, dense
+                ):
+                    if (need_id, offer_id) not in excluded:
+                        pool.append((score, need_id, offer_id, cosine))
+        return pool
 
     # ------------------------------------------------------ for explanations
     def tokens_of(self, posting_id: int) -> list[str]:

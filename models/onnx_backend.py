@@ -1,0 +1,254 @@
+"""ONNX Runtime backends for a local BERT-style sentence-transformers folder.
+
+``onnx`` is the folder's transformer exported to ONNX in fp32; ``onnx-int8`` is that
+graph with every MatMul weight dynamically quantised to int8 by onnxruntime (activations
+are quantised per batch at run time). Both are exported LOCALLY from the built torch
+folder — nothing is downloaded — into ``<folder>/onnx/`` (``model.onnx``,
+``model_qint8.onnx``), atomically (temporary file + rename under a file lock, a marker
+last), and reused afterwards.
+
+Why not ``SentenceTransformer(folder, backend="onnx")``: that path needs ``optimum-onnx``,
+whose current release pins ``transformers<4.58`` and would downgrade this project's
+transformers 5. The export here uses ``torch.onnx.export`` (TorchScript exporter) and
+inference uses ``onnxruntime`` with the folder's own ``tokenizer.json``; pooling (mean over
+the attention mask) and L2 normalisation are done in numpy, as the folder's
+``1_Pooling``/``2_Normalize`` modules do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from filelock import FileLock
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKEND_ENV = "TECHMATCH_MODEL_BACKEND"
+ONNX_DIR = "onnx"
+FP32_FILE = "model.onnx"
+INT8_FILE = "model_qint8.onnx"
+EXPORT_FORMAT = 2  # bump when the export changes, to force a new export
+_MARKERS = {FP32_FILE: ".model.onnx.json", INT8_FILE: ".model_qint8.onnx.json"}
+
+
+def resolve_backend(backend: str | None) -> str:
+    """``backend``, else ``$TECHMATCH_MODEL_BACKEND``, else ``"torch"``; ValueError if unknown."""
+    value = (backend or os.environ.get(BACKEND_ENV) or "torch").strip().lower()
+    if value not in BACKENDS:
+        raise ValueError(f"unknown model backend {value!r}; choose one of {', '.join(BACKENDS)}")
+    return value
+
+
+def export_onnx(folder: Path, quantized: bool = False) -> Path:
+    """Export (or reuse) ``<folder>/onnx/model.onnx`` (or the int8 ``model_qint8.onnx``).
+
+    Safe to call from several processes at once; a failed export leaves nothing behind.
+    """
+    folder = Path(folder)
+    out_dir = folder / ONNX_DIR
+    name = INT8_FILE if quantized else FP32_FILE
+    target = out_dir / name
+    expected = {"export_format": EXPORT_FORMAT, "source": _source_stamp(folder)}
+    if _is_current(out_dir, name, expected):
+        return target
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out_dir / f".{name}.lock")):
+        if _is_current(out_dir, name, expected):
+            return target
+        started = time.perf_counter()
+        if quantized:
+            source = export_onnx(folder, quantized=False)
+            _atomic_write(target, lambda tmp: _quantize_int8(source, tmp))
+        else:
+            _atomic_write(target, lambda tmp: _export_fp32(folder, tmp))
+        marker = {**expected, "seconds": round(time.perf_counter() - started, 1)}
+        (out_dir / _MARKERS[name]).write_text(json.dumps(marker, indent=2) + "\n")
+    return target
+
+
+def _source_stamp(folder: Path) -> str:
+    weights = folder / "model.safetensors"
+    stat = weights.stat()
+    return f"{stat.st_size}:{int(stat.st_mtime)}"
+
+
+def _is_current(out_dir: Path, name: str, expected: dict[str, Any]) -> bool:
+    try:
+        marker = json.loads((out_dir / _MARKERS[name]).read_text())
+    except (OSError, ValueError):
+        return False
+    if any(marker.get(key) != value for key, value in expected.items()):
+        return False
+    return (out_dir / name).is_file()
+
+
+def _atomic_write(target: Path, write: Any) -> None:
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _export_fp32(folder: Path, out: Path) -> None:
+    import warnings
+
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(folder), dtype=torch.float32, local_files_only=True)
+    model.eval()
+
+    class _Wrapper(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            # Explicit zeros: the model's buffered token_type_ids would be traced at a fixed size.
+            output = self.inner(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=torch.zeros_like(input_ids),
+            )
+            return output.last_hidden_state
+
+    ids = torch.tensor([[0, 100, 200, 2], [0, 5, 2, 1]])
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])
+    dynamic = {0: "batch", 1: "sequence"}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _Wrapper(model),
+            (ids, mask),
+            str(out),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={
+                "input_ids": dynamic,
+                "attention_mask": dynamic,
+                "last_hidden_state": dynamic,
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def _quantize_int8(source: Path, out: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        str(source), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"]
+    )
+
+
+class OnnxSentenceModel:
+    """An ``EmbeddingModel`` running an exported BERT encoder with onnxruntime on the CPU."""
+
+    def __init__(
+        self,
+        onnx_file: Path,
+        tokenizer_file: Path,
+        name: str,
+        dimension: int,
+        prompt: str = "",
+        max_length: int = 512,
+        threads: int | None = None,
+        pad_id: int = 1,
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(
+            str(onnx_file), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.no_padding()
+        self.name = name
+        self.dimension = dimension
+        self.prompt = prompt
+        self.onnx_file = Path(onnx_file)
+        self.pad_id = pad_id
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed ``texts`` (prompt prepended) to float32 unit rows of shape (n, dimension)."""
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a sequence of texts, not a single string")
+        items = [self.prompt + text for text in texts]
+        out = np.zeros((len(items), self.dimension), dtype=np.float32)
+        if not items:
+            return out
+        # Like sentence-transformers: sort by length so each batch pads little.
+        order = np.argsort([-len(text) for text in items], kind="stable")
+        for start in range(0, len(items), batch_size):
+            chosen = order[start : start + batch_size]
+            out[chosen] = self._encode_batch([items[i] for i in chosen])
+        return out
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(texts), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(texts), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def __repr__(self) -> str:
+        return f"OnnxSentenceModel(name={self.name!r}, file={self.onnx_file.name!r})"
+
+
+def load_onnx_model(
+    folder: Path, name: str, prompt: str, quantized: bool = False
+) -> OnnxSentenceModel:
+    """Export (once) and load the ONNX backend of a local BERT sentence-transformers folder."""
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text())
+    max_length = int(config.get("max_position_embeddings", 512))
+    for file, key in (
+        ("sentence_bert_config.json", "max_seq_length"),
+        ("tokenizer_config.json", "model_max_length"),
+    ):
+        try:
+            value = json.loads((folder / file).read_text()).get(key)
+        except (OSError, ValueError):
+            continue
+        if isinstance(value, int) and value > 0:
+            max_length = min(max_length, value)
+            break
+    pooling_file = folder / "1_Pooling" / "config.json"
+    if pooling_file.is_file():
+        pooling = json.loads(pooling_file.read_text())
+        mean = pooling.get("pooling_mode") == "mean" or pooling.get("pooling_mode_mean_tokens")
+        if not mean:
+            raise ValueError(f"{folder}: the ONNX backend supports mean pooling only")
+    onnx_file = export_onnx(folder, quantized=quantized)
+    return OnnxSentenceModel(
+        onnx_file,
+        folder / "tokenizer.json",
+        name=name,
+        dimension=int(config["hidden_size"]),
+        prompt=prompt,
+        max_length=max_length,
+        pad_id=int(config.get("pad_token_id") or 0),
+    )
