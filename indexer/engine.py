@@ -91,6 +91,7 @@ class MatchEngine:
         self._reference: dict[tuple[Kind, str], np.ndarray] = {}
         self._reference_ids: dict[str, list[int]] = {}
         self._best_need_cache: dict[int, float] = {}
+        self._allowed_cache: dict[tuple[Kind, Filters], list[int] | None] = {}
         self.embedded_count = 0  # texts embedded since creation (for re-import checks)
 
     def _new_index(self) -> ANNIndex:
@@ -123,6 +124,7 @@ class MatchEngine:
     def upsert(self, postings: Sequence[Posting]) -> None:
         """Add or replace postings by id; only postings whose text changed are re-embedded."""
         self._best_need_cache.clear()
+        self._allowed_cache.clear()
         prepared = [self._prepare(p) for p in postings]
         changed = [p for p in prepared if self._hashes.get(p.id) != p.content_hash()]
         for posting in prepared:
@@ -140,6 +142,7 @@ class MatchEngine:
     def delete(self, ids: Iterable[int]) -> None:
         """Remove postings by id (unknown ids are ignored)."""
         self._best_need_cache.clear()
+        self._allowed_cache.clear()
         for posting_id in list(ids):
             self._remove(posting_id)
 
@@ -308,10 +311,16 @@ class MatchEngine:
 
     # --------------------------------------------------------------- ranking
     def _allowed(self, kind: Kind, filters: Filters | None) -> list[int] | None:
+        """Ids of ``kind`` passing ``filters`` (``None``: all do); cached until the pool changes."""
         filters = filters if filters is not None else Filters()
-        members = [p for p in self._postings.values() if p.kind == kind]
-        allowed = [p.id for p in members if filters.accepts(p)]
-        return None if len(allowed) == len(members) else allowed
+        key = (kind, filters)
+        if key not in self._allowed_cache:
+            if len(self._allowed_cache) >= 64:  # many distinct filters: keep memory bounded
+                self._allowed_cache.clear()
+            members = [p for p in self._postings.values() if p.kind == kind]
+            allowed = [p.id for p in members if filters.accepts(p)]
+            self._allowed_cache[key] = None if len(allowed) == len(members) else allowed
+        return self._allowed_cache[key]
 
     def _candidates(
         self,
