@@ -11,9 +11,17 @@ languages, lengths and vocabulary, re-combined so that titles and texts differ.
     python benchmarks/bench_matches_http.py                          # hashing model, 1k and 10k
     python benchmarks/bench_matches_http.py --model multilingual-e5-small --sizes 1000
 
-The ``hashing`` model (no semantics, very fast to embed) is the default so that big pools
-load in seconds; the latency it reports is that of the service and the index, not of a
-real embedding model. Which model ran is printed with the results.
+Models: ``hashing`` (256 dimensions, no semantics, fast to embed; the default),
+``synthetic-mix`` (the server runs ``benchmarks/serve_synthetic.py``: 384-dimensional
+mixes of real multilingual-e5-small embeddings, so that 100k postings load in minutes
+while the index, scoring and recommendation work is that of the real model), or a real
+model name (``multilingual-e5-small``: 100k postings would take hours to embed here).
+The match path never embeds (vectors are stored at write time), so its latency does not
+depend on the embedding backend. Which model ran is printed with the results, with the
+server's peak resident memory (``VmHWM``).
+
+    python benchmarks/bench_matches_http.py --model synthetic-mix --sizes 10000,100000 \
+        --out benchmarks/results/matches_http_100k.json
 """
 
 from __future__ import annotations
@@ -36,9 +44,10 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 DEMO = ROOT / "service" / "demo"
 ADMIN_KEY = "bench-admin-key"
-CHUNK = 500
+CHUNK = 2000
 PROVINCES = [
     "Hải Phòng",
     "Hà Nội",
@@ -132,11 +141,18 @@ def start_server(data_dir: Path, model: str, cache: Path | None, port: int) -> s
     env.pop("TECHMATCH_DATABASE_URL", None)
     if cache is not None:
         env["TECHMATCH_MODEL_CACHE"] = str(cache)
+    if model == "synthetic-mix":
+        from benchmarks.bench_index_scale import base_vectors
+
+        base_vectors("onnx-int8", 500, cache)  # embed (once, cached) before the server starts
+        launcher = [str(ROOT / "benchmarks" / "serve_synthetic.py")]
+        if cache is not None:
+            launcher += ["--model-cache", str(cache)]
+    else:
+        launcher = ["-m", "service.cli", "serve"]
     command = [
         sys.executable,
-        "-m",
-        "service.cli",
-        "serve",
+        *launcher,
         "--host",
         "127.0.0.1",
         "--port",
@@ -199,6 +215,17 @@ def measure(
         out.append((time.perf_counter() - t0) * 1000)
         r.raise_for_status()
     return out
+
+
+def peak_rss_mib(pid: int) -> float | None:
+    """Peak resident memory of a process (Linux ``VmHWM``), or ``None`` elsewhere."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -267,6 +294,8 @@ def main() -> None:
                         "p99_ms": round(percentile(lat, 99), 2),
                         "mean_ms": round(statistics.fmean(lat), 2),
                         "load_s": round(load_s, 1),
+                        "server_peak_rss_mib": peak_rss_mib(server.pid),
+                        "load_average": [round(x, 2) for x in os.getloadavg()],
                     }
                     results.append(row)
                     print(

@@ -14,6 +14,13 @@ import faiss
 import numpy as np
 
 
+def id_array(ids: Collection[int] | np.ndarray) -> np.ndarray:
+    """``ids`` as a contiguous int64 array (no copy when it already is one)."""
+    if isinstance(ids, np.ndarray):
+        return np.ascontiguousarray(ids, dtype=np.int64)
+    return np.fromiter(ids, dtype=np.int64, count=len(ids))
+
+
 class FlatIndex:
     """A FAISS ``IndexIDMap2(IndexFlatIP)``: add, replace and remove by posting id.
 
@@ -58,7 +65,7 @@ class FlatIndex:
         self._index.remove_ids(np.asarray(list(ids), dtype=np.int64))  # type: ignore[arg-type]
 
     def search(
-        self, queries: np.ndarray, k: int, allowed: Collection[int] | None = None
+        self, queries: np.ndarray, k: int, allowed: Collection[int] | np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` inner products for each query row, optionally among ``allowed`` ids only."""
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
@@ -68,7 +75,7 @@ class FlatIndex:
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
         params = None
         if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.asarray(list(allowed), dtype=np.int64))
+            selector = faiss.IDSelectorBatch(id_array(allowed))
             params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         scores, ids = self._index.search(queries, k, params=params)
         return scores, ids
@@ -98,7 +105,7 @@ class ANNIndex(Protocol):
     def remove(self, ids: Collection[int] | np.ndarray) -> None: ...
 
     def search(
-        self, queries: np.ndarray, k: int, allowed: Collection[int] | None = None
+        self, queries: np.ndarray, k: int, allowed: Collection[int] | np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
@@ -172,7 +179,7 @@ class IVFIndex:
         self._ids.difference_update(present)
 
     def search(
-        self, queries: np.ndarray, k: int, allowed: Collection[int] | None = None
+        self, queries: np.ndarray, k: int, allowed: Collection[int] | np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Approximate top-``k`` inner products per query row, optionally among ``allowed``."""
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
@@ -181,7 +188,9 @@ class IVFIndex:
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
         k = max(1, min(k, len(self)))
         if allowed is not None:
-            chosen = np.array(sorted(int(i) for i in allowed if int(i) in self._ids), np.int64)
+            chosen = np.array(
+                sorted(int(i) for i in id_array(allowed) if int(i) in self._ids), np.int64
+            )
             if len(chosen) <= self.exact_below:
                 return _exact_top_k(queries, chosen, self.vectors(chosen), k)
             selector = faiss.IDSelectorBatch(chosen)
@@ -273,7 +282,7 @@ class AdaptiveIndex:
             self._flat, self._ivf = flat, None
 
     def search(
-        self, queries: np.ndarray, k: int, allowed: Collection[int] | None = None
+        self, queries: np.ndarray, k: int, allowed: Collection[int] | np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` inner products (exact or IVF), optionally among ``allowed`` ids."""
         if self._ivf is not None:

@@ -24,7 +24,7 @@ import numpy as np
 
 from indexer.ann import ANNIndex, make_index
 from indexer.bias import LanguageStats, l2_normalize
-from indexer.lexical import LexicalIndex
+from indexer.lexical import LexicalIndex, PreparedQuery
 from indexer.postings import KINDS, Filters, Kind, Match, Posting, other_kind
 from indexer.reasons import explain_pair
 from indexer.scoring import FusionConfig, fuse
@@ -91,7 +91,8 @@ class MatchEngine:
         self._reference: dict[tuple[Kind, str], np.ndarray] = {}
         self._reference_ids: dict[str, list[int]] = {}
         self._best_need_cache: dict[int, float] = {}
-        self._allowed_cache: dict[tuple[Kind, Filters], list[int] | None] = {}
+        self._allowed_cache: dict[tuple[Kind, Filters], np.ndarray | None] = {}
+        self._prepared: dict[int, tuple[int, PreparedQuery]] = {}  # need id → (lex version, q)
         self.embedded_count = 0  # texts embedded since creation (for re-import checks)
 
     def _new_index(self) -> ANNIndex:
@@ -125,6 +126,7 @@ class MatchEngine:
         """Add or replace postings by id; only postings whose text changed are re-embedded."""
         self._best_need_cache.clear()
         self._allowed_cache.clear()
+        self._prepared.clear()
         prepared = [self._prepare(p) for p in postings]
         changed = [p for p in prepared if self._hashes.get(p.id) != p.content_hash()]
         for posting in prepared:
@@ -143,6 +145,7 @@ class MatchEngine:
         """Remove postings by id (unknown ids are ignored)."""
         self._best_need_cache.clear()
         self._allowed_cache.clear()
+        self._prepared.clear()
         for posting_id in list(ids):
             self._remove(posting_id)
 
@@ -310,7 +313,7 @@ class MatchEngine:
         return (cosine - stats.mean[key]) / stats.std[key]
 
     # --------------------------------------------------------------- ranking
-    def _allowed(self, kind: Kind, filters: Filters | None) -> list[int] | None:
+    def _allowed(self, kind: Kind, filters: Filters | None) -> np.ndarray | None:
         """Ids of ``kind`` passing ``filters`` (``None``: all do); cached until the pool changes."""
         filters = filters if filters is not None else Filters()
         key = (kind, filters)
@@ -319,23 +322,31 @@ class MatchEngine:
                 self._allowed_cache.clear()
             members = [p for p in self._postings.values() if p.kind == kind]
             allowed = [p.id for p in members if filters.accepts(p)]
-            self._allowed_cache[key] = None if len(allowed) == len(members) else allowed
+            self._allowed_cache[key] = (
+                None if len(allowed) == len(members) else np.array(allowed, dtype=np.int64)
+            )
         return self._allowed_cache[key]
 
     def _candidates(
         self,
         posting: Posting,
         k: int,
-        allowed: list[int] | None,
+        allowed: np.ndarray | None,
         dense: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> dict[int, float]:
-        """Dense top-``k`` plus BM25 top hits; ``dense`` = this posting's row of a batched
-        search (same ``k`` and ``allowed``) to skip the per-posting FAISS call."""
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """``(cosines, lexical)`` of the dense top-``k`` plus the BM25 top hits.
+
+        ``lexical`` holds the need→offer BM25 of each candidate when ``posting`` is a need
+        (taken from the one pass over the pool the BM25 hits need); it is empty for an
+        offer, whose pairs are scored with the need's tokens (:meth:`_score_pair`).
+        ``dense`` = this posting's row of a batched search (same ``k`` and ``allowed``)
+        skips the per-posting FAISS call."""
         target = other_kind(posting.kind)
         query = self._corrected([posting.id])[0]
         found: dict[int, float] = {}
-        if allowed is not None and not allowed:
-            return found
+        lexical: dict[int, float] = {}
+        if allowed is not None and not len(allowed):
+            return found, lexical
         if dense is None:
             scores, ids = self._ann[target].search(query, k, allowed)
             dense = scores[0], ids[0]
@@ -344,29 +355,49 @@ class MatchEngine:
                 found[int(cid)] = float(score)
         lex_ids, lex_scores = self._lex[target].score(self._tokens.get(posting.id, []))
         if len(lex_ids):
+            all_scores = lex_scores
             if allowed is not None:
-                mask = np.isin(lex_ids, np.array(allowed, dtype=np.int64))
+                mask = np.isin(lex_ids, allowed)
                 lex_ids, lex_scores = lex_ids[mask], lex_scores[mask]
-            top = np.argsort(-lex_scores)[: max(k // 2, 10)]
-            missing = [
-                int(lex_ids[t]) for t in top if lex_scores[t] > 0 and int(lex_ids[t]) not in found
-            ]
+            top = _top_positive(lex_scores, max(k // 2, 10))
+            missing = [int(lex_ids[t]) for t in top if int(lex_ids[t]) not in found]
             if missing:
                 cosines = self._corrected(missing) @ query
                 found.update(zip(missing, map(float, cosines), strict=True))
-        return found
+            if posting.kind == "need":
+                candidates = list(found)
+                rows = self._lex[target].positions(candidates)
+                values = np.where(rows >= 0, all_scores[np.maximum(rows, 0)], 0.0)
+                lexical = dict(zip(candidates, map(float, values), strict=True))
+        return found, lexical
+
+    def _need_query(self, need_id: int) -> PreparedQuery:
+        """The need's tokens prepared against the offers' BM25 index (cached per version)."""
+        lex = self._lex["offer"]
+        cached = self._prepared.get(need_id)
+        if cached is None or cached[0] != lex.version:
+            prepared = lex.prepare(self._tokens.get(need_id, []))
+            cached = (lex.version, prepared)
+            self._prepared[need_id] = cached
+        return cached[1]
 
     def _score_pair(
-        self, need: Posting, offer: Posting, cosine: float
+        self, need: Posting, offer: Posting, cosine: float, lexical: float | None = None
     ) -> tuple[float, dict[str, float]]:
         z = self._z(need.id, offer.language or "other", cosine)
-        lexical = self._lex["offer"].pair_score(self._tokens.get(need.id, []), offer.id)
+        if lexical is None:
+            lexical = self._lex["offer"].pair_score(self._need_query(need.id), offer.id)
         return fuse(need, offer, z, lexical, self.config.fusion)
 
     def _make_match(
-        self, need: Posting, offer: Posting, cosine: float, with_sentences: bool = False
+        self,
+        need: Posting,
+        offer: Posting,
+        cosine: float,
+        with_sentences: bool = False,
+        lexical: float | None = None,
     ) -> Match:
-        score, components = self._score_pair(need, offer, cosine)
+        score, components = self._score_pair(need, offer, cosine, lexical)
         components["cosine"] = cosine
         reasons = explain_pair(self, need, offer, components, with_sentences=with_sentences)
         return Match(
@@ -384,34 +415,55 @@ class MatchEngine:
         limit: int,
         min_score: float,
         filters: Filters | None,
-        allowed: list[int] | None | str = "compute",
+        allowed: np.ndarray | None | str = "compute",
         dense: tuple[np.ndarray, np.ndarray] | None = None,
         depth: int | None = None,
-    ) -> list[tuple[float, int, float]]:
-        """``(score, counterpart id, cosine)`` of a posting's candidates, best first;
+    ) -> list[tuple[float, int, float, float | None]]:
+        """``(score, counterpart id, cosine, lexical)`` of a posting's candidates, best first;
         ``depth`` overrides the dense search depth (default ``max(candidates, 3·limit)``)."""
         if isinstance(allowed, str):
             allowed = self._allowed(other_kind(posting.kind), filters)
         k = depth if depth is not None else max(self.config.candidates, limit * 3)
-        scored: list[tuple[float, int, float]] = []
-        for cid, cosine in self._candidates(posting, k, allowed, dense).items():
+        scored: list[tuple[float, int, float, float | None]] = []
+        cosines, lexical = self._candidates(posting, k, allowed, dense)
+        for cid, cosine in cosines.items():
             other = self._postings[cid]
             need, offer = (posting, other) if posting.kind == "need" else (other, posting)
-            score, _ = self._score_pair(need, offer, cosine)
+            lex = lexical.get(cid)
+            if lex is None:
+                lex = self._lex["offer"].pair_score(self._need_query(need.id), offer.id)
+            score, _ = self._score_pair(need, offer, cosine, lex)
             if score >= min_score:
-                scored.append((score, cid, cosine))
+                scored.append((score, cid, cosine, lex))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return scored[:limit]
 
     def _best_need_score(self, offer_id: int) -> float:
         """The best score the offer reaches with any published need (cached per pool state)."""
-        best = self._best_need_cache.get(offer_id)
-        if best is None:
-            offer = self._postings[offer_id]
-            top = self._scored(offer, 1, 0.0, None, depth=self.config.reciprocal_candidates)
-            best = top[0][0] if top else 0.0
-            self._best_need_cache[offer_id] = best
-        return best
+        self._prefetch_best_needs([offer_id])
+        return self._best_need_cache[offer_id]
+
+    def _prefetch_best_needs(self, offer_ids: Iterable[int]) -> None:
+        """Fill the best-need cache for ``offer_ids`` with one batched FAISS search."""
+        missing = [o for o in dict.fromkeys(offer_ids) if o not in self._best_need_cache]
+        if not missing:
+            return
+        depth = self.config.reciprocal_candidates
+        allowed = self._allowed("need", None)
+        if allowed is not None and not len(allowed):
+            self._best_need_cache.update(dict.fromkeys(missing, 0.0))
+            return
+        scores, ids = self._ann["need"].search(self._corrected(missing), depth, allowed)
+        for row, offer_id in enumerate(missing):
+            dense = (scores[row], ids[row])
+            top = self._scored(self._postings[offer_id], 1, 0.0, None, allowed, dense, depth)
+            self._best_need_cache[offer_id] = top[0][0] if top else 0.0
+
+    def _prefetch_for(self, rows: Iterable[tuple[float, int]]) -> None:
+        """Prefetch best-need scores of the ``(score, offer id)`` rows that may be recommended."""
+        fusion = self.config.fusion
+        if fusion.reciprocal_margin >= 0:
+            self._prefetch_best_needs(o for s, o in rows if s >= fusion.recommend_threshold)
 
     def _recommended(self, offer: Posting, score: float) -> bool:
         """A pair is recommended when its score reaches the threshold and the need is among
@@ -436,11 +488,13 @@ class MatchEngine:
         Raises ``KeyError`` when the posting is not indexed.
         """
         posting = self._postings[posting_id]
+        scored = self._scored(posting, limit, min_score, filters)
+        self._prefetch_for((s, c if posting.kind == "need" else posting_id) for s, c, *_ in scored)
         out = []
-        for _, cid, cosine in self._scored(posting, limit, min_score, filters):
+        for _, cid, cosine, lexical in scored:
             other = self._postings[cid]
             need, offer = (posting, other) if posting.kind == "need" else (other, posting)
-            out.append(self._make_match(need, offer, cosine))
+            out.append(self._make_match(need, offer, cosine, lexical=lexical))
         return out
 
     def explain(self, need_id: int, offer_id: int) -> Match:
@@ -478,19 +532,19 @@ class MatchEngine:
         excluded = set(exclude)
         depth = max(per_need * 3, per_need + per_offer, 10)
         if not batched:
-            pool: list[tuple[float, int, int, float]] = []
+            pool: list[tuple[float, int, int, float, float | None]] = []
             for need_id in needs:
                 for m in self.match(need_id, limit=depth, min_score=min_score, filters=filters):
                     if (m.need_id, m.offer_id) not in excluded:
-                        pool.append((m.score, m.need_id, m.offer_id, m.components["cosine"]))
+                        pool.append((m.score, m.need_id, m.offer_id, m.components["cosine"], None))
         else:
             pool = self._pair_pool(needs, depth, min_score, filters, excluded)
         pool.sort(key=lambda t: (-t[0], t[1], t[2]))
         per_need_count: dict[int, int] = {}
         per_offer_count: dict[int, int] = {}
-        chosen: list[tuple[float, int, int, float]] = []
+        chosen: list[tuple[float, int, int, float, float | None]] = []
         for row in pool:
-            _, need_id, offer_id, _ = row
+            _, need_id, offer_id, _, _ = row
             if per_need_count.get(need_id, 0) >= per_need:
                 continue
             if per_offer_count.get(offer_id, 0) >= per_offer:
@@ -500,9 +554,10 @@ class MatchEngine:
             chosen.append(row)
             if len(chosen) >= limit:
                 break
+        self._prefetch_for((row[0], row[2]) for row in chosen)
         return [
-            self._make_match(self._postings[n], self._postings[o], cosine)
-            for _, n, o, cosine in chosen
+            self._make_match(self._postings[n], self._postings[o], cosine, lexical=lexical)
+            for _, n, o, cosine, lexical in chosen
         ]
 
     def _pair_pool(
@@ -513,14 +568,14 @@ class MatchEngine:
         filters: Filters,
         excluded: set[tuple[int, int]],
         batch: int = 1024,
-    ) -> list[tuple[float, int, int, float]]:
-        """``(score, need, offer, cosine)`` of every need's top ``depth`` offers: the dense
+    ) -> list[tuple[float, int, int, float, float | None]]:
+        """``(score, need, offer, cosine, lexical)`` of every need's top ``depth`` offers: the dense
         candidates come from one FAISS search per ``batch`` needs; scores, order and ties
         are exactly those of :meth:`match`, and reasons are built only for returned pairs."""
         allowed = self._allowed("offer", filters)
         k = max(self.config.candidates, depth * 3)
-        pool: list[tuple[float, int, int, float]] = []
-        if allowed is not None and not allowed:
+        pool: list[tuple[float, int, int, float, float | None]] = []
+        if allowed is not None and not len(allowed):
             return pool
         for start in range(0, len(needs), batch):
             chunk = needs[start : start + batch]
@@ -528,11 +583,11 @@ class MatchEngine:
             for row, need_id in enumerate(chunk):
                 posting = self._postings[need_id]
                 dense = (scores[row], ids[row])
-                for score, offer_id, cosine in self._scored(
+                for score, offer_id, cosine, lexical in self._scored(
                     posting, depth, min_score, filters, allowed, dense
                 ):
                     if (need_id, offer_id) not in excluded:
-                        pool.append((score, need_id, offer_id, cosine))
+                        pool.append((score, need_id, offer_id, cosine, lexical))
         return pool
 
     # ------------------------------------------------------ for explanations
@@ -577,6 +632,7 @@ class MatchEngine:
         meta = {
             "format": FORMAT_VERSION,
             "model": self.model_name,
+            "backend": model_backend(self.model),
             "dimension": self.dimension,
             "postings": [dataclasses.asdict(p) for p in self._postings.values()],
             "hashes": {str(k): v for k, v in self._hashes.items()},
@@ -632,6 +688,11 @@ class MatchEngine:
             raise IndexLoadError(
                 f"{path} was built with model {meta.get('model')!r}, not {model.name!r}"
             )
+        if meta.get("backend", "") != model_backend(model):
+            raise IndexLoadError(
+                f"{path} was built with the {meta.get('backend') or 'default'!r} backend of "
+                f"{model.name!r}, not {model_backend(model) or 'default'!r}: vectors differ"
+            )
         engine = cls(model, config)
         for row in meta["postings"]:
             row["keywords"] = tuple(row.get("keywords") or ())
@@ -651,3 +712,20 @@ class MatchEngine:
             engine._reference_ids = {k: list(v) for k, v in meta["reference_ids"].items()}
             engine._apply_stats()
         return engine
+
+
+def model_backend(model: EmbeddingModel) -> str:
+    """How the model runs (``torch``, ``onnx``, ``onnx-int8``; empty when it does not say):
+    vectors of one model differ slightly between backends, so an index records it."""
+    return str(getattr(model, "backend", ""))
+
+
+def _top_positive(values: np.ndarray, m: int) -> np.ndarray:
+    """Indices of the (at most) ``m`` largest positive ``values``, best first (ties: lower
+    index first), without sorting the whole array."""
+    positive = np.flatnonzero(values > 0)
+    if len(positive) > m:
+        cut = np.argpartition(-values[positive], m - 1)[:m]
+        positive = positive[cut]
+    order = np.lexsort((positive, -values[positive]))
+    return positive[order]

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import dataclass
 
 import bm25s
 import numpy as np
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A tokenised query checked against the pool once: its known terms and score bound."""
+
+    known: tuple[str, ...]
+    upper: float
 
 
 class LexicalIndex:
@@ -28,7 +38,11 @@ class LexicalIndex:
         self._token_max: dict[str, float] = {}
         self._df: dict[str, int] = {}
         self._tf: dict[int, dict[str, int]] = {}
+        self._idf: dict[str, float] = {}
+        self._doc_norm: dict[int, float] = {}
+        self._positions: dict[int, int] = {}
         self._avgdl = 1.0
+        self.version = 0  # bumped at every rebuild: PreparedQuery objects are per version
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -56,6 +70,13 @@ class LexicalIndex:
                 self._df[t] = self._df.get(t, 0) + 1
         lengths = [len(t) or 1 for t in self._docs.values()]
         self._avgdl = float(np.mean(lengths)) if lengths else 1.0
+        n = len(self._docs)
+        self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()}
+        self._doc_norm = {
+            doc_id: self.k1 * (1 - self.b + self.b * max(len(tokens), 1) / self._avgdl)
+            for doc_id, tokens in self._docs.items()
+        }
+        self._positions = {int(doc_id): row for row, doc_id in enumerate(self._ids)}
         self._retriever = None
         self._token_max = {}
         if len(self._docs):
@@ -70,6 +91,7 @@ class LexicalIndex:
                 if hi > lo:
                     self._token_max[token] = float(data[lo:hi].max())
         self._dirty = False
+        self.version += 1
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of ``token`` in this pool (BM25's smoothed form)."""
@@ -96,28 +118,40 @@ class LexicalIndex:
         upper *= len(unique) / len(known)
         return self._ids, np.clip(raw / upper, 0.0, 1.0).astype(np.float32)
 
-    def pair_score(self, query_tokens: list[str], doc_id: int) -> float:
+    def positions(self, doc_ids: list[int]) -> np.ndarray:
+        """Rows of ``doc_ids`` in the arrays :meth:`score` returns (-1: not indexed)."""
+        if self._dirty:
+            self._build()
+        return np.array([self._positions.get(d, -1) for d in doc_ids], dtype=np.int64)
+
+    def prepare(self, query_tokens: list[str]) -> PreparedQuery:
+        """Check a tokenised query against the pool once, for many :meth:`pair_score` calls."""
+        if self._dirty:
+            self._build()
+        unique = list(dict.fromkeys(query_tokens))
+        known = tuple(t for t in unique if t in self._token_max)
+        if not known:
+            return PreparedQuery((), 0.0)
+        upper = sum(self._token_max[t] for t in known) * len(unique) / len(known)
+        return PreparedQuery(known, upper)
+
+    def pair_score(self, query: list[str] | PreparedQuery, doc_id: int) -> float:
         """Normalised BM25 of one posting for a tokenised query (same scale as :meth:`score`).
 
         Computed directly with BM25's Lucene formula (the one bm25s uses), so one
-        pair costs O(query length) instead of a pass over the pool.
+        pair costs O(query length) instead of a pass over the pool. ``query`` may be
+        prepared with :meth:`prepare` (valid until the index changes).
         """
+        prepared = query if isinstance(query, PreparedQuery) else self.prepare(query)
         if self._dirty:
             self._build()
         counts = self._tf.get(doc_id)
-        unique = list(dict.fromkeys(query_tokens))
-        known = [t for t in unique if t in self._token_max]
-        if counts is None or not known:
+        if counts is None or not prepared.known:
             return 0.0
-        n = len(self._docs)
-        dl = max(len(self._docs[doc_id]), 1)
-        norm = self.k1 * (1 - self.b + self.b * dl / self._avgdl)
+        norm = self._doc_norm[doc_id]
         raw = 0.0
-        for t in known:
-            tf = counts.get(t, 0)
+        for t in prepared.known:
+            tf = counts.get(t)
             if tf:
-                df = self._df[t]
-                idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-                raw += idf * tf / (tf + norm)
-        upper = sum(self._token_max[t] for t in known) * len(unique) / len(known)
-        return float(min(max(raw / (upper + 1e-9), 0.0), 1.0))
+                raw += self._idf[t] * tf / (tf + norm)
+        return float(min(max(raw / (prepared.upper + 1e-9), 0.0), 1.0))

@@ -23,6 +23,7 @@ class SentenceTransformerModel:
     def __init__(self, model: Any, name: str, prompt: str = "") -> None:
         self.model = model
         self.name = name
+        self.backend = "torch"
         self.prompt = prompt
         get_dimension = getattr(model, "get_embedding_dimension", None)
         if get_dimension is None:  # sentence-transformers < 5.2

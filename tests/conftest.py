@@ -22,5 +22,11 @@ def model_cache_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def e5_model(model_cache_dir: Path) -> EmbeddingModel:
-    """The default multilingual-e5-small model, loaded once per session."""
+    """The default multilingual-e5-small model (default backend: onnx-int8), loaded once."""
     return load_model("multilingual-e5-small", model_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def e5_torch(model_cache_dir: Path) -> EmbeddingModel:
+    """multilingual-e5-small on the sentence-transformers (torch fp32) backend."""
+    return load_model("multilingual-e5-small", model_cache_dir, backend="torch")

@@ -193,6 +193,20 @@ def test_load_refuses_missing_corrupt_or_other_model(model, tmp_path):
         MatchEngine.load(tmp_path, model)
 
 
+def test_load_refuses_an_index_built_with_another_backend(model, tmp_path):
+    engine = MatchEngine(load_model("hashing"))
+    engine.model.backend = "torch"  # type: ignore[attr-defined]
+    engine.upsert(postings())
+    engine.save(tmp_path)
+    same = load_model("hashing")
+    same.backend = "torch"  # type: ignore[attr-defined]
+    assert len(MatchEngine.load(tmp_path, same)) == len(engine)
+    quantized = load_model("hashing")
+    quantized.backend = "onnx-int8"  # type: ignore[attr-defined]
+    with pytest.raises(IndexLoadError, match="'torch' backend"):
+        MatchEngine.load(tmp_path, quantized)
+
+
 def test_rebuild_from_scratch_gives_the_same_rankings(model):
     engine = make(model)
     fresh = MatchEngine(model)

