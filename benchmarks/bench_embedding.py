@@ -10,6 +10,8 @@ For each backend of ``models.load_model`` (``torch`` fp32, ``onnx`` fp32, ``onnx
   (``indexer.evaluation.bitext``, Tatoeba; ``--quick`` keeps the first 300 lines);
 * cosine agreement of each backend's vectors with torch's on the paragraphs.
 
+Each backend runs in a fresh process (``--in-process`` measures all in one): torch's
+idle OpenMP threads slow down an onnxruntime session that follows in the same process.
 Writes ``benchmarks/results/embedding.json`` and prints a markdown table.
 
     python benchmarks/bench_embedding.py [--quick] [--repeats 3]
@@ -88,8 +90,12 @@ def run(quick: bool, repeats: int, cache: Path | None, backends: tuple[str, ...]
         row["short"] = _throughput(model, short, repeats)
         row["paragraph"] = _throughput(model, paragraphs, repeats)
         vectors = model.encode(paragraphs)
-        if reference is None:
-            reference = vectors
+        if reference is None:  # torch's vectors: after the timing, so torch cannot disturb it
+            reference = (
+                vectors
+                if backend == "torch"
+                else load_model(cache_dir=cache, backend="torch").encode(paragraphs)
+            )
         cosines = (vectors * reference).sum(axis=1)
         row["cosine_vs_torch"] = {
             "min": round(float(cosines.min()), 5),
@@ -146,15 +152,54 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def run_isolated(args: argparse.Namespace, backends: tuple[str, ...]) -> dict:
+    """Measure each backend in a fresh process (torch's idle OpenMP threads otherwise slow
+    down the onnxruntime run that follows in the same process), then merge the reports."""
+    import subprocess
+    import tempfile
+
+    merged: dict[str, Any] | None = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in backends:
+            out = Path(tmp) / f"{backend}.json"
+            command = [sys.executable, __file__, "--backends", backend, "--in-process"]
+            command += ["--repeats", str(args.repeats), "--out", str(out)]
+            command += ["--quick"] if args.quick else []
+            command += ["--cache", str(args.cache)] if args.cache else []
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            part = json.loads(out.read_text())
+            if merged is None:
+                merged = part
+            else:
+                merged["backends"].update(part["backends"])
+                merged["machine"]["load_average_end"] = part["machine"]["load_average_end"]
+    assert merged is not None
+    base = merged["backends"].get("torch")
+    for row in merged["backends"].values():
+        if base:
+            for key, size in (("speedup_short", "short"), ("speedup_paragraph", "paragraph")):
+                row[key] = round(row[size]["sentences_per_s"] / base[size]["sentences_per_s"], 2)
+            row["ndcg_change"] = round(row["hybrid_ndcg@10"] - base["hybrid_ndcg@10"], 4)
+    merged["isolated"] = True
+    return merged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="bitext limited to 300 lines")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=None, help="model cache directory")
     parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument(
+        "--in-process", action="store_true", help="measure every backend in this process"
+    )
     parser.add_argument("--out", type=Path, default=RESULT)
     args = parser.parse_args()
-    report = run(args.quick, args.repeats, args.cache, tuple(args.backends.split(",")))
+    backends = tuple(args.backends.split(","))
+    if args.in_process or len(backends) == 1:
+        report = run(args.quick, args.repeats, args.cache, backends)
+    else:
+        report = run_isolated(args, backends)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(format_table(report))

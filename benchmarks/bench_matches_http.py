@@ -217,6 +217,32 @@ def measure(
     return out
 
 
+def existing_ids(client: httpx.Client, external_ids: list[str]) -> list[int]:
+    """Ids of needs already stored under ``external_ids`` (for a reused data directory)."""
+    wanted = set(external_ids)
+    found: list[int] = []
+    offset = 0
+    while True:
+        r = client.get("/api/v1/needs", params={"limit": 100, "offset": offset})
+        r.raise_for_status()
+        items = r.json()["items"]
+        found += [int(i["id"]) for i in items if i.get("external_id") in wanted]
+        if len(items) < 100:
+            return sorted(found)
+        offset += 100
+
+
+def wait_until_saved(client: httpx.Client, timeout: float = 900) -> float:
+    """Wait for the server's delayed index save after the last write (reads measured in a
+    settled state; a save holds the index lock); returns the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if not client.get("/health").json()["index"]["unsaved_changes"]:
+            break
+        time.sleep(1)
+    return time.perf_counter() - started
+
+
 def peak_rss_mib(pid: int) -> float | None:
     """Peak resident memory of a process (Linux ``VmHWM``), or ``None`` elsewhere."""
     try:
@@ -248,6 +274,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=10, help="matches per request")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=None, help="also write results as JSON here")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep the server's data here; a later run with the same folder and sizes "
+        "reuses the loaded pool (the server loads its saved index) instead of importing",
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     cache = args.model_cache or Path(
@@ -258,8 +291,10 @@ def main() -> None:
     port = free_port()
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="techmatch-bench-") as tmp:
+        data_dir = args.data_dir or Path(tmp)
+        data_dir.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        server = start_server(Path(tmp), args.model, cache, port)
+        server = start_server(data_dir, args.model, cache, port)
         started = time.perf_counter() - t0
         try:
             headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -278,9 +313,16 @@ def main() -> None:
                 for size in sizes:
                     t0 = time.perf_counter()
                     added = size - have
-                    need_ids += load(client, synthesize(added, have, rng, demo))
+                    batch = synthesize(added, have, rng, demo)
+                    present = client.get("/health").json()["index"]["size"]
+                    if present >= size:  # reused --data-dir: ids of the needs already there
+                        need_ids += existing_ids(client, [r["external_id"] for r in batch["need"]])
+                        added = 0
+                    else:
+                        need_ids += load(client, batch)
                     load_s = time.perf_counter() - t0
                     have = size
+                    settled = wait_until_saved(client)
                     pool = client.get("/health").json()["index"]["size"]
                     lat = measure(client, need_ids, args.requests, args.warmup, args.limit, rng)
                     row = {
@@ -294,6 +336,7 @@ def main() -> None:
                         "p99_ms": round(percentile(lat, 99), 2),
                         "mean_ms": round(statistics.fmean(lat), 2),
                         "load_s": round(load_s, 1),
+                        "wait_for_index_save_s": round(settled, 1),
                         "server_peak_rss_mib": peak_rss_mib(server.pid),
                         "load_average": [round(x, 2) for x in os.getloadavg()],
                     }

@@ -110,7 +110,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=5000)
     parser.add_argument("--per-need-subset", type=int, default=300)
     parser.add_argument("--tracemalloc", action="store_true", help="also measure peak allocations")
-    parser.add_argument("--backend", default="onnx", help="backend of the cached base set")
+    parser.add_argument("--backend", default="onnx-int8", help="backend of the cached base set")
     parser.add_argument("--cache", type=Path, default=None, help="model cache directory")
     parser.add_argument("--out", type=Path, default=RESULT)
     args = parser.parse_args()

@@ -7,11 +7,35 @@ remove); ``AdaptiveIndex`` is exact below a pool-size threshold and IVF above it
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import faiss
 import numpy as np
+
+# Measured with benchmarks/bench_faiss_threads.py (50k × 384, k 100, the other core busy):
+# below this many queries per call one thread is both faster and steadier than OpenMP's two
+# (1 query: p50 3.0 vs 8.4 ms, p99 5.4 vs 31 ms), and from BLAS_FROM queries on FAISS's BLAS
+# path beats its per-query loop (10 queries: 13 vs 33 ms; 1 query: 8.8 vs 3.3 ms).
+ONE_THREAD_BELOW = 64
+BLAS_FROM = 4
+faiss.cvar.distance_compute_blas_threshold = BLAS_FROM
+
+
+@contextmanager
+def search_threads(n_queries: int) -> Iterator[None]:
+    """Run FAISS single-threaded for small query batches (interactive searches); OpenMP's
+    setting is per calling thread, so concurrent callers do not see each other's."""
+    if n_queries >= ONE_THREAD_BELOW:
+        yield
+        return
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def id_array(ids: Collection[int] | np.ndarray) -> np.ndarray:
@@ -77,7 +101,8 @@ class FlatIndex:
         if allowed is not None:
             selector = faiss.IDSelectorBatch(id_array(allowed))
             params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
-        scores, ids = self._index.search(queries, k, params=params)
+        with search_threads(len(queries)):
+            scores, ids = self._index.search(queries, k, params=params)
         return scores, ids
 
     def to_bytes(self) -> bytes:
@@ -197,7 +222,8 @@ class IVFIndex:
             params = faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)  # type: ignore[call-arg]
         else:
             params = faiss.SearchParametersIVF(nprobe=self.nprobe)  # type: ignore[call-arg]
-        scores, ids = self._index.search(queries, k, params=params)
+        with search_threads(len(queries)):
+            scores, ids = self._index.search(queries, k, params=params)
         return scores, ids
 
 

@@ -14,6 +14,7 @@ import dataclasses
 import io
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -181,12 +182,12 @@ class MatchEngine:
             self._raw[posting.id] = vector.astype(np.float32)
             self._hashes[posting.id] = posting.content_hash()
             pairs = tokenize_with_surface(posting.text(), lang)
-            self._tokens[posting.id] = [token for token, _ in pairs]
-            surfaces: dict[str, str] = {}
-            for token, surface in pairs:
-                surfaces.setdefault(token, surface)
-            self._surfaces[posting.id] = surfaces
-            terms = key_terms(posting, self.config.key_terms)
+            # Interned: the same token in many postings is one string object in memory.
+            self._tokens[posting.id] = [sys.intern(token) for token, _ in pairs]
+            surfaces = _display_exceptions(pairs)
+            if surfaces:
+                self._surfaces[posting.id] = surfaces
+            terms = [sys.intern(t) for t in key_terms(posting, self.config.key_terms)]
             self._terms[posting.id] = terms
             new_terms.extend(t for t in terms if t not in self._term_vectors)
         unique = list(dict.fromkeys(new_terms))
@@ -699,8 +700,8 @@ class MatchEngine:
             posting = Posting(**row)
             engine._postings[posting.id] = posting
         engine._hashes = {int(k): v for k, v in meta["hashes"].items()}
-        engine._tokens = {int(k): v for k, v in meta["tokens"].items()}
-        engine._terms = {int(k): v for k, v in meta["terms"].items()}
+        engine._tokens = {int(k): [sys.intern(t) for t in v] for k, v in meta["tokens"].items()}
+        engine._terms = {int(k): [sys.intern(t) for t in v] for k, v in meta["terms"].items()}
         engine._surfaces = {int(k): v for k, v in meta["surfaces"].items()}
         engine._raw = {int(i): v for i, v in zip(arrays["ids"], arrays["raw"], strict=True)}
         engine._term_vectors = dict(zip(meta["term_list"], arrays["term_vectors"], strict=True))
@@ -712,6 +713,19 @@ class MatchEngine:
             engine._reference_ids = {k: list(v) for k, v in meta["reference_ids"].items()}
             engine._apply_stats()
         return engine
+
+
+def _display_exceptions(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """``{token: word}`` for the tokens whose first word is not just the token with spaces
+    for underscores (stems, mostly): :meth:`MatchEngine.surface` derives the others."""
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+    for token, surface in pairs:
+        if token not in seen:
+            seen.add(token)
+            if surface != token.replace("_", " "):
+                out[token] = surface
+    return out
 
 
 def model_backend(model: EmbeddingModel) -> str:

@@ -297,10 +297,12 @@ class Matcher:
                     "reconciled_at_start": self.reconciled,
                     "unsaved_changes": self._dirty,
                     "last_saved": self.last_saved,
+                    "embedded_since_start": engine.embedded_count if engine is not None else 0,
                 },
                 "model": {
                     "ok": self._model is not None,
                     "name": getattr(self._model, "name", self.model_name),
+                    "backend": getattr(self._model, "backend", None),
                     "dimension": getattr(self._model, "dimension", None),
                 },
             }

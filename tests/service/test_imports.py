@@ -180,6 +180,24 @@ def test_missing_file_field(api: Api) -> None:
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "file"]
 
 
+def test_reimport_of_unchanged_rows_embeds_nothing(api: Api) -> None:
+    tag = unique("hash")
+    data = VI_CSV.format(tag=tag).encode("utf-8")
+
+    def embedded() -> int:
+        return int(api.client.get("/health").json()["index"]["embedded_since_start"])
+
+    before = embedded()
+    first = upload(api, "offer", "a.csv", data).json()
+    assert first["created"] == 2 and embedded() == before + 2
+    again = upload(api, "offer", "a.csv", data).json()
+    assert (again["created"], again["updated"]) == (0, 2)
+    assert embedded() == before + 2  # same content hash: nothing embedded again
+    changed = data.replace(b"Gi\xe1\xba\xa3m 80%", b"Gi\xe1\xba\xa3m 95%")
+    assert upload(api, "offer", "a.csv", changed).json()["updated"] == 2
+    assert embedded() == before + 3  # only the changed row
+
+
 def test_cli_import(backend_url: str, tmp_path: Path, hashing_model: Any) -> None:
     tag = unique("cli")
     booth = tmp_path / "booths.csv"
