@@ -11,7 +11,8 @@ model) and reports bytes per posting of:
 * ``text_and_reasons``: postings, tokens, display forms, key terms and their vectors,
   per-posting z statistics (what explanations and scoring need beside the indexes);
 * ``engine_total``: the sum; and ``rss_delta``: growth of the process's resident memory
-  over the build (after garbage collection), a check on the sum;
+  over the build (after garbage collection; segmentation models loaded beforehand), which
+  adds the allocator's slack and what the BM25 builds leave behind;
 * the time to save the engine to its one file and to load it back, and the file's size.
 
 Sizes are deep ``sys.getsizeof`` sums (shared objects counted once). Writes
@@ -114,6 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     postings = synthetic_postings(args.postings // 2, args.postings - args.postings // 2)
     model = MixModel(base_vectors(args.backend, 500, args.cache))
+    MatchEngine(model).upsert(postings[:50])  # load underthesea's models etc. beforehand
     gc.collect()
     before = rss_bytes()
     engine = MatchEngine(model)
