@@ -123,7 +123,12 @@ def test_index_of_another_model_is_rebuilt(
     with running(setup, HashingModel(dimension=64, name="hashing-64"), keys) as api:
         status = api.client.get("/health").json()
         assert status["index"]["rebuilt_at_start"] is True
-        assert status["model"] == {"ok": True, "name": "hashing-64", "dimension": 64}
+        assert status["model"] == {
+            "ok": True,
+            "name": "hashing-64",
+            "backend": None,
+            "dimension": 64,
+        }
         assert_consistent(api)
 
 

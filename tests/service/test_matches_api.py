@@ -194,7 +194,8 @@ def test_health(api: Api) -> None:
         "backend": "sqlite" if api.backend == "sqlite" else "postgresql",
     }
     assert body["index"]["ok"] is True and body["index"]["size"] == len(api.indexed())
-    assert body["model"] == {"ok": True, "name": "hashing", "dimension": 256}
+    assert body["model"] == {"ok": True, "name": "hashing", "backend": None, "dimension": 256}
+    assert body["index"]["embedded_since_start"] >= body["index"]["size"]
 
 
 def test_openapi_docs_have_vietnamese_and_english_examples(api: Api) -> None:
