@@ -196,6 +196,36 @@ def load(client: httpx.Client, postings: dict[str, list[dict[str, Any]]]) -> lis
     return need_ids
 
 
+def measure_after_writes(
+    client: httpx.Client, need_ids: list[int], writes: int, limit: int, rng: random.Random
+) -> dict[str, float]:
+    """Median times of ``writes`` rounds of: create one need, then the first match request
+    (which pays for what a write invalidates: cached candidate lists, BM25 rebuild)."""
+    write_ms, read_ms = [], []
+    for n in range(writes):
+        body = {
+            "title": f"Cần hệ thống giám sát chất lượng nước ao nuôi #{n}",
+            "description": "Doanh nghiệp cần cảm biến đo oxy hòa tan và pH, cảnh báo qua "
+            "điện thoại cho các ao nuôi tôm.",
+            "sector": "aquaculture_fisheries",
+            "keywords": ["cảm biến", "ao nuôi"],
+            "status": "published",
+        }
+        t0 = time.perf_counter()
+        client.post("/api/v1/needs", json=body).raise_for_status()
+        write_ms.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        r = client.get(f"/api/v1/needs/{rng.choice(need_ids)}/matches", params={"limit": limit})
+        read_ms.append((time.perf_counter() - t0) * 1000)
+        r.raise_for_status()
+    return {
+        "writes": writes,
+        "write_median_ms": round(statistics.median(write_ms), 1),
+        "first_read_after_write_median_ms": round(statistics.median(read_ms), 1),
+        "first_read_after_write_max_ms": round(max(read_ms), 1),
+    }
+
+
 def measure(
     client: httpx.Client,
     need_ids: list[int],
@@ -271,6 +301,12 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=200, help="timed requests per size")
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--after-writes",
+        type=int,
+        default=0,
+        help="also time N rounds of (create a need, first match request) at the last size",
+    )
     parser.add_argument("--limit", type=int, default=10, help="matches per request")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=None, help="also write results as JSON here")
@@ -336,10 +372,16 @@ def main() -> None:
                         "p99_ms": round(percentile(lat, 99), 2),
                         "mean_ms": round(statistics.fmean(lat), 2),
                         "load_s": round(load_s, 1),
+                        "server_start_s": round(started, 1),
                         "wait_for_index_save_s": round(settled, 1),
                         "server_peak_rss_mib": peak_rss_mib(server.pid),
                         "load_average": [round(x, 2) for x in os.getloadavg()],
                     }
+                    if args.after_writes and size == sizes[-1]:
+                        row["after_writes"] = measure_after_writes(
+                            client, need_ids, args.after_writes, args.limit, rng
+                        )
+                        print(json.dumps(row["after_writes"]), flush=True)
                     results.append(row)
                     print(
                         f"N={pool:>6}  median {row['median_ms']:>7.2f} ms  "
