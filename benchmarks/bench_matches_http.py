@@ -247,16 +247,15 @@ def measure(
     return out
 
 
-def existing_ids(client: httpx.Client, external_ids: list[str]) -> list[int]:
-    """Ids of needs already stored under ``external_ids`` (for a reused data directory)."""
-    wanted = set(external_ids)
+def existing_ids(client: httpx.Client) -> list[int]:
+    """Ids of the benchmark's needs already stored (for a reused data directory)."""
     found: list[int] = []
     offset = 0
     while True:
         r = client.get("/api/v1/needs", params={"limit": 100, "offset": offset})
         r.raise_for_status()
         items = r.json()["items"]
-        found += [int(i["id"]) for i in items if i.get("external_id") in wanted]
+        found += [int(i["id"]) for i in items if str(i.get("external_id")).startswith("bench-")]
         if len(items) < 100:
             return sorted(found)
         offset += 100
@@ -349,13 +348,12 @@ def main() -> None:
                 for size in sizes:
                     t0 = time.perf_counter()
                     added = size - have
-                    batch = synthesize(added, have, rng, demo)
                     present = client.get("/health").json()["index"]["size"]
-                    if present >= size:  # reused --data-dir: ids of the needs already there
-                        need_ids += existing_ids(client, [r["external_id"] for r in batch["need"]])
+                    if present >= size:  # reused --data-dir: the needs already there
+                        need_ids = existing_ids(client)
                         added = 0
                     else:
-                        need_ids += load(client, batch)
+                        need_ids += load(client, synthesize(added, have, rng, demo))
                     load_s = time.perf_counter() - t0
                     have = size
                     settled = wait_until_saved(client)

@@ -76,12 +76,13 @@ def measure(engine: MatchEngine) -> dict[str, int]:
     raw = deep_size(engine._raw, seen)
     lexical = 0
     for lex in engine._lex.values():
-        retriever = lex._retriever
+        build = lex.snapshot()
+        retriever = build.retriever
         if retriever is not None:
             lexical += sum(a.nbytes for a in retriever.scores.values() if hasattr(a, "nbytes"))
             lexical += deep_size(retriever.vocab_dict, seen)
-        for name in ("_tf", "_df", "_idf", "_doc_norm", "_positions", "_token_max", "_ids"):
-            lexical += deep_size(getattr(lex, name), seen)
+        for name in ("tf", "df", "idf", "doc_norm", "positions", "token_max", "ids"):
+            lexical += deep_size(getattr(build, name), seen)
     text = sum(
         deep_size(getattr(engine, name), seen)
         for name in (

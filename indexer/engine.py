@@ -61,6 +61,7 @@ class EngineConfig:
     seed: int = 13
     ann: str = "flat"  # "flat" (exact) | "auto" (exact below ann_threshold, IVF above)
     ann_threshold: int = 50_000
+    lexical_background_above: int = 20_000  # BM25 rebuilt in the background from this size
 
 
 @dataclass
@@ -88,7 +89,9 @@ class MatchEngine:
         self._zstats: dict[int, _ZStats] = {}
         self._stats = LanguageStats(dimension=self.dimension)
         self._ann: dict[Kind, ANNIndex] = {k: self._new_index() for k in KINDS}
-        self._lex: dict[Kind, LexicalIndex] = {k: LexicalIndex() for k in KINDS}
+        self._lex: dict[Kind, LexicalIndex] = {
+            k: LexicalIndex(background_above=self.config.lexical_background_above) for k in KINDS
+        }
         self._reference: dict[tuple[Kind, str], np.ndarray] = {}
         self._reference_ids: dict[str, list[int]] = {}
         self._best_need_cache: dict[int, float] = {}
@@ -354,23 +357,35 @@ class MatchEngine:
         for score, cid in zip(dense[0], dense[1], strict=True):
             if cid >= 0:
                 found[int(cid)] = float(score)
-        lex_ids, lex_scores = self._lex[target].score(self._tokens.get(posting.id, []))
+        lex = self._lex[target]
+        build = lex.snapshot()
+        lex_ids, lex_scores = lex.score(self._tokens.get(posting.id, []), build)
         if len(lex_ids):
             all_scores = lex_scores
             if allowed is not None:
                 mask = np.isin(lex_ids, allowed)
                 lex_ids, lex_scores = lex_ids[mask], lex_scores[mask]
             top = _top_positive(lex_scores, max(k // 2, 10))
-            missing = [int(lex_ids[t]) for t in top if int(lex_ids[t]) not in found]
+            missing = [
+                int(lex_ids[t])
+                for t in top
+                if int(lex_ids[t]) not in found and self._is_kind(int(lex_ids[t]), target)
+            ]
             if missing:
                 cosines = self._corrected(missing) @ query
                 found.update(zip(missing, map(float, cosines), strict=True))
             if posting.kind == "need":
                 candidates = list(found)
-                rows = self._lex[target].positions(candidates)
+                rows = lex.positions(candidates, build)
                 values = np.where(rows >= 0, all_scores[np.maximum(rows, 0)], 0.0)
                 lexical = dict(zip(candidates, map(float, values), strict=True))
         return found, lexical
+
+    def _is_kind(self, posting_id: int, kind: Kind) -> bool:
+        """True when ``posting_id`` is indexed now as a ``kind`` (a BM25 build being
+        replaced in the background may still name a posting deleted since)."""
+        posting = self._postings.get(posting_id)
+        return posting is not None and posting.kind == kind
 
     def _need_query(self, need_id: int) -> PreparedQuery:
         """The need's tokens prepared against the offers' BM25 index (cached per version)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.engine import IndexLoadError, MatchEngine
+from indexer.engine import EngineConfig, IndexLoadError, MatchEngine
 from indexer.postings import Filters, Posting
 from models import load_model
 
@@ -241,3 +241,35 @@ def test_vectors_are_unit_length_after_correction(model):
     engine = make(model)
     vectors = engine._corrected([1, 2, 101, 102])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_matches_stay_correct_while_bm25_is_rebuilt_in_the_background(model, monkeypatch):
+    import threading
+
+    from indexer import lexical
+
+    release = threading.Event()
+    real_build = lexical._build
+
+    def slow_build(*args):  # background builds wait until the test lets them finish
+        if threading.current_thread() is not threading.main_thread():
+            assert release.wait(30)
+        return real_build(*args)
+
+    monkeypatch.setattr(lexical, "_build", slow_build)
+    config = EngineConfig(lexical_background_above=1)
+    engine = MatchEngine(model, config)
+    engine.upsert(postings())
+    engine.match(1)
+    gone = next(m.offer_id for m in engine.match(1))
+    engine.delete([gone])  # the BM25 build in use still holds this offer
+    assert engine._lex["offer"].stale
+    assert gone not in {m.offer_id for m in engine.match(1)}
+    assert engine._lex["offer"].stale  # that match was answered by the old BM25 build
+    release.set()
+    for lex in engine._lex.values():
+        lex.wait(timeout=30)
+    assert not engine._lex["offer"].stale
+    fresh = MatchEngine(model)  # rebuilt synchronously
+    fresh.upsert([p for p in postings() if p.id != gone])
+    assert [m.pair_id for m in engine.match(1)] == [m.pair_id for m in fresh.match(1)]

@@ -1,7 +1,10 @@
 """BM25 scores: the pairwise formula agrees with bm25s, and the scale is [0, 1]."""
 
+import threading
+
 import numpy as np
 
+from indexer import lexical
 from indexer.lexical import LexicalIndex
 
 DOCS = {
@@ -48,3 +51,42 @@ def test_remove_and_update_take_effect():
 def test_empty_query_and_empty_index():
     assert LexicalIndex().score(["x"])[1].size == 0
     assert build().pair_score([], 10) == 0.0
+
+
+def test_big_pools_are_rebuilt_in_the_background_and_reads_go_on(monkeypatch):
+    release = threading.Event()
+    real_build = lexical._build
+
+    def slow_build(*args):  # background builds wait until the test lets them finish
+        if threading.current_thread() is not threading.main_thread():
+            assert release.wait(30)
+        return real_build(*args)
+
+    monkeypatch.setattr(lexical, "_build", slow_build)
+    index = LexicalIndex(background_above=3)
+    for doc_id, tokens in DOCS.items():
+        index.upsert(doc_id, tokens)
+    ids, _ = index.score(["tôm"])  # the first build is synchronous, whatever the size
+    assert set(ids.tolist()) == set(DOCS) and not index.stale
+    index.upsert(15, ["tôm", "giống", "tôm"])
+    index.remove(11)
+    assert index.stale
+    ids, scores = index.score(["tôm"])  # answered by the previous build meanwhile
+    assert 15 not in ids.tolist() and 11 in ids.tolist()
+    assert index.pair_score(["tôm"], 15) == 0.0 and index.stale
+    release.set()
+    index.wait(timeout=30)
+    assert not index.stale
+    build = index.snapshot()
+    ids, scores = index.score(["tôm"], build)
+    assert 15 in ids.tolist() and 11 not in ids.tolist()
+    row = int(index.positions([15], build)[0])
+    assert abs(index.pair_score(["tôm"], 15) - float(scores[row])) < 1e-5
+
+
+def test_small_pools_are_rebuilt_at_the_next_read():
+    index = build()
+    index.score(["tôm"])
+    index.upsert(15, ["tôm", "giống"])
+    ids, _ = index.score(["tôm"])
+    assert 15 in ids.tolist() and not index.stale
