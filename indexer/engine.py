@@ -387,6 +387,11 @@ class MatchEngine:
         posting = self._postings.get(posting_id)
         return posting is not None and posting.kind == kind
 
+    def _pair_lexical(self, need_id: int, offer_id: int) -> float:
+        """Normalised BM25 of the offer for the need's tokens (every pair is scored need →
+        offer, whichever side asks)."""
+        return self._lex["offer"].pair_score(self._need_query(need_id), offer_id)
+
     def _need_query(self, need_id: int) -> PreparedQuery:
         """The need's tokens prepared against the offers' BM25 index (cached per version)."""
         lex = self._lex["offer"]
@@ -402,7 +407,7 @@ class MatchEngine:
     ) -> tuple[float, dict[str, float]]:
         z = self._z(need.id, offer.language or "other", cosine)
         if lexical is None:
-            lexical = self._lex["offer"].pair_score(self._need_query(need.id), offer.id)
+            lexical = self._pair_lexical(need.id, offer.id)
         return fuse(need, offer, z, lexical, self.config.fusion)
 
     def _make_match(
@@ -447,7 +452,7 @@ class MatchEngine:
             need, offer = (posting, other) if posting.kind == "need" else (other, posting)
             lex = lexical.get(cid)
             if lex is None:
-                lex = self._lex["offer"].pair_score(self._need_query(need.id), offer.id)
+                lex = self._pair_lexical(need.id, offer.id)
             score, _ = self._score_pair(need, offer, cosine, lex)
             if score >= min_score:
                 scored.append((score, cid, cosine, lex))

@@ -243,20 +243,7 @@ def test_vectors_are_unit_length_after_correction(model):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_matches_stay_correct_while_bm25_is_rebuilt_in_the_background(model, monkeypatch):
-    import threading
-
-    from indexer import lexical
-
-    release = threading.Event()
-    real_build = lexical._build
-
-    def slow_build(*args):  # background builds wait until the test lets them finish
-        if threading.current_thread() is not threading.main_thread():
-            assert release.wait(30)
-        return real_build(*args)
-
-    monkeypatch.setattr(lexical, "_build", slow_build)
+def test_matches_stay_correct_while_bm25_is_rebuilt_in_the_background(model, held_bm25_builds):
     config = EngineConfig(lexical_background_above=1)
     engine = MatchEngine(model, config)
     engine.upsert(postings())
@@ -266,7 +253,7 @@ def test_matches_stay_correct_while_bm25_is_rebuilt_in_the_background(model, mon
     assert engine._lex["offer"].stale
     assert gone not in {m.offer_id for m in engine.match(1)}
     assert engine._lex["offer"].stale  # that match was answered by the old BM25 build
-    release.set()
+    held_bm25_builds.set()
     for lex in engine._lex.values():
         lex.wait(timeout=30)
     assert not engine._lex["offer"].stale

@@ -1,10 +1,7 @@
 """BM25 scores: the pairwise formula agrees with bm25s, and the scale is [0, 1]."""
 
-import threading
-
 import numpy as np
 
-from indexer import lexical
 from indexer.lexical import LexicalIndex
 
 DOCS = {
@@ -53,16 +50,7 @@ def test_empty_query_and_empty_index():
     assert build().pair_score([], 10) == 0.0
 
 
-def test_big_pools_are_rebuilt_in_the_background_and_reads_go_on(monkeypatch):
-    release = threading.Event()
-    real_build = lexical._build
-
-    def slow_build(*args):  # background builds wait until the test lets them finish
-        if threading.current_thread() is not threading.main_thread():
-            assert release.wait(30)
-        return real_build(*args)
-
-    monkeypatch.setattr(lexical, "_build", slow_build)
+def test_big_pools_are_rebuilt_in_the_background_and_reads_go_on(held_bm25_builds):
     index = LexicalIndex(background_above=3)
     for doc_id, tokens in DOCS.items():
         index.upsert(doc_id, tokens)
@@ -74,7 +62,7 @@ def test_big_pools_are_rebuilt_in_the_background_and_reads_go_on(monkeypatch):
     ids, scores = index.score(["tôm"])  # answered by the previous build meanwhile
     assert 15 not in ids.tolist() and 11 in ids.tolist()
     assert index.pair_score(["tôm"], 15) == 0.0 and index.stale
-    release.set()
+    held_bm25_builds.set()
     index.wait(timeout=30)
     assert not index.stale
     build = index.snapshot()
