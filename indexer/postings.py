@@ -10,15 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Kind = Literal["need", "offer"]
-KINDS: tuple[Kind, ...] = ("need", "offer")
+from vocabulary import KINDS, Kind, other_kind, pair_id
 
-
-def other_kind(kind: Kind) -> Kind:
-    """The kind a posting is matched against: needs ↔ offers."""
-    return "offer" if kind == "need" else "need"
+__all__ = ["KINDS", "Filters", "Kind", "Match", "Posting", "Reasons", "other_kind"]
 
 
 @dataclass(frozen=True)
@@ -128,7 +124,7 @@ class Match:
     @property
     def pair_id(self) -> str:
         """Stable identifier of the pair, independent of scores."""
-        return f"{self.need_id}-{self.offer_id}"
+        return pair_id(self.need_id, self.offer_id)
 
     def counterpart(self, kind: Kind) -> int:
         """The id on the other side from a posting of ``kind``."""

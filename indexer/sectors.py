@@ -1,36 +1,15 @@
-"""The documented list of sectors, with Vietnamese and English labels.
+"""Which sectors are related, for the sector agreement signal in ranking.
 
-A posting's ``sector`` is one of the codes below. Related sectors earn part of
-the sector agreement signal in ranking (a shipyard need may be met by a
-port-logistics offer, an aquaculture need by a food-processing offer).
+The codes and their labels are shared vocabulary (:mod:`vocabulary`). Related sectors earn
+part of the sector agreement signal (a shipyard need may be met by a port-logistics offer,
+an aquaculture need by a food-processing offer).
 """
 
 from __future__ import annotations
 
-SECTORS: dict[str, dict[str, str]] = {
-    "ports_logistics": {"vi": "Cảng biển và logistics", "en": "Ports and logistics"},
-    "shipbuilding_marine": {"vi": "Đóng tàu và hàng hải", "en": "Shipbuilding and marine"},
-    "aquaculture_fisheries": {
-        "vi": "Nuôi trồng và khai thác thủy sản",
-        "en": "Aquaculture and fisheries",
-    },
-    "agriculture_food": {"vi": "Nông nghiệp và thực phẩm", "en": "Agriculture and food"},
-    "ocop_products": {"vi": "Sản phẩm OCOP", "en": "OCOP products"},
-    "electronics": {"vi": "Điện tử", "en": "Electronics"},
-    "automation_manufacturing": {
-        "vi": "Tự động hóa và chế tạo",
-        "en": "Automation and manufacturing",
-    },
-    "environment": {"vi": "Môi trường", "en": "Environment"},
-    "energy": {"vi": "Năng lượng", "en": "Energy"},
-    "health": {"vi": "Y tế và dược", "en": "Health and pharmaceuticals"},
-    "tourism": {"vi": "Du lịch", "en": "Tourism"},
-    "software_ict": {"vi": "Phần mềm và công nghệ thông tin", "en": "Software and ICT"},
-    "materials_chemistry": {"vi": "Vật liệu và hóa chất", "en": "Materials and chemistry"},
-    "construction": {"vi": "Xây dựng", "en": "Construction"},
-    "education": {"vi": "Giáo dục và đào tạo", "en": "Education and training"},
-    "other": {"vi": "Khác", "en": "Other"},
-}
+from vocabulary import SECTORS, is_sector, sector_label
+
+__all__ = ["SECTORS", "is_sector", "sector_label", "sector_affinity"]
 
 _RELATED: set[frozenset[str]] = {
     frozenset(p)
@@ -57,16 +36,6 @@ _RELATED: set[frozenset[str]] = {
         ("education", "software_ict"),
     ]
 }
-
-
-def is_sector(code: str) -> bool:
-    """True when ``code`` is one of the documented sector codes."""
-    return code in SECTORS
-
-
-def sector_label(code: str, lang: str = "en") -> str:
-    """The human label of a sector code in ``lang`` ("vi" or "en")."""
-    return SECTORS.get(code, SECTORS["other"])["vi" if lang == "vi" else "en"]
 
 
 def sector_affinity(a: str | None, b: str | None) -> float | None:

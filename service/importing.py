@@ -22,12 +22,12 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from indexer.sectors import SECTORS
 from service.auth.roles import Principal
 from service.errors import Invalid, ServiceError
 from service.postings import PostingService
 from service.schemas.postings import PostingCreate
 from service.textutil import fold
+from vocabulary import SECTORS
 
 FORMATS = ("csv", "xlsx", "jsonl")
 BATCH = 200

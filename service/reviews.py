@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+import vocabulary
 from service.auth.roles import Principal, can_view
 from service.db.engine import Database
 from service.db.models import PairInterestRow, PairReviewLogRow, PairReviewRow, PostingRow
@@ -40,7 +40,6 @@ from service.schemas.reviews import (
     Side,
 )
 
-_PAIR_ID = re.compile(r"^([0-9]{1,18})-([0-9]{1,18})$")
 _RETRIES = 3
 
 Need = aliased(PostingRow, name="need")
@@ -68,20 +67,15 @@ CSV_COLUMNS = (
 )
 
 
-def pair_key(need_id: int, offer_id: int) -> str:
-    """The pair id the indexer gives the pair: ``"<need_id>-<offer_id>"``."""
-    return f"{need_id}-{offer_id}"
+pair_key = vocabulary.pair_id
 
 
 def parse_pair_id(pair_id: str) -> tuple[int, int]:
     """``(need_id, offer_id)`` of ``"NEEDID-OFFERID"`` (422 naming the path otherwise)."""
-    found = _PAIR_ID.match(pair_id)
-    if found is None or int(found.group(1)) < 1 or int(found.group(2)) < 1:
-        raise Invalid(
-            "pair_id must look like '<need_id>-<offer_id>' with positive integer ids",
-            ("path", "pair_id"),
-        )
-    return int(found.group(1)), int(found.group(2))
+    try:
+        return vocabulary.parse_pair_id(pair_id)
+    except ValueError as exc:
+        raise Invalid(str(exc), ("path", "pair_id")) from exc
 
 
 def _decision(row: PairReviewRow) -> dict[str, Any]:

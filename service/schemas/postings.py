@@ -19,9 +19,9 @@ from pydantic import (
     field_validator,
 )
 
-from indexer.sectors import SECTORS, is_sector
 from service.schemas.enums import IpStatus, Kind, Language, Status, TransferMode
 from service.textutil import clean
+from vocabulary import SECTORS, is_sector
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000

@@ -11,10 +11,10 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from indexer.sectors import SECTORS
 from service.auth.roles import Principal
 from service.web.i18n import LANG_COOKIE, pick_language, translator
 from service.web.session import CSRF_FIELD, current_principal, get_session, save_session
+from vocabulary import SECTORS
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"

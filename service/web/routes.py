@@ -16,7 +16,6 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from indexer.postings import other_kind
 from service.api.routes.pairs import FILTER_POOL
 from service.api.routes.pairs import pairs as ranked_pairs
 from service.auth.roles import Principal, can_create, can_edit, can_view
@@ -38,6 +37,7 @@ from service.web.pages import (
     safe_next,
 )
 from service.web.session import CSRF_FIELD, get_session, sign_in_with_key
+from vocabulary import other_kind
 
 router = APIRouter(include_in_schema=False)
 

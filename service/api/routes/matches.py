@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from indexer.postings import other_kind
 from service.api.deps import MatcherDep, PostingsDep, PrincipalDep
 from service.api.routes.postings import PostingId
 from service.errors import NotFound
@@ -13,6 +12,7 @@ from service.schemas.common import ERROR_RESPONSES
 from service.schemas.enums import Language
 from service.schemas.matches import NeedMatches, OfferMatches
 from service.schemas.postings import Sector
+from vocabulary import other_kind
 
 
 def matches_router(kind: str) -> APIRouter:

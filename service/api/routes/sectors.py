@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from indexer.sectors import SECTORS
 from service.schemas.postings import SectorOut
+from vocabulary import SECTORS
 
 router = APIRouter(tags=["reference"])
 
