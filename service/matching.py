@@ -27,6 +27,7 @@ from indexer.postings import Filters, Match, Posting
 from indexer.text import normalize
 from service.db.engine import Database
 from service.db.models import PostingRow
+from service.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,10 @@ def content_hash(row: PostingRow) -> str:
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+class NotIndexed(NotFound):
+    """The posting exists in the database but is not in the match index (yet)."""
 
 
 class IndexNotReady(RuntimeError):
@@ -197,7 +202,7 @@ class Matcher:
     ) -> list[Match]:
         """Published, unexpired counterparts of ``posting_id``, best first.
 
-        Raises :class:`KeyError` when the posting is not indexed.
+        Raises :class:`NotIndexed` (404) when the posting is not indexed.
         """
         filters = Filters(
             sectors=frozenset(sectors) if sectors else None,
@@ -207,9 +212,13 @@ class Matcher:
         with self._lock:
             engine = self._require()
             self._refresh_expired()
-            result: list[Match] = engine.match(
-                posting_id, limit=limit, min_score=min_score, filters=filters
-            )
+            try:
+                result: list[Match] = engine.match(
+                    posting_id, limit=limit, min_score=min_score, filters=filters
+                )
+            except KeyError as exc:  # TODO(issue 10): the indexer's own UnknownPosting error
+                msg = f"posting {posting_id} is not indexed yet"
+                raise NotIndexed(msg, ("path", "posting_id")) from exc
             return result
 
     def pairs(

@@ -21,6 +21,7 @@ from service.api.routes.pairs import pairs as ranked_pairs
 from service.auth.roles import Principal, can_create, can_edit, can_view
 from service.db.models import PostingRow
 from service.errors import ServiceError
+from service.matching import NotIndexed
 from service.postings import KINDS, ListQuery, PostingService
 from service.reviews import ReviewQuery, ReviewService, pair_key, parse_pair_id
 from service.schemas.enums import IpStatus, Status, TransferMode
@@ -425,7 +426,7 @@ def posting_page(request: Request, posting_id: int) -> Response:
     not_indexed = False
     try:
         found = request.app.state.matcher.matches(posting_id, limit=10)
-    except KeyError:
+    except NotIndexed:
         found, not_indexed = [], True
     rows = postings.get_many([m.counterpart(kind) for m in found])
     keys = [(m.need_id, m.offer_id) for m in found]

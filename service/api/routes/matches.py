@@ -6,7 +6,6 @@ from fastapi import APIRouter, Query
 
 from service.api.deps import MatcherDep, PostingsDep, PrincipalDep
 from service.api.routes.postings import PostingId
-from service.errors import NotFound
 from service.postings import to_out
 from service.schemas.common import ERROR_RESPONSES
 from service.schemas.enums import Language
@@ -44,17 +43,13 @@ def matches_router(kind: str) -> APIRouter:
         """Published, unexpired counterparts, best first, with score components and reasons.
         Any key may ask for a published posting; drafts only their organization and staff."""
         postings.get(principal, kind, posting_id)  # 404 unless visible
-        try:
-            found = matcher.matches(
-                posting_id,
-                limit=limit,
-                min_score=min_score,
-                sectors=sector,
-                languages=[lang.value for lang in language] if language else None,
-            )
-        except KeyError as exc:
-            msg = f"{kind} {posting_id} is not indexed yet"
-            raise NotFound(msg, ("path", "posting_id")) from exc
+        found = matcher.matches(  # 404 NotIndexed when the index does not hold it (yet)
+            posting_id,
+            limit=limit,
+            min_score=min_score,
+            sectors=sector,
+            languages=[lang.value for lang in language] if language else None,
+        )
         rows = postings.get_many([m.counterpart(kind) for m in found])  # type: ignore[arg-type]
         items = []
         for match in found:
