@@ -552,7 +552,7 @@ def test_outcomes_round_trip(api: Api, scheduled: dict[str, Any]) -> None:
 
 
 def test_ics_folding_never_splits_a_character() -> None:
-    from service.agenda import ics_fold, ics_text
+    from service.sessions.ics import ics_fold, ics_text
 
     line = "SUMMARY:" + ics_text("Giám sát oxy hòa tan; cảnh báo, ao tôm\\ " * 8)
     folded = ics_fold(line).encode("utf-8")

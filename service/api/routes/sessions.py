@@ -8,17 +8,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from service.agenda import to_csv, to_html, to_ics, to_json
 from service.api.deps import (
-    DatabaseDep,
-    MatcherDep,
-    PostingsDep,
     PrincipalDep,
+    RankedPairsDep,
+    SessionsDep,
     StaffDep,
     require_json,
 )
-from service.api.routes.pairs import ranked_pairs
-from service.api.routes.reviews import PairIdPath, ReviewsDep
+from service.api.downloads import CSV, ICS, download
+from service.api.params import PairIdPath
+from service.ranked_pairs import PairQuery
 from service.schemas.common import ERROR_RESPONSES
 from service.schemas.reviews import PairStatus
 from service.schemas.sessions import (
@@ -37,7 +36,8 @@ from service.schemas.sessions import (
     SessionPairs,
     SessionUpdate,
 )
-from service.sessions import SessionService
+from service.sessions.exports import to_csv, to_html, to_json
+from service.sessions.ics import to_ics
 
 router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
 pages_router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
@@ -48,14 +48,6 @@ PostingIdQuery = Annotated[
     int | None,
     Query(ge=1, le=2**62, description="Only this participant's meetings (its organization)."),
 ]
-
-
-def get_sessions(database: DatabaseDep, matcher: MatcherDep) -> SessionService:
-    """Session operations over the app's database and matcher."""
-    return SessionService(database, matcher)
-
-
-SessionsDep = Annotated[SessionService, Depends(get_sessions)]
 
 
 @router.post(
@@ -180,9 +172,7 @@ def session_pairs(
     session_id: SessionIdPath,
     principal: StaffDep,
     sessions: SessionsDep,
-    postings: PostingsDep,
-    matcher: MatcherDep,
-    reviews: ReviewsDep,
+    ranked: RankedPairsDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     min_score: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
     per_need: Annotated[int, Query(ge=1, le=50)] = 3,
@@ -194,20 +184,10 @@ def session_pairs(
     need_ids, offer_ids = sessions.participant_ids(session_id)
     if not need_ids or not offer_ids:
         return {"items": []}
-    return ranked_pairs(
-        principal,
-        postings,
-        matcher,
-        reviews,
-        limit=limit,
-        min_score=min_score,
-        per_need=per_need,
-        per_offer=per_offer,
-        status=status,
-        mutual_interest=mutual_interest,
-        need_ids=need_ids,
-        offer_ids=offer_ids,
+    query = PairQuery(
+        limit, min_score, per_need, per_offer, status, mutual_interest, need_ids, offer_ids
     )
+    return {"items": [pair.to_item(principal) for pair in ranked.search(query)]}
 
 
 @router.post(
@@ -256,17 +236,9 @@ def agenda(
     data = sessions.agenda(principal, session_id, posting_id)
     name = f"session-{session_id}" + (f"-{posting_id}" if posting_id else "")
     if format == "csv":
-        return Response(
-            to_csv(data),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
+        return download(to_csv(data), f"{name}.csv", CSV)
     if format == "ics":
-        return Response(
-            to_ics(data),
-            media_type="text/calendar; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.ics"'},
-        )
+        return download(to_ics(data), f"{name}.ics", ICS)
     return JSONResponse(to_json(data))
 
 
@@ -323,9 +295,5 @@ def outcomes(
 ) -> Any:
     """Every recorded outcome (optionally of one session), for evaluation."""
     if format == "csv":
-        return Response(
-            sessions.outcomes_csv(principal, session_id),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="outcomes.csv"'},
-        )
+        return download(sessions.outcomes_csv(principal, session_id), "outcomes.csv")
     return Outcomes(items=sessions.outcomes(principal, session_id))
