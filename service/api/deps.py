@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth.keys import authenticate
-from service.auth.roles import Principal
+from service.auth.roles import Principal, can_manage_keys
 from service.core.config import Settings
 from service.db.engine import Database
 from service.errors import Forbidden, ServiceError
@@ -115,7 +115,7 @@ def require_staff(principal: Annotated[Principal, Depends(get_principal)]) -> Pr
 
 def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     """The caller, who must be an admin (403 otherwise)."""
-    if principal.role != "admin":
+    if not can_manage_keys(principal):
         raise Forbidden("only admins may do this")
     return principal
 
