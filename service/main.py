@@ -32,6 +32,7 @@ from service.db.migrate import upgrade
 from service.matching import Matcher
 from service.postings import PostingService
 from service.web import install_web
+from vocabulary import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for kind in ("need", "offer"):
+    for kind in KINDS:
         api.include_router(imports_router(kind, settings.max_import_bytes))
         api.include_router(postings_router(kind))
         api.include_router(matches_router(kind))
