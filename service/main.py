@@ -11,7 +11,17 @@ from fastapi import APIRouter, FastAPI
 
 from service.api.errors import install_error_handlers
 from service.api.limits import BodyLimitMiddleware
-from service.api.routes import health, interest, keys, pairs, reviews, sectors
+from service.api.routes import (
+    agendas,
+    health,
+    interest,
+    keys,
+    meetings,
+    outcomes,
+    pairs,
+    reviews,
+    sectors,
+)
 from service.api.routes import sessions as sessions_routes
 from service.api.routes.imports import imports_router
 from service.api.routes.matches import matches_router
@@ -22,6 +32,7 @@ from service.db.migrate import upgrade
 from service.matching import Matcher
 from service.postings import PostingService
 from service.web import install_web
+from vocabulary import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +121,7 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for kind in ("need", "offer"):
+    for kind in KINDS:
         api.include_router(imports_router(kind, settings.max_import_bytes))
         api.include_router(postings_router(kind))
         api.include_router(matches_router(kind))
@@ -120,8 +131,11 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
     api.include_router(sectors.router)
     api.include_router(keys.router)
     api.include_router(sessions_routes.router)
+    api.include_router(meetings.router)
+    api.include_router(agendas.router)
+    api.include_router(outcomes.router)
     app.include_router(api)
     app.include_router(health.router)
-    app.include_router(sessions_routes.pages_router)
+    app.include_router(agendas.pages_router)
     install_web(app)
     return app

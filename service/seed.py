@@ -19,6 +19,7 @@ from service.auth.roles import Principal, Role
 from service.db.engine import Database
 from service.postings import PostingService
 from service.schemas.postings import PostingCreate
+from vocabulary import KINDS
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_ORG = "techmatch demo"
@@ -70,7 +71,7 @@ def load_demo(database: Database, directory: Path | None = None) -> SeedResult:
     postings = PostingService(database, matcher=None)  # type: ignore[arg-type]
     principal = Principal(role=Role.admin, organization=DEMO_ORG)
     result = SeedResult(created={"need": 0, "offer": 0}, updated={"need": 0, "offer": 0})
-    for kind in ("need", "offer"):
+    for kind in KINDS:
         payloads = read_demo(kind, directory)
         with database.session(write=True) as session:
             for data in payloads:

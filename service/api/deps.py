@@ -1,4 +1,9 @@
-"""Dependencies injected into routes: settings, storage, matcher and the caller."""
+"""Every dependency the routes and the web pages inject: settings, storage, the matcher,
+the services over them (postings, reviews, sessions, ranked pairs) and the caller.
+
+API routes and web pages take the same ``…Dep`` annotations; only the caller differs: an
+API key here (``PrincipalDep``), the signed-in web session in :mod:`service.web.pages`.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,15 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth.keys import authenticate
-from service.auth.roles import Principal
+from service.auth.roles import Principal, can_manage_keys
 from service.core.config import Settings
 from service.db.engine import Database
 from service.errors import Forbidden, ServiceError
 from service.matching import Matcher
 from service.postings import PostingService
+from service.ranked_pairs import RankedPairs
+from service.reviews import ReviewService
+from service.sessions import SessionService
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -61,6 +69,25 @@ def get_postings(request: Request) -> PostingService:
     return postings
 
 
+def get_reviews(request: Request) -> ReviewService:
+    """Review operations over the app's database."""
+    return ReviewService(get_database(request))
+
+
+def get_sessions(request: Request) -> SessionService:
+    """Session operations over the app's database and matcher."""
+    return SessionService(get_database(request), get_matcher(request))
+
+
+def get_ranked_pairs(
+    postings: Annotated[PostingService, Depends(get_postings)],
+    matcher: Annotated[Matcher, Depends(get_matcher)],
+    reviews: Annotated[ReviewService, Depends(get_reviews)],
+) -> RankedPairs:
+    """Ranked pairs over the app's matcher, postings and reviews."""
+    return RankedPairs(postings, matcher, reviews)
+
+
 def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -88,7 +115,7 @@ def require_staff(principal: Annotated[Principal, Depends(get_principal)]) -> Pr
 
 def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     """The caller, who must be an admin (403 otherwise)."""
-    if principal.role != "admin":
+    if not can_manage_keys(principal):
         raise Forbidden("only admins may do this")
     return principal
 
@@ -114,3 +141,6 @@ PostingsDep = Annotated[PostingService, Depends(get_postings)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 StaffDep = Annotated[Principal, Depends(require_staff)]
 AdminDep = Annotated[Principal, Depends(require_admin)]
+ReviewsDep = Annotated[ReviewService, Depends(get_reviews)]
+SessionsDep = Annotated[SessionService, Depends(get_sessions)]
+RankedPairsDep = Annotated[RankedPairs, Depends(get_ranked_pairs)]

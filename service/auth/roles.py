@@ -74,11 +74,6 @@ def can_see_contact(principal: Principal, owner_org: str) -> bool:
     return can_edit(principal, owner_org)
 
 
-def can_review_pairs(principal: Principal) -> bool:
-    """May ``principal`` list need–offer pairs over the whole pool?"""
-    return principal.is_staff
-
-
 def can_manage_keys(principal: Principal) -> bool:
     """May ``principal`` create, list and revoke API keys?"""
     return principal.role == Role.admin

@@ -1,17 +1,20 @@
-"""Rendering helpers shared by the page routes: templates, language, errors, redirects."""
+"""What every page route shares: templates, language, the signed-in caller (``SignedInDep``),
+the CSRF-checked form, errors and redirects."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from starlette.datastructures import FormData
 
 from service.auth.roles import Principal
+from service.errors import ServiceError
 from service.web.i18n import LANG_COOKIE, pick_language, translator
 from service.web.session import CSRF_FIELD, current_principal, get_session, save_session
 from vocabulary import SECTORS
@@ -75,6 +78,33 @@ def require_principal(request: Request) -> Principal:
     if principal is None:
         raise LoginRequired()
     return principal
+
+
+def require_staff_page(principal: Annotated[Principal, Depends(require_principal)]) -> Principal:
+    """The signed-in caller, who must be a moderator or an admin (the 403 page otherwise)."""
+    if not principal.is_staff:
+        raise WebError(403, "error.403")
+    return principal
+
+
+#: The caller of a page: whoever signed in (else the page sends them to sign in first).
+SignedInDep = Annotated[Principal, Depends(require_principal)]
+#: The caller of a moderators' page.
+SignedInStaffDep = Annotated[Principal, Depends(require_staff_page)]
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after checking its CSRF token (403 otherwise)."""
+    form = await request.form()
+    if not get_session(request).check_csrf(form.get(CSRF_FIELD)):
+        raise WebError(403, "error.csrf")
+    return form
+
+
+def service_error(exc: ServiceError) -> WebError:
+    """The error page of a refused service call (403, 404, else a generic title)."""
+    key = {403: "error.403", 404: "error.404"}.get(exc.status_code, "error.title")
+    return WebError(exc.status_code, key, exc.msg)
 
 
 def finish(request: Request, response: Response) -> Response:

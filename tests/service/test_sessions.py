@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -548,11 +547,15 @@ def test_outcomes_round_trip(api: Api, scheduled: dict[str, Any]) -> None:
         len(rows) == 1 and rows[0]["follow_up"] == "pilot" and rows[0]["note"] == "Thử nghiệm, 3 ao"
     )
     assert rows[0]["session_id"] == str(sid) and rows[0]["pair_id"] == meeting["pair_id"]
-    json.dumps(items)
+    shared = ("session_id", "pair_id", "need_id", "offer_id", "outcome", "follow_up", "note")
+    assert [rows[0][c] for c in shared] == [str(items[0][c]) for c in shared]
+    assert rows[0]["recorded_by_org"] == items[0]["recorded_by_org"] == "Fair"
+    recorded = datetime.fromisoformat(items[0]["recorded_at"].replace("Z", "+00:00"))
+    assert datetime.fromisoformat(rows[0]["recorded_at"]) == recorded
 
 
 def test_ics_folding_never_splits_a_character() -> None:
-    from service.agenda import ics_fold, ics_text
+    from service.sessions.ics import ics_fold, ics_text
 
     line = "SUMMARY:" + ics_text("Giám sát oxy hòa tan; cảnh báo, ao tôm\\ " * 8)
     folded = ics_fold(line).encode("utf-8")

@@ -3,11 +3,15 @@ language switch, authorization, posting forms, review decisions, interest marks.
 
 from __future__ import annotations
 
+import itertools
 import re
+from typing import Any
 
 from service.auth.keys import create_key, revoke_key
-from service.auth.roles import Role
+from service.auth.roles import Principal, Role
+from service.ranked_pairs import FILTER_POOL, PairQuery, RankedPairs
 from service.reviews import ReviewService
+from service.schemas.reviews import InterestIn, PairStatus, ReviewIn
 from service.web.session import COOKIE
 from tests.web.conftest import CSRF, Web
 
@@ -229,11 +233,15 @@ def test_review_filters(web: Web) -> None:
     web.sign_in("moderator")
     page = web.client.get("/review?status=all&sector=aquaculture_fisheries&min_score=0.1").text
     assert 'value="aquaculture_fisheries" selected' in page
-    for score in re.findall(r"Điểm <strong>([0-9.]+)</strong>", page):
-        assert float(score) >= 0.1
+    scores = re.findall(r"Điểm <strong>([0-9.]+)</strong>", page)
+    assert scores, "the seeded pool has aquaculture pairs scored 0.1 or more"
+    assert all(float(score) >= 0.1 for score in scores)
     english = web.client.get("/review?lang_pair=en-en&status=all&lang=en").text
     assert "Review queue" in english
-    assert set(re.findall(r'<span class="badge">(\w\w-\w\w)</span>', english)) <= {"en-en"}
+    badges = re.findall(r'<span class="badge">(\w\w-\w\w)</span>', english)
+    assert badges and set(badges) == {"en-en"}
+    every = web.client.get("/review?status=all&lang=en").text
+    assert set(re.findall(r'<span class="badge">(\w\w-\w\w)</span>', every)) > {"en-en"}
     assert web.client.get("/review?min_score=abc&status=bogus").status_code == 200
 
 
@@ -287,3 +295,44 @@ def test_revoking_the_key_ends_the_web_session(web: Web) -> None:
     with web.app.state.database.session(write=True) as session:
         revoke_key(session, key_id)
     assert web.client.get("/postings", follow_redirects=False).status_code == 303
+
+
+def test_one_ranking_serves_the_queue_and_its_counts(web: Web, monkeypatch: Any) -> None:
+    staff = Principal(role=Role.moderator, organization="Ban tổ chức Techfest")
+    app = web.app
+    reviews = ReviewService(app.state.database)
+    ranked = RankedPairs(app.state.postings, app.state.matcher, reviews)
+    pool = ranked.search(PairQuery(limit=FILTER_POOL, status=PairStatus.unreviewed))
+    assert len(pool) >= 6
+    maybe = ReviewIn.model_validate({"decision": "maybe"})
+    for pair in pool[:2]:
+        reviews.review(staff, pair.match.pair_id, maybe)
+    for side in ("need", "offer"):
+        mark = InterestIn.model_validate({"side": side, "interested": True})
+        for pair in pool[1:4]:
+            reviews.set_interest(staff, pair.match.pair_id, mark)
+    statuses = [None, *PairStatus]
+    for status, min_score, mutual in itertools.product(statuses, (0.0, 0.2), (None, True)):
+        queue = ranked.queue(status, min_score, mutual)
+        # the same pairs as a ranking of its own with these filters (as GET /pairs does)
+        alone = PairQuery(FILTER_POOL, min_score, 3, 3, status, mutual)
+        assert [p.match.pair_id for p in queue.pairs] == [
+            p.match.pair_id for p in ranked.search(alone)
+        ], (status, min_score, mutual)
+        unreviewed = ranked.search(PairQuery(FILTER_POOL, status=PairStatus.unreviewed))
+        assert queue.unreviewed == len(unreviewed)
+    calls: list[int] = []
+    pairs = app.state.matcher.pairs
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return pairs(*args, **kwargs)
+
+    monkeypatch.setattr(app.state.matcher, "pairs", counted)
+    web.sign_in("moderator")
+    for query, rankings in [("", 1), ("?status=all&min_score=0.2", 1), ("?status=rejected", 2)]:
+        calls.clear()
+        page = web.client.get("/review" + query)
+        assert page.status_code == 200 and len(calls) == rankings, query
+    page = web.client.get("/review?status=maybe").text
+    assert re.search(r'data-count="maybe">2<', page) and page.count("data-pair=") == 2

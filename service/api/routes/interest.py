@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from service.api.deps import PrincipalDep, require_json
-from service.api.routes.reviews import PairIdPath, ReviewsDep
+from service.api.deps import PrincipalDep, ReviewsDep, require_json
+from service.api.params import PairIdPath
 from service.schemas.common import ERROR_RESPONSES
 from service.schemas.reviews import InterestIn, InterestOut
 

@@ -5,32 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from service.api.deps import DatabaseDep, StaffDep, require_json
-from service.reviews import ReviewQuery, ReviewService
+from service.api.deps import ReviewsDep, StaffDep, require_json
+from service.api.downloads import download
+from service.api.params import PairIdPath
+from service.reviews import ReviewQuery
 from service.schemas.common import ERROR_RESPONSES
 from service.schemas.reviews import AuditLog, Decision, ReviewIn, ReviewItem, ReviewReason, Reviews
 
 router = APIRouter(tags=["reviews"], responses=ERROR_RESPONSES)
-
-PairIdPath = Annotated[
-    str,
-    Path(
-        description="The pair: `<need_id>-<offer_id>` (the `pair_id` of `/pairs` and matches).",
-        examples=["12-34"],
-        max_length=64,
-    ),
-]
-
-
-def get_reviews(database: DatabaseDep) -> ReviewService:
-    """Review operations over the app's database."""
-    return ReviewService(database)
-
-
-ReviewsDep = Annotated[ReviewService, Depends(get_reviews)]
 
 
 @router.post(
@@ -81,11 +66,7 @@ def list_reviews(
         offset=offset,
     )
     if format == "csv":
-        return Response(
-            reviews.export_csv(query),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="reviews.csv"'},
-        )
+        return download(reviews.export_csv(query), "reviews.csv")
     items, total = reviews.search(principal, query)
     return Reviews(items=items, total=total, limit=limit, offset=offset)
 

@@ -1,61 +1,28 @@
-"""Tech-transfer sessions: ``/sessions`` (CRUD), participants, the session's pairs, the
-schedule, agenda exports (CSV, JSON, iCalendar, printable HTML) and meeting outcomes."""
+"""Tech-transfer sessions: ``/sessions`` (CRUD) and their participants. The schedule is in
+``meetings``, agendas in ``agendas``, outcomes in ``outcomes``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 
-from service.agenda import to_csv, to_html, to_ics, to_json
-from service.api.deps import (
-    DatabaseDep,
-    MatcherDep,
-    PostingsDep,
-    PrincipalDep,
-    StaffDep,
-    require_json,
-)
-from service.api.routes.pairs import ranked_pairs
-from service.api.routes.reviews import PairIdPath, ReviewsDep
+from service.api.deps import PrincipalDep, SessionsDep, require_json
+from service.api.params import PostingIdPath, SessionIdPath
 from service.schemas.common import ERROR_RESPONSES
-from service.schemas.reviews import PairStatus
 from service.schemas.sessions import (
-    OutcomeIn,
-    OutcomeOut,
-    Outcomes,
     ParticipantIn,
     ParticipantOut,
     Participants,
     ParticipantUpdate,
-    ScheduleIn,
-    ScheduleOut,
     SessionCreate,
     SessionList,
     SessionOut,
-    SessionPairs,
     SessionUpdate,
 )
-from service.sessions import SessionService
 
 router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
-pages_router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
-
-SessionIdPath = Annotated[int, Path(ge=1, le=2**62, description="The session's id.")]
-PostingIdPath = Annotated[int, Path(ge=1, le=2**62, description="The posting's id.")]
-PostingIdQuery = Annotated[
-    int | None,
-    Query(ge=1, le=2**62, description="Only this participant's meetings (its organization)."),
-]
-
-
-def get_sessions(database: DatabaseDep, matcher: MatcherDep) -> SessionService:
-    """Session operations over the app's database and matcher."""
-    return SessionService(database, matcher)
-
-
-SessionsDep = Annotated[SessionService, Depends(get_sessions)]
 
 
 @router.post(
@@ -166,166 +133,3 @@ def remove_participant(
     """Unregister; the posting's meetings are cancelled, the others keep their places."""
     sessions.remove_participant(principal, session_id, posting_id)
     return Response(status_code=204)
-
-
-# -- pairs and schedule --------------------------------------------------------------
-
-
-@router.get(
-    "/sessions/{session_id}/pairs",
-    response_model=SessionPairs,
-    summary="Ranked pairs between the session's participants (moderators)",
-)
-def session_pairs(
-    session_id: SessionIdPath,
-    principal: StaffDep,
-    sessions: SessionsDep,
-    postings: PostingsDep,
-    matcher: MatcherDep,
-    reviews: ReviewsDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    min_score: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
-    per_need: Annotated[int, Query(ge=1, le=50)] = 3,
-    per_offer: Annotated[int, Query(ge=1, le=50)] = 3,
-    status: PairStatus | None = None,
-    mutual_interest: bool | None = None,
-) -> Any:
-    """As `GET /pairs`, restricted to the needs and offers registered for the session."""
-    need_ids, offer_ids = sessions.participant_ids(session_id)
-    if not need_ids or not offer_ids:
-        return {"items": []}
-    return ranked_pairs(
-        principal,
-        postings,
-        matcher,
-        reviews,
-        limit=limit,
-        min_score=min_score,
-        per_need=per_need,
-        per_offer=per_offer,
-        status=status,
-        mutual_interest=mutual_interest,
-        need_ids=need_ids,
-        offer_ids=offer_ids,
-    )
-
-
-@router.post(
-    "/sessions/{session_id}/schedule",
-    response_model=ScheduleOut,
-    summary="Schedule the session's meetings (moderators)",
-    responses={409: {"description": "The session cannot be scheduled as it stands"}},
-)
-def schedule_session(
-    session_id: SessionIdPath,
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    data: ScheduleIn | None = None,
-) -> Any:
-    """Schedule the accepted pairs between participants (and, with `include_suggested`,
-    unreviewed or `maybe` pairs both sides marked interesting with score ≥ `min_score`;
-    never rejected ones). Fairness first, then total value (`value_rule`). Meetings of the
-    stored schedule that are still valid keep their slot and table (unless `reset`). No
-    participants or no candidate pairs: `200` with no meetings, `status` `empty` and a
-    `note`. A stored schedule the new limits cannot honour: `409`."""
-    return sessions.schedule(principal, session_id, data or ScheduleIn())
-
-
-# -- agendas -------------------------------------------------------------------------
-
-
-@router.get(
-    "/sessions/{session_id}/agenda",
-    summary="Agenda as JSON, CSV or iCalendar",
-    responses={
-        200: {
-            "content": {"application/json": {}, "text/csv": {}, "text/calendar": {}},
-            "description": "The meetings by slot, then table",
-        }
-    },
-)
-def agenda(
-    session_id: SessionIdPath,
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    posting_id: PostingIdQuery = None,
-    format: Annotated[Literal["json", "csv", "ics"], Query()] = "json",
-) -> Response:
-    """The whole session (moderators, admins) or one participant's meetings
-    (`posting_id`: its organization or staff)."""
-    data = sessions.agenda(principal, session_id, posting_id)
-    name = f"session-{session_id}" + (f"-{posting_id}" if posting_id else "")
-    if format == "csv":
-        return Response(
-            to_csv(data),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if format == "ics":
-        return Response(
-            to_ics(data),
-            media_type="text/calendar; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.ics"'},
-        )
-    return JSONResponse(to_json(data))
-
-
-@pages_router.get(
-    "/sessions/{session_id}/agenda.html",
-    response_class=HTMLResponse,
-    summary="Printable agenda (per table and per participant)",
-)
-def agenda_html(
-    session_id: SessionIdPath,
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    posting_id: PostingIdQuery = None,
-    lang: Annotated[Literal["vi", "en"], Query()] = "vi",
-) -> HTMLResponse:
-    """A print-friendly page in Vietnamese or English: the whole session per table and per
-    participant (staff), or one participant's meetings (`posting_id`)."""
-    data = sessions.agenda(principal, session_id, posting_id)
-    return HTMLResponse(to_html(data, lang))
-
-
-# -- outcomes ------------------------------------------------------------------------
-
-
-@router.post(
-    "/sessions/{session_id}/meetings/{pair_id}/outcome",
-    response_model=OutcomeOut,
-    summary="Record a meeting's outcome (either side, moderators)",
-    dependencies=[Depends(require_json)],
-)
-def record_outcome(
-    session_id: SessionIdPath,
-    pair_id: PairIdPath,
-    data: OutcomeIn,
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-) -> Any:
-    """`held`, `no_show` or `follow_up` (with `follow_up`: `mou`, `contract`, `pilot`,
-    `other`) and a note; replaces the pair's earlier outcome in this session."""
-    return sessions.record_outcome(principal, session_id, pair_id, data)
-
-
-@router.get(
-    "/outcomes",
-    response_model=Outcomes,
-    summary="Meeting outcomes, JSON or CSV (moderators)",
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON or CSV"}},
-)
-def outcomes(
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    session_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-    format: Annotated[Literal["json", "csv"], Query()] = "json",
-) -> Any:
-    """Every recorded outcome (optionally of one session), for evaluation."""
-    if format == "csv":
-        return Response(
-            sessions.outcomes_csv(principal, session_id),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="outcomes.csv"'},
-        )
-    return Outcomes(items=sessions.outcomes(principal, session_id))

@@ -1,0 +1,65 @@
+"""A session's agenda: ``GET /sessions/{id}/agenda`` (JSON, CSV, iCalendar) and the
+printable page ``GET /sessions/{id}/agenda.html`` (outside ``/api/v1``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from service.api.deps import PrincipalDep, SessionsDep
+from service.api.downloads import CSV, ICS, download
+from service.api.params import PostingIdQuery, SessionIdPath
+from service.schemas.common import ERROR_RESPONSES
+from service.sessions.exports import to_csv, to_html, to_json
+from service.sessions.ics import to_ics
+
+router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
+pages_router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
+
+
+@router.get(
+    "/sessions/{session_id}/agenda",
+    summary="Agenda as JSON, CSV or iCalendar",
+    responses={
+        200: {
+            "content": {"application/json": {}, "text/csv": {}, "text/calendar": {}},
+            "description": "The meetings by slot, then table",
+        }
+    },
+)
+def agenda(
+    session_id: SessionIdPath,
+    principal: PrincipalDep,
+    sessions: SessionsDep,
+    posting_id: PostingIdQuery = None,
+    format: Annotated[Literal["json", "csv", "ics"], Query()] = "json",
+) -> Response:
+    """The whole session (moderators, admins) or one participant's meetings
+    (`posting_id`: its organization or staff)."""
+    data = sessions.agenda(principal, session_id, posting_id)
+    name = f"session-{session_id}" + (f"-{posting_id}" if posting_id else "")
+    if format == "csv":
+        return download(to_csv(data), f"{name}.csv", CSV)
+    if format == "ics":
+        return download(to_ics(data), f"{name}.ics", ICS)
+    return JSONResponse(to_json(data))
+
+
+@pages_router.get(
+    "/sessions/{session_id}/agenda.html",
+    response_class=HTMLResponse,
+    summary="Printable agenda (per table and per participant)",
+)
+def agenda_html(
+    session_id: SessionIdPath,
+    principal: PrincipalDep,
+    sessions: SessionsDep,
+    posting_id: PostingIdQuery = None,
+    lang: Annotated[Literal["vi", "en"], Query()] = "vi",
+) -> HTMLResponse:
+    """A print-friendly page in Vietnamese or English: the whole session per table and per
+    participant (staff), or one participant's meetings (`posting_id`)."""
+    data = sessions.agenda(principal, session_id, posting_id)
+    return HTMLResponse(to_html(data, lang))

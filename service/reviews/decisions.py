@@ -1,0 +1,76 @@
+"""Staff decisions on pairs: one current review per pair, every decision in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from service.auth.roles import Principal
+from service.db.engine import Database
+from service.db.models import PairInterestRow, PairReviewLogRow, PairReviewRow
+from service.db.types import utcnow
+from service.errors import Forbidden
+from service.pair_ids import parse_pair_id
+from service.reviews.state import pair_rows, review_item
+from service.schemas.reviews import ReviewIn, ReviewItem
+
+#: Attempts when a concurrent first review of the same pair wins the insert.
+RETRIES = 3
+
+
+def _decision(row: PairReviewRow) -> dict[str, Any]:
+    return {"decision": row.decision, "reason": row.reason, "note": row.note}
+
+
+def record_review(
+    database: Database, principal: Principal, pair_id: str, data: ReviewIn
+) -> ReviewItem:
+    """Store ``data`` as the pair's current decision, with both postings' content hashes,
+    and append it to the audit log; the reviewed pair comes back (staff only: 403)."""
+    if not principal.is_staff:
+        raise Forbidden("only moderators and admins may review pairs")
+    need_id, offer_id = parse_pair_id(pair_id)
+    decision = data.decision.value
+    reason = data.reason.value if data.reason else None
+    after = {"decision": decision, "reason": reason, "note": data.note}
+    for attempt in range(RETRIES):
+        with database.session(write=True) as session:
+            need, offer = pair_rows(session, need_id, offer_id)
+            row = session.get(PairReviewRow, (need_id, offer_id), with_for_update=True)
+            before = _decision(row) if row is not None else None
+            if row is None:
+                row = PairReviewRow(need_id=need_id, offer_id=offer_id)
+                session.add(row)
+            now = utcnow()
+            row.decision = decision
+            row.reason = reason
+            row.note = data.note
+            row.need_hash = need.content_hash
+            row.offer_hash = offer.content_hash
+            row.reviewer_key_id = principal.key_id
+            row.reviewer_org = principal.organization
+            row.reviewer_role = principal.role.value
+            row.reviewed_at = now
+            session.add(
+                PairReviewLogRow(
+                    need_id=need_id,
+                    offer_id=offer_id,
+                    reviewer_key_id=principal.key_id,
+                    reviewer_org=principal.organization,
+                    reviewer_role=principal.role.value,
+                    before=before,
+                    after=after,
+                    created_at=now,
+                )
+            )
+            try:
+                session.commit()
+            except IntegrityError:  # a concurrent first review of the same pair
+                session.rollback()
+                if attempt + 1 == RETRIES:
+                    raise
+                continue
+            interest = session.get(PairInterestRow, (need_id, offer_id))
+            return review_item(row, need, offer, interest, principal)
+    raise AssertionError("unreachable")  # pragma: no cover

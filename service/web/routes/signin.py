@@ -1,0 +1,43 @@
+"""The start page, signing in with an API key and signing out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from service.web.pages import checked_form, redirect, render, safe_next
+from service.web.session import get_session, sign_in_with_key
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    """What techmatch is, and the sign-in form (or who is signed in)."""
+    return render(request, "home.html", {"next": safe_next(request.query_params.get("next"))})
+
+
+@router.post("/signin")
+async def sign_in(request: Request) -> Response:
+    """Exchange an API key for a session cookie."""
+    form = await checked_form(request)
+    key = form.get("api_key")
+    target = safe_next(form.get("next"))
+    principal = None
+    if isinstance(key, str) and key.strip():
+        principal = await run_in_threadpool(sign_in_with_key, request, key)
+    if principal is None:
+        context = {"next": target, "error": "signin.bad_key"}
+        return render(request, "home.html", context, status=401)
+    get_session(request).sign_in(principal)
+    request.state.web_principal = principal
+    return redirect(request, target or ("/review" if principal.is_staff else "/postings"))
+
+
+@router.post("/signout")
+async def sign_out(request: Request) -> Response:
+    """Forget the session's key."""
+    await checked_form(request)
+    get_session(request).sign_out()
+    request.state.web_principal = None
+    return redirect(request, "/")
