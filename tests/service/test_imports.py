@@ -149,7 +149,13 @@ def test_jsonl(api: Api) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "params", "status", "loc"),
     [
-        ("a.csv", "title,description\nCà phê,x\n".encode("cp1258"), {}, 422, ["body", "file"]),
+        (  # UTF-8 but for one line: refused, naming the line (cp1258 alone is read)
+            "a.csv",
+            "title,description\nCà phê,x\n".encode() + "Trà,y\n".encode("cp1258"),
+            {},
+            422,
+            ["body", "file"],
+        ),
         ("a.xlsx", b"PK\x03\x04 not really a zip", {}, 422, ["body", "file"]),
         ("a.txt", b"title,description\n", {}, 422, ["query", "format"]),
         ("a.txt", b"title,description\n", {"format": "pdf"}, 422, ["query", "format"]),
