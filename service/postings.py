@@ -302,22 +302,31 @@ class PostingService:
         return row
 
     def _check_quota(self, session: Session, owner: str) -> None:
-        """Refuse (409) a new posting of ``owner`` once it has the most allowed. On
+        """Refuse (409) a new posting of ``owner`` once it has the most allowed. The count
+        is read once per transaction and owner, then kept in ``session.info``; on
         PostgreSQL a transaction lock per owner makes concurrent creates count in turn
         (SQLite writers already queue on the database lock)."""
         limit = self.max_postings_per_organization
         if limit <= 0:
             return
-        if self.database.backend == "postgresql":
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                {"key": f"techmatch-quota:{owner}"},
+        counts: dict[str, int] = session.info.setdefault("techmatch_owner_counts", {})
+        if owner not in counts:
+            if self.database.backend == "postgresql":
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                    {"key": f"techmatch-quota:{owner}"},
+                )
+            counts[owner] = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(PostingRow)
+                    .where(PostingRow.owner_org == owner)
+                )
+                or 0
             )
-        count = session.scalar(
-            select(func.count()).select_from(PostingRow).where(PostingRow.owner_org == owner)
-        )
-        if (count or 0) >= limit:
-            raise QuotaExceeded(owner, count or 0, limit)
+        if counts[owner] >= limit:
+            raise QuotaExceeded(owner, counts[owner], limit)
+        counts[owner] += 1
 
     def _apply(
         self,
