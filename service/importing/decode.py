@@ -3,8 +3,13 @@
 Handled: UTF-8 with or without BOM (Excel's "CSV UTF-8" has one), UTF-16 with a BOM
 (Excel's "Unicode Text") or without one, and the single-byte code pages of Windows:
 Windows-1258 (plain "CSV" from Excel on a Vietnamese Windows; tones as combining marks,
-composed here to NFC) and Windows-1252. Other encodings are left to charset-normalizer.
-A file that is UTF-8 except for some lines is refused, naming the first line that is not.
+composed here to NFC) when the text then holds letters only Vietnamese has, else
+Windows-1252. Anything else — or a file that is UTF-8 except for some lines — is refused,
+naming the first line that is not UTF-8.
+
+charset-normalizer was tried for the code-page choice and left out: on short Vietnamese
+rows saved as Windows-1258 it answered Windows-1250/1252 (wrong letters, silently), and it
+took Big5 for CP949; a clear error naming the line is better than a wrong guess.
 """
 
 from __future__ import annotations
@@ -82,6 +87,8 @@ def encoding_label(encoding: str) -> str:
 
 
 def _strict(data: bytes, encoding: str) -> str:
+    if encoding == "utf-8-sig":  # its errors count positions after the BOM
+        data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8"
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -102,12 +109,8 @@ def _looks_utf16(sample: bytes) -> bool:
 
 
 def _utf16_order(data: bytes) -> str:
-    """``utf-16-le`` or ``utf-16-be`` for BOM-less UTF-16 (charset-normalizer decides)."""
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:65536], cp_isolation=["utf_16_le", "utf_16_be"]).best()
-    if best is not None:
-        return "utf-16-be" if "be" in best.encoding else "utf-16-le"
+    """``utf-16-le`` or ``utf-16-be`` for BOM-less UTF-16: Latin letters and digits put
+    their NUL byte second (little-endian) or first (big-endian)."""
     sample = data[:4096]
     return "utf-16-le" if sample[1::2].count(0) >= sample[0::2].count(0) else "utf-16-be"
 
@@ -132,8 +135,8 @@ def _vietnamese_score(text: str) -> int:
 
 
 def _single_byte(data: bytes) -> Decoded | None:
-    """Windows-1258 when it gives Vietnamese text, else Windows-1252, else what
-    charset-normalizer finds (``None``: nothing fits)."""
+    """Windows-1258 when it gives Vietnamese text, else Windows-1252 (``None``: neither
+    code page can read ``data``)."""
     texts: dict[str, str] = {}
     for encoding in ("cp1258", "cp1252"):
         try:
@@ -146,12 +149,7 @@ def _single_byte(data: bytes) -> Decoded | None:
         return Decoded(texts["cp1252"], "cp1252")
     if "cp1258" in texts:
         return Decoded(texts["cp1258"], "cp1258")
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None or best.encoding.startswith("utf"):
-        return None
-    return Decoded(unicodedata.normalize("NFC", str(best)), best.encoding)
+    return None
 
 
 def _line_of(data: bytes, encoding: str, position: int) -> int:
