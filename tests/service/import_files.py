@@ -11,12 +11,20 @@ from typing import Any
 from openpyxl import Workbook
 
 
-def csv_rows(n: int, tag: str, bad_every: int = 0, header: str = "title,description,trl") -> str:
-    """``n`` rows of need/offer CSV; every ``bad_every``-th row has TRL 12."""
+def csv_rows(
+    n: int,
+    tag: str,
+    bad_every: int = 0,
+    header: str = "title,description,trl",
+    english: bool = False,
+) -> str:
+    """``n`` rows of need/offer CSV (Vietnamese, or English: quicker to index); every
+    ``bad_every``-th row has TRL 12."""
     lines = [header]
+    title, text = ("Cold dryer", "Dries fruit") if english else ("Máy sấy lạnh", "Sấy trái cây")
     for i in range(1, n + 1):
         trl = 12 if bad_every and i % bad_every == 0 else (i % 9) + 1
-        lines.append(f"Máy sấy lạnh {tag} {i},Sấy trái cây giữ màu {tag} {i},{trl}")
+        lines.append(f"{title} {tag} {i},{text} {tag} {i},{trl}")
     return "\n".join(lines) + "\n"
 
 

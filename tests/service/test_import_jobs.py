@@ -269,7 +269,14 @@ def test_shutdown_and_restart_mark_unfinished_jobs_failed(
     tag = unique("stop")
     with TestClient(app) as client:
         api = Api(client, add_keys(client), backend)
-        r = upload(api, "need", "s.csv", csv_rows(600, tag).encode(), who="company", lang="vi")
+        r = upload(
+            api,
+            "need",
+            "s.csv",
+            csv_rows(1000, tag, english=True).encode(),
+            who="company",
+            lang="vi",
+        )
         job = r.json()
         deadline = time.time() + 120
         while api.get(f"/imports/{job['id']}", "company").json()["rows_done"] == 0:
@@ -281,9 +288,9 @@ def test_shutdown_and_restart_mark_unfinished_jobs_failed(
         with database.session() as session:
             stopped = session.get(ImportJobRow, job["id"])
             assert stopped is not None and stopped.state == "failed", stopped
-            assert 0 < stopped.rows_done < 600
+            assert 0 < stopped.rows_done < 1000
             assert "Máy chủ đã dừng" in (stopped.error or "")
-            assert f"{stopped.rows_done}/600" in (stopped.error or "")
+            assert f"{stopped.rows_done}/1000" in (stopped.error or "")
             # a job a crashed process left "running"
             crashed = ImportJobRow(
                 kind="need",
@@ -313,11 +320,13 @@ def test_shutdown_and_restart_mark_unfinished_jobs_failed(
             "The server stopped while this import was running (4 of 10"
         )
         # importing the file again completes it without duplicates
-        again = upload(api, "need", "s.csv", csv_rows(600, tag).encode(), who="company")
+        again = upload(
+            api, "need", "s.csv", csv_rows(1000, tag, english=True).encode(), who="company"
+        )
         done = follow(api, again.json(), "company", timeout=300)
-        assert done["state"] == "done" and done["created"] + done["updated"] == 600
+        assert done["state"] == "done" and done["created"] + done["updated"] == 1000
         assert done["updated"] == stopped.created + stopped.updated
-        assert count_titles(api, tag) == 600
+        assert count_titles(api, tag) == 1000
 
 
 @pytest.mark.parametrize(
@@ -335,7 +344,7 @@ def test_sigkill_during_an_import_job(
         "TECHMATCH_IMPORT_SYNC_ROWS": str(SYNC_ROWS),
     }
     tag = unique("kill")
-    data = csv_rows(600, tag).encode()
+    data = csv_rows(1000, tag, english=True).encode()
     headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
     server = ServerProcess(env, tmp_path / "server.log").start(timeout=240)
     try:
@@ -366,10 +375,10 @@ def test_sigkill_during_an_import_job(
         while (job := httpx.get(status, headers=headers).json())["state"] not in ("done", "failed"):
             assert time.time() < deadline
             time.sleep(0.2)
-        assert job["state"] == "done" and job["created"] + job["updated"] == 600
+        assert job["state"] == "done" and job["created"] + job["updated"] == 1000
         listed = httpx.get(
             f"{server.base}/api/v1/offers", params={"q": tag, "limit": 1}, headers=headers
         ).json()
-        assert listed["total"] == 600
+        assert listed["total"] == 1000
     finally:
         server.stop()
