@@ -65,3 +65,17 @@ class ImportBusy(Conflict):
             msg_vi=f"“{organization}” đang có {pending} lần nhập chờ hoặc đang chạy; hãy đợi "
             "một lần nhập xong rồi thử lại.",
         )
+
+
+class ImportQueueFull(ServiceError):
+    """The server already holds as many waiting imports as it keeps in memory (503)."""
+
+    status_code = 503
+    error_type = "import_queue_full"
+
+    def __init__(self, pending: int) -> None:
+        super().__init__(
+            f"the server already has {pending} imports waiting; try again in a few minutes",
+            (),
+            msg_vi=f"Máy chủ đang có {pending} lần nhập chờ xử lý; hãy thử lại sau vài phút.",
+        )

@@ -23,7 +23,7 @@ from service.db.engine import Database
 from service.db.models import ImportJobRow
 from service.db.types import utcnow
 from service.errors import NotFound
-from service.importing.errors import ImportBusy
+from service.importing.errors import ImportBusy, ImportQueueFull
 from service.importing.readers import ParsedFile
 from service.importing.rows import ImportReport, import_rows
 from service.postings import PostingService
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 UNFINISHED = ("queued", "running")
 #: Imports of one organization that may wait or run at once (409 above).
 MAX_PENDING_PER_ORGANIZATION = 2
+#: Imports waiting or running in all (their rows are held in memory; 503 above).
+MAX_PENDING = 20
 #: Finished jobs older than this are deleted at start.
 RETENTION = timedelta(days=30)
 
@@ -111,16 +113,17 @@ class ImportJobs:
         lang: str,
     ) -> ImportJobRow:
         """Record a queued job for ``parsed``'s rows and start it when the worker is free.
-        Raises :class:`ImportBusy` (409) when the organization has too many pending."""
+        Raises :class:`ImportBusy` (409) when the organization has too many pending, and
+        :class:`ImportQueueFull` (503) when the server has."""
         now = utcnow()
         with self.database.session(write=True) as session:
+            unfinished = select(func.count()).select_from(ImportJobRow)
+            unfinished = unfinished.where(ImportJobRow.state.in_(UNFINISHED))
+            total = session.scalar(unfinished) or 0
+            if total >= MAX_PENDING:
+                raise ImportQueueFull(total)
             pending = session.scalar(
-                select(func.count())
-                .select_from(ImportJobRow)
-                .where(
-                    ImportJobRow.state.in_(UNFINISHED),
-                    ImportJobRow.organization == principal.organization,
-                )
+                unfinished.where(ImportJobRow.organization == principal.organization)
             )
             if (pending or 0) >= MAX_PENDING_PER_ORGANIZATION:
                 raise ImportBusy(principal.organization, pending or 0)
@@ -144,7 +147,15 @@ class ImportJobs:
             )
             session.add(job)
             session.commit()
-        self._executor.submit(self._run, job.id, principal, kind, parsed, lang)
+        try:
+            self._executor.submit(self._run, job.id, principal, kind, parsed, lang)
+        except RuntimeError:  # the server is shutting down
+            with self.database.session(write=True) as session:
+                stopped = session.get(ImportJobRow, job.id)
+                if stopped is not None:
+                    self._fail(stopped, "stopped")
+                    session.commit()
+                    job = stopped
         return job
 
     def get(self, principal: Principal, job_id: int) -> ImportJobRow:

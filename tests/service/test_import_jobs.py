@@ -206,54 +206,50 @@ def test_concurrent_retries_of_one_file_store_each_row_once(api: Api) -> None:
     assert count_titles(api, tag) == SYNC_ROWS
 
 
-def test_too_many_pending_jobs_is_409(api: Api) -> None:
-    database = api.app.state.database
+def _fake_jobs(api: Api, organization: str, n: int) -> list[int]:
+    """``n`` queued jobs of ``organization`` that no worker runs."""
     now = utcnow()
-    with database.session(write=True) as session:
-        fake = [
-            ImportJobRow(
-                kind="offer",
-                state="queued",
-                format="csv",
-                lang="en",
-                organization="Inst B",
-                role="institute",
-                rows_total=1,
-                rows_done=0,
-                created=0,
-                updated=0,
-                failed=0,
-                created_at=now,
-                updated_at=now,
-            )
-            for _ in range(2)
-        ]
-        session.add_all(fake)
+    jobs = [
+        ImportJobRow(
+            kind="offer",
+            state="queued",
+            format="csv",
+            lang="en",
+            organization=organization,
+            role="institute",
+            rows_total=1,
+            rows_done=0,
+            created=0,
+            updated=0,
+            failed=0,
+            created_at=now,
+            updated_at=now,
+        )
+        for _ in range(n)
+    ]
+    with api.app.state.database.session(write=True) as session:
+        session.add_all(jobs)
         session.commit()
+    return [job.id for job in jobs]
+
+
+def test_too_many_pending_jobs_are_refused(api: Api) -> None:
+    fake = _fake_jobs(api, "Inst B", 2)
     try:
-        r = upload(
-            api,
-            "offer",
-            "p.csv",
-            csv_rows(2, unique("p")).encode(),
-            who="institute_b",
-            **{"async": "true"},
-        )
+        data = csv_rows(2, unique("p")).encode()
+        r = upload(api, "offer", "p.csv", data, who="institute_b", **{"async": "true"})
         assert r.status_code == 409 and r.json()["detail"][0]["type"] == "import_busy"
-        vi = upload(
-            api,
-            "offer",
-            "p.csv",
-            b"title,description\nA,B\n",
-            who="institute_b",
-            lang="vi",
-            **{"async": "true"},
-        )
+        vi = upload(api, "offer", "p.csv", data, who="institute_b", lang="vi", **{"async": "true"})
         assert "đang có 2 lần nhập" in vi.json()["detail"][0]["msg"]
+        fake += _fake_jobs(api, "Someone else", 18)  # 20 waiting on the server in all
+        full = upload(api, "offer", "p.csv", data, who="institute", **{"async": "true"})
+        assert full.status_code == 503 and full.json()["detail"][0]["type"] == "import_queue_full"
+        # small imports answered at once are not queued, so they still work
+        assert upload(api, "offer", "p.csv", data, who="institute").status_code == 200
     finally:
-        with database.session(write=True) as session:
-            for job in fake:
-                session.delete(session.get(ImportJobRow, job.id))
+        with api.app.state.database.session(write=True) as session:
+            for job_id in fake:
+                session.delete(session.get(ImportJobRow, job_id))
             session.commit()
 
 

@@ -39,6 +39,7 @@ IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "Upload, rows (`too_many_rows`) or unpacked XLSX (`xlsx_too_large`) "
         "over the limit",
     },
+    503: {"model": ErrorResponse, "description": "Too many imports waiting on the server"},
 }
 
 
