@@ -9,14 +9,21 @@ class ServiceError(Exception):
     status_code = 400
     error_type = "bad_request"
 
-    def __init__(self, msg: str, loc: tuple[str | int, ...] = ()) -> None:
+    def __init__(
+        self, msg: str, loc: tuple[str | int, ...] = (), msg_vi: str | None = None
+    ) -> None:
         super().__init__(msg)
         self.msg = msg
         self.loc = loc
+        self.msg_vi = msg_vi
 
-    def detail(self) -> list[dict[str, object]]:
-        """The error as items of the API's ``detail`` list."""
-        return [{"loc": list(self.loc), "msg": self.msg, "type": self.error_type}]
+    def message(self, lang: str = "en") -> str:
+        """The message in ``lang`` (``vi`` when a Vietnamese one was given, else English)."""
+        return self.msg_vi if lang == "vi" and self.msg_vi else self.msg
+
+    def detail(self, lang: str = "en") -> list[dict[str, object]]:
+        """The error as items of the API's ``detail`` list (message in ``lang``)."""
+        return [{"loc": list(self.loc), "msg": self.message(lang), "type": self.error_type}]
 
 
 class NotFound(ServiceError):

@@ -22,6 +22,7 @@ from service.api.routes import (
     reviews,
     sectors,
 )
+from service.api.routes import imports as imports_routes
 from service.api.routes import sessions as sessions_routes
 from service.api.routes.imports import imports_router
 from service.api.routes.matches import matches_router
@@ -29,6 +30,7 @@ from service.api.routes.postings import postings_router
 from service.core.config import Settings, get_settings
 from service.db.engine import Database
 from service.db.migrate import upgrade
+from service.importing.jobs import ImportJobs
 from service.matching import Matcher
 from service.postings import PostingService
 from service.web import install_web
@@ -59,7 +61,10 @@ the organizations of a need and an offer mark their **interest** in a pair
 
 **Limits.** title 1–200 characters, description 1–5000, at most 20 keywords of ≤ 60
 characters, organization ≤ 200, province ≤ 100, TRL 1–9 (for a need: the lowest level it
-accepts), request body ≤ 1 MiB (import uploads ≤ 10 MiB); larger bodies get 413.
+accepts), request body ≤ 1 MiB (import uploads ≤ 10 MiB); larger bodies get 413. By default an
+import holds at most 10,000 rows and an XLSX unpacks to at most 50 MiB (413 above);
+imports of more than 500 rows run as jobs (202, `GET /imports/{job_id}`). An
+organization owns at most 5,000 postings (409 above). All configurable.
 
 **Errors** always look like `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`;
 `loc` names the field.
@@ -98,10 +103,15 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
         matcher.start()
         app.state.database = database
         app.state.matcher = matcher
-        app.state.postings = PostingService(database, matcher)
+        app.state.postings = PostingService(
+            database, matcher, settings.max_postings_per_organization
+        )
+        app.state.import_jobs = ImportJobs(database, app.state.postings)
+        app.state.import_jobs.recover()
         try:
             yield
         finally:
+            app.state.import_jobs.close()
             matcher.close()
             database.dispose()
 
@@ -134,6 +144,7 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
     api.include_router(meetings.router)
     api.include_router(agendas.router)
     api.include_router(outcomes.router)
+    api.include_router(imports_routes.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(agendas.pages_router)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from service.auth.roles import Principal, can_create, can_edit, can_see_contact,
 from service.db.engine import Database
 from service.db.models import PostingRow
 from service.db.types import utcnow
-from service.errors import Conflict, Forbidden, NotFound
+from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.matching import Matcher, content_hash
 from service.schemas.postings import PostingCreate, PostingOut, PostingUpdate
 from service.textutil import clean, fold
@@ -52,6 +52,52 @@ def _values(data: PostingCreate | PostingUpdate, fields: set[str]) -> dict[str, 
     if "expires_on" in out:
         out["expires_on"] = data.expires_on
     return out
+
+
+class QuotaExceeded(Conflict):
+    """The owning organization already has as many postings as it may (409)."""
+
+    error_type = "quota_exceeded"
+
+    def __init__(self, organization: str, count: int, limit: int) -> None:
+        super().__init__(
+            f"organization {organization!r} already has {count} postings, the most one "
+            f"organization may have ({limit}, TECHMATCH_MAX_POSTINGS_PER_ORGANIZATION); "
+            "delete postings it no longer needs first",
+            (),
+            msg_vi=f"Tổ chức “{organization}” đã có {count} tin đăng, mức tối đa cho một tổ "
+            f"chức ({limit}); hãy xóa bớt các tin không còn cần trước khi đăng thêm.",
+        )
+
+
+class OrganizationMismatch(Invalid):
+    """A company or institute key named another organization than its own (422)."""
+
+    error_type = "organization_mismatch"
+
+    def __init__(self, principal: Principal, given: str, loc: tuple[str | int, ...]) -> None:
+        own = principal.organization
+        super().__init__(
+            f"a {principal.role.value} key posts for its own organization {own!r}, not "
+            f"{given!r}; leave organization out or send {own!r} (only moderators and admins "
+            "post for another organization)",
+            loc,
+            msg_vi=f"Khóa của “{own}” chỉ đăng tin cho chính tổ chức mình, không cho "
+            f"“{given}”; hãy bỏ trống ô đơn vị hoặc ghi đúng “{own}” (chỉ ban tổ chức mới "
+            "đăng thay tổ chức khác).",
+        )
+
+
+def check_organization(
+    principal: Principal, given: str | None, loc: tuple[str | int, ...] = ("body", "organization")
+) -> str | None:
+    """The organization a posting may show: for a company or institute key always the
+    key's own (``given`` must be absent or the same, ignoring case), for staff ``given``."""
+    if principal.is_staff:
+        return given
+    if given is not None and not principal.owns(given):
+        raise OrganizationMismatch(principal, given, loc)
+    return principal.organization
 
 
 def _is_expired(row: PostingRow, today: date | None = None) -> bool:
@@ -88,19 +134,25 @@ def to_out(row: PostingRow, principal: Principal | None) -> PostingOut:
 class PostingService:
     """Posting operations over one database and its matcher."""
 
-    def __init__(self, database: Database, matcher: Matcher) -> None:
+    def __init__(
+        self, database: Database, matcher: Matcher, max_postings_per_organization: int = 0
+    ) -> None:
         self.database = database
         self.matcher = matcher
+        self.max_postings_per_organization = max_postings_per_organization
 
     # -- writes ----------------------------------------------------------------
 
     def create(self, principal: Principal, kind: str, data: PostingCreate) -> PostingRow:
         """Store a new posting of ``kind`` owned by the caller's organization (or, for
-        moderators and admins, by the posting's ``organization``) and index it."""
+        moderators and admins, by the posting's ``organization``) and index it.
+
+        A company or institute naming another organization is refused (422), and so is a
+        posting over the owner's quota (409)."""
         if not can_create(principal, kind):
             raise Forbidden(f"a {principal.role.value} key may not create {kind}s")
         with self.database.session(write=True) as session:
-            row = self._new_row(principal, kind, data)
+            row = self._new_row(session, principal, kind, data, ("body",))
             session.add(row)
             self._commit(session)
         self.matcher.sync([row.id])
@@ -112,7 +164,7 @@ class PostingService:
         """Apply the fields present in ``data`` to a posting the caller may edit."""
         with self.database.session(write=True) as session:
             row = self._get_for_edit(session, principal, kind, posting_id)
-            self._apply(row, principal, data, data.model_fields_set)
+            self._apply(row, principal, data, data.model_fields_set, ("body",))
             self._commit(session)
         self.matcher.sync([posting_id])
         return row
@@ -126,31 +178,54 @@ class PostingService:
         self.matcher.sync([posting_id])
 
     def upsert_external(
-        self, session: Session, principal: Principal, kind: str, data: PostingCreate
+        self,
+        session: Session,
+        principal: Principal,
+        kind: str,
+        data: PostingCreate,
+        import_key: str | None = None,
     ) -> tuple[PostingRow, bool]:
-        """Create, or update the posting with the same ``external_id``, inside ``session``
-        (the caller commits and syncs). Returns the row and whether it was created."""
+        """Create, or update the posting with the same ``external_id`` (or, without one,
+        the owner's posting imported with the same ``import_key``), inside ``session``
+        (the caller commits and syncs). Returns the row and whether it was created.
+        Error ``loc``s are relative to the row (``["organization"]``)."""
         existing = None
         if data.external_id:
             existing = session.scalar(
                 select(PostingRow).where(PostingRow.external_id == data.external_id)
             )
+        elif import_key:
+            check_organization(principal, data.organization, ("organization",))
+            existing = session.scalar(
+                select(PostingRow).where(
+                    PostingRow.owner_org == self._owner(principal, data),
+                    PostingRow.import_key == import_key,
+                )
+            )
         if existing is None:
             if not can_create(principal, kind):
                 raise Forbidden(f"a {principal.role.value} key may not create {kind}s")
-            row = self._new_row(principal, kind, data)
+            row = self._new_row(session, principal, kind, data, ())
+            row.import_key = None if data.external_id else import_key
             session.add(row)
             session.flush()
             return row, True
         if existing.kind != kind:
             raise Conflict(
-                f"external_id {data.external_id!r} belongs to a {existing.kind}", ("external_id",)
+                f"external_id {data.external_id!r} belongs to a {existing.kind}",
+                ("external_id",),
+                msg_vi=f"Mã {data.external_id!r} đã dùng cho một "
+                f"{'nhu cầu' if existing.kind == 'need' else 'công nghệ chào bán'}.",
             )
         if not can_edit(principal, existing.owner_org):
-            raise Forbidden("this posting belongs to another organization", ("external_id",))
+            raise Forbidden(
+                "this posting belongs to another organization",
+                ("external_id",),
+                msg_vi="Tin đăng mang mã này thuộc về tổ chức khác.",
+            )
         fields = set(PostingCreate.model_fields) - {"external_id"}
         fields = {f for f in fields if f in data.model_fields_set or f != "language"}
-        self._apply(existing, principal, data, fields)
+        self._apply(existing, principal, data, fields, ())
         session.flush()
         return existing, False
 
@@ -199,19 +274,59 @@ class PostingService:
 
     # -- internals -------------------------------------------------------------
 
-    def _new_row(self, principal: Principal, kind: str, data: PostingCreate) -> PostingRow:
+    @staticmethod
+    def _owner(principal: Principal, data: PostingCreate) -> str:
+        """Who owns a new posting: the key's organization, or for staff the posting's."""
         if principal.is_staff:
-            owner = data.organization or principal.organization
-        else:
-            owner = principal.organization
+            return data.organization or principal.organization
+        return principal.organization
+
+    def _new_row(
+        self,
+        session: Session,
+        principal: Principal,
+        kind: str,
+        data: PostingCreate,
+        loc: tuple[str | int, ...],
+    ) -> PostingRow:
+        shown = check_organization(principal, data.organization, (*loc, "organization"))
+        owner = self._owner(principal, data)
+        self._check_quota(session, owner)
         now = utcnow()
         row = PostingRow(kind=kind, owner_org=owner, created_at=now, updated_at=now)
         values = _values(data, set(PostingCreate.model_fields))
-        values["organization"] = values.get("organization") or principal.organization
+        values["organization"] = shown or principal.organization
         for name, value in values.items():
             setattr(row, name, value)
         _refresh_derived(row, language_given=data.language is not None)
         return row
+
+    def _check_quota(self, session: Session, owner: str) -> None:
+        """Refuse (409) a new posting of ``owner`` once it has the most allowed. The count
+        is read once per transaction and owner, then kept in ``session.info``; on
+        PostgreSQL a transaction lock per owner makes concurrent creates count in turn
+        (SQLite writers already queue on the database lock)."""
+        limit = self.max_postings_per_organization
+        if limit <= 0:
+            return
+        counts: dict[str, int] = session.info.setdefault("techmatch_owner_counts", {})
+        if owner not in counts:
+            if self.database.backend == "postgresql":
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                    {"key": f"techmatch-quota:{owner}"},
+                )
+            counts[owner] = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(PostingRow)
+                    .where(PostingRow.owner_org == owner)
+                )
+                or 0
+            )
+        if counts[owner] >= limit:
+            raise QuotaExceeded(owner, counts[owner], limit)
+        counts[owner] += 1
 
     def _apply(
         self,
@@ -219,11 +334,17 @@ class PostingService:
         principal: Principal,
         data: PostingCreate | PostingUpdate,
         fields: set[str],
+        loc: tuple[str | int, ...],
     ) -> None:
         values = _values(data, fields)
+        if "organization" in values:
+            shown = check_organization(principal, values["organization"], (*loc, "organization"))
+            values["organization"] = shown if principal.is_staff else principal.organization
         for name, value in values.items():
             setattr(row, name, value)
         if principal.is_staff and values.get("organization"):
+            if row.owner_org != values["organization"]:
+                row.import_key = None  # the content key belongs to the old owner
             row.owner_org = values["organization"]
         text_changed = bool({"title", "description"} & fields)
         detect = data.language is None if "language" in fields else text_changed

@@ -48,6 +48,25 @@ class Settings(BaseSettings):
         "generated once and kept in <data_dir>/secret_key.",
         repr=False,
     )
+    max_import_rows: int = Field(
+        default=10_000, ge=1, description="Most data rows in one import (413 above)."
+    )
+    max_import_xlsx_bytes: int = Field(
+        default=50 * MIB,
+        ge=1,
+        description="Largest total uncompressed size of an XLSX upload's parts, checked "
+        "before the file is opened (413 above).",
+    )
+    import_sync_rows: int = Field(
+        default=500,
+        ge=0,
+        description="Imports with more rows run as a background job (202 and a job id).",
+    )
+    max_postings_per_organization: int = Field(
+        default=5000,
+        ge=0,
+        description="Most postings one organization may own (409 above); 0 = no limit.",
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -1,6 +1,6 @@
 """ORM models: postings (needs and offers in one table), API keys, pair reviews
-(current decision, audit log), interest marks, and tech-transfer sessions (participants,
-meetings, outcomes)."""
+(current decision, audit log), interest marks, tech-transfer sessions (participants,
+meetings, outcomes), and import jobs."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ class PostingRow(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('need', 'offer')", name="ck_postings_kind"),
         Index("ix_postings_kind_status", "kind", "status"),
+        Index("uq_postings_owner_import_key", "owner_org", "import_key", unique=True),
         {"sqlite_autoincrement": True},
     )
 
@@ -60,6 +61,9 @@ class PostingRow(Base):
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     search_text: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: Imported without external_id: hash of the row's kind and fields (unique per owner),
+    #: so that importing the same row again updates this posting.
+    import_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -223,3 +227,39 @@ class MeetingOutcomeRow(Base):
     recorded_by_org: Mapped[str] = mapped_column(String(200))
     recorded_by_role: Mapped[str] = mapped_column(String(16))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportJobRow(Base):
+    """A booth-list import run in the background: its state, progress and final report."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('queued', 'running', 'done', 'failed')", name="ck_import_jobs_state"
+        ),
+        Index("ix_import_jobs_state", "state"),
+        Index("ix_import_jobs_organization", "organization"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(8))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    lang: Mapped[str] = mapped_column(String(8))
+    organization: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    key_id: Mapped[int | None] = mapped_column(BigInteger)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from service.web.imports import router as imports_router
 from service.web.pages import STATIC_DIR, LoginRequired, WebError, error_page
 from service.web.routes import router
 
@@ -15,6 +16,7 @@ from service.web.routes import router
 def install_web(app: FastAPI) -> None:
     """Serve the web pages from ``app``."""
     app.include_router(router)
+    app.include_router(imports_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
     app.add_exception_handler(WebError, error_page)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, error_page)  # type: ignore[arg-type]

@@ -179,6 +179,82 @@ STRINGS: dict[str, tuple[str, str]] = {
     "posting.language": ("Ngôn ngữ", "Language"),
     "posting.owner": ("Thuộc", "Owned by"),
     "posting.contact": ("Liên hệ", "Contact"),
+    # booth-list imports (service/web/imports.py)
+    "nav.import": ("Nhập danh sách", "Import"),
+    "import.title": ("Nhập danh sách gian hàng", "Import a booth list"),
+    "import.intro": (
+        "Tải lên tệp CSV hoặc Excel (XLSX) của danh sách gian hàng: mỗi dòng là một nhu cầu "
+        "hoặc một công nghệ. Dòng hợp lệ được lưu, dòng lỗi được liệt kê kèm lý do; nhập lại "
+        "cùng tệp sẽ cập nhật chứ không tạo bản trùng.",
+        "Upload the booth list as CSV or Excel (XLSX): one need or offer per row. Valid rows "
+        "are stored, each bad row is listed with the reason; importing the same file again "
+        "updates the postings instead of duplicating them.",
+    ),
+    "import.columns_title": ("Các cột được nhận", "Columns it reads"),
+    "import.columns": (
+        "Tên công nghệ (bắt buộc), Mô tả (bắt buộc), Lĩnh vực, Từ khóa (cách nhau bằng dấu "
+        "phẩy), TRL (1–9), Hình thức chuyển giao, Tỉnh, Đơn vị, Người liên hệ, Email, Điện "
+        "thoại, Trạng thái, Mã gian hàng — hoặc tên trường của API (title, description, …). "
+        "CSV có thể là UTF-8, UTF-16 hoặc bảng mã Windows-1258, ngăn cách bằng dấu phẩy, "
+        "chấm phẩy hoặc tab.",
+        "Tên công nghệ / title (required), Mô tả / description (required), sector, keywords "
+        "(comma-separated), TRL (1–9), transfer modes, province, organization, contact name, "
+        "e-mail, phone, status, booth number (external_id). CSV may be UTF-8, UTF-16 or "
+        "Windows-1258, separated by commas, semicolons or tabs.",
+    ),
+    "import.limits": (
+        "Tối đa {rows} dòng và {mib} MiB mỗi tệp.",
+        "At most {rows} rows and {mib} MiB per file.",
+    ),
+    "import.kind": ("Loại tin", "Kind"),
+    "import.file": ("Tệp", "File"),
+    "import.file_help": (
+        "CSV, XLSX hoặc JSONL; tối đa {mib} MiB, {rows} dòng.",
+        "CSV, XLSX or JSONL; at most {mib} MiB, {rows} rows.",
+    ),
+    "import.too_large_client": (
+        "Tệp lớn hơn {mib} MiB; hãy chia nhỏ tệp.",
+        "The file is larger than {mib} MiB; split it.",
+    ),
+    "import.submit": ("Tải lên và nhập", "Upload and import"),
+    "import.no_file": ("Hãy chọn một tệp.", "Choose a file."),
+    "import.bad_format": (
+        "Chỉ nhận tệp .csv, .tsv, .xlsx hoặc .jsonl.",
+        "Only .csv, .tsv, .xlsx or .jsonl files.",
+    ),
+    "import.recent": ("Các lần nhập gần đây", "Recent imports"),
+    "import.none_yet": ("Chưa có lần nhập nào.", "No imports yet."),
+    "import.job_title": ("Lần nhập #{id}", "Import #{id}"),
+    "import.state": ("Trạng thái", "State"),
+    "import.state.queued": ("Đang chờ", "Queued"),
+    "import.state.running": ("Đang nhập", "Running"),
+    "import.state.done": ("Đã xong", "Done"),
+    "import.state.failed": ("Thất bại", "Failed"),
+    "import.progress": ("Đã xử lý {done}/{total} dòng", "{done} of {total} rows done"),
+    "import.refreshing": (
+        "Trang tự cập nhật cho đến khi nhập xong.",
+        "This page updates itself until the import is done.",
+    ),
+    "import.rows": ("Dòng", "Rows"),
+    "import.created": ("Tạo mới", "Created"),
+    "import.updated": ("Cập nhật", "Updated"),
+    "import.failed": ("Lỗi", "Failed"),
+    "import.when": ("Lúc", "When"),
+    "import.encoding": ("Bảng mã", "Encoding"),
+    "import.errors_title": ("Các dòng lỗi", "Rows with errors"),
+    "import.no_errors": ("Không có dòng lỗi nào.", "No row had an error."),
+    "import.download": ("Tải báo cáo lỗi (CSV)", "Download the error report (CSV)"),
+    "import.more_errors": (
+        "Đang hiện {shown}/{total} lỗi; báo cáo CSV có đủ.",
+        "Showing {shown} of {total} errors; the CSV report has them all.",
+    ),
+    "import.row": ("Dòng", "Row"),
+    "import.field": ("Cột", "Column"),
+    "import.message": ("Lỗi", "Error"),
+    "import.whole_row": ("(cả dòng)", "(whole row)"),
+    "import.external_id": ("Mã gian hàng", "Booth number"),
+    "import.ignored": ("Các cột không dùng", "Columns not used"),
+    "import.again": ("Nhập tệp khác", "Import another file"),
     "error.title": ("Có lỗi", "Something went wrong"),
     "error.403": ("Bạn không có quyền mở trang này.", "You may not open this page."),
     "error.404": ("Không tìm thấy.", "Not found."),

@@ -77,8 +77,8 @@ class ServerProcess:
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> ServerProcess:
-        """Start the server and wait until it is healthy."""
+    def start(self, timeout: float = 60.0) -> ServerProcess:
+        """Start the server and wait (at most ``timeout`` s) until it is healthy."""
         command = [
             sys.executable,
             "-m",
@@ -95,7 +95,7 @@ class ServerProcess:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
-        wait_healthy(self.base, process=self.process)
+        wait_healthy(self.base, timeout=timeout, process=self.process)
         return self
 
     def kill(self) -> None:

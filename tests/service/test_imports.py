@@ -149,7 +149,13 @@ def test_jsonl(api: Api) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "params", "status", "loc"),
     [
-        ("a.csv", "title,description\nCà phê,x\n".encode("cp1258"), {}, 422, ["body", "file"]),
+        (  # UTF-8 but for one line: refused, naming the line (cp1258 alone is read)
+            "a.csv",
+            "title,description\nCà phê,x\n".encode() + "Trà,y\n".encode("cp1258"),
+            {},
+            422,
+            ["body", "file"],
+        ),
         ("a.xlsx", b"PK\x03\x04 not really a zip", {}, 422, ["body", "file"]),
         ("a.txt", b"title,description\n", {}, 422, ["query", "format"]),
         ("a.txt", b"title,description\n", {"format": "pdf"}, 422, ["query", "format"]),
@@ -302,3 +308,21 @@ def test_cli_import_through_a_running_server(tmp_path: Path, hashing_model: Any)
             )
             assert denied.exit_code == 2 and "HTTP 403" in denied.output
         assert len(app.state.matcher.indexed_ids()) == 1
+
+
+def test_cli_import_in_vietnamese_and_its_limits(backend_url: str, tmp_path: Path) -> None:
+    booth = tmp_path / "needs.csv"
+    booth.write_text("title,description,trl\nA,B,12\nC,D,5\nE,F,6\n", encoding="utf-8")
+    env = {
+        "TECHMATCH_DATA_DIR": str(tmp_path / "data"),
+        "TECHMATCH_DATABASE_URL": backend_url,
+        "TECHMATCH_MODEL": "hashing",
+    }
+    args = ["import", str(booth), "--kind", "need", "--lang", "vi"]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 1, result.output
+    assert "row 2: trl: Phải nhỏ hơn hoặc bằng 9." in result.output
+    again = CliRunner().invoke(cli, args, env=env)
+    assert "3 rows: 0 created, 2 updated, 1 failed" in again.output  # a retry duplicates nothing
+    capped = CliRunner().invoke(cli, args, env={**env, "TECHMATCH_MAX_IMPORT_ROWS": "2"})
+    assert capped.exit_code == 2 and "hơn 2 dòng dữ liệu" in capped.output

@@ -51,7 +51,7 @@ def test_all_fields_round_trip(api: Api) -> None:
         ip_status="patent_pending",
         transfer_modes=["licence", "joint_development"],
         province="Hải Phòng",
-        organization="Vietnam Maritime University",
+        organization="Inst A",  # an institute posts for its own organization only
         contact={"name": "Trần Thị B", "email": "b@example.vn", "phone": "+84 225 123 456"},
         status="draft",
         expires_on=(date.today() + timedelta(days=30)).isoformat(),
