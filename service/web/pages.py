@@ -101,10 +101,11 @@ async def checked_form(request: Request) -> FormData:
     return form
 
 
-def service_error(exc: ServiceError) -> WebError:
-    """The error page of a refused service call (403, 404, else a generic title)."""
+def service_error(exc: ServiceError, lang: str = "en") -> WebError:
+    """The error page of a refused service call (403, 404, else a generic title), with the
+    message in ``lang`` where the service gave a Vietnamese one."""
     key = {403: "error.403", 404: "error.404"}.get(exc.status_code, "error.title")
-    return WebError(exc.status_code, key, exc.msg)
+    return WebError(exc.status_code, key, exc.message(lang))
 
 
 def finish(request: Request, response: Response) -> Response:

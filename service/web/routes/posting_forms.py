@@ -67,7 +67,7 @@ async def create_posting(
         row = await run_in_threadpool(postings.create, principal, kind, data)
     except ServiceError as exc:
         field = str(exc.loc[-1]) if exc.loc else "title"
-        context = form_context(kind, values, {field: exc.msg})
+        context = form_context(kind, values, {field: exc.message(language(request))})
         return render(request, "posting_form.html", context, exc.status_code)
     lang = language(request)
     return redirect(request, f"/postings/{row.id}", translate("postings.saved", lang))
@@ -103,6 +103,11 @@ async def update_posting(
     try:
         await run_in_threadpool(postings.update, principal, row.kind, posting_id, data)
     except ServiceError as exc:
+        if exc.status_code in (409, 422):  # a field the poster can mend (quota, organisation)
+            field = str(exc.loc[-1]) if exc.loc else "title"
+            context = form_context(row.kind, values, {field: exc.message(language(request))})
+            context["posting_id"] = posting_id
+            return render(request, "posting_form.html", context, exc.status_code)
         raise service_error(exc) from exc
     lang = language(request)
     return redirect(request, f"/postings/{posting_id}", translate("postings.saved", lang))
@@ -120,5 +125,5 @@ async def archive_posting(
     try:
         await run_in_threadpool(postings.update, principal, row.kind, posting_id, data)
     except ServiceError as exc:
-        raise service_error(exc) from exc
+        raise service_error(exc, language(request)) from exc
     return redirect(request, "/postings", translate("postings.archived", language(request)))
