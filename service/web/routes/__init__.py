@@ -10,14 +10,15 @@ session's CSRF token (403 without it).
 | ``review`` | ``/review`` (moderators' queue), ``/review/decide`` |
 | ``postings`` | ``/postings``, ``/postings/{id}``, ``/postings/{id}/interest`` |
 | ``posting_forms`` | ``/postings/new``, ``/postings/{id}/edit``, ``/postings/{id}/archive`` |
+| ``dashboard`` | ``/dashboard`` (organisers' charts) |
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.web.routes import posting_forms, postings, review, signin
+from service.web.routes import dashboard, posting_forms, postings, review, signin
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, review, postings, posting_forms):
+for module in (signin, review, postings, posting_forms, dashboard):
     router.include_router(module.router)
