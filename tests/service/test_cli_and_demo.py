@@ -243,3 +243,31 @@ def test_commands_say_which_database_they_use(tmp_path: Path) -> None:
     assert f"data folder {tmp_path / 'here'}" in listed.stderr
     assert "techmatch.db" in listed.stderr
     assert "data folder" not in listed.stdout
+
+
+def test_first_model_start_is_quiet(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Exporting and quantising a model (what the first ``techmatch demo`` does) shows no
+    "Loading weights" bar and no onnxruntime pre-processing hint, and leaves the root
+    logger as it was; other warnings still get through."""
+    import logging
+
+    from models import load_model
+    from models.onnx_backend import _quiet_quantizer
+    from tests.models.test_backends import _tiny_folder
+
+    folder = _tiny_folder(tmp_path)
+    capfd.readouterr()
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    with caplog.at_level(logging.WARNING):
+        model = load_model(str(folder), backend="onnx-int8")
+    assert model.encode(["ao nuôi tôm"]).shape == (1, 32)
+    err = capfd.readouterr().err
+    assert "Loading weights" not in err
+    assert "pre-processing" not in err and "pre-processing" not in caplog.text
+    assert root.handlers == handlers
+    with caplog.at_level(logging.WARNING), _quiet_quantizer():
+        logging.getLogger("other").warning("a real problem")
+    assert "a real problem" in caplog.text
