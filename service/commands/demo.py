@@ -105,7 +105,7 @@ def demo_text(
         f'  curl -s -X POST $API/pairs/{walk.need_id}-{walk.offer_id}/review -H "{auth} $MOD" '
         f'{json_type} -d \'{{"decision": "accepted"}}\'',
         f'  curl -s -X POST $API/sessions/{sid}/schedule -H "{auth} $MOD" {json_type} '
-        f'-d \'{{"time_limit_s": 20}}\'',
+        f"-d '{{\"time_limit_s\": 20}}'",
         f"moderator key: {keys['moderator']['key']}",
     ]
     return lines

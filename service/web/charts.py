@@ -32,7 +32,7 @@ TRACK = "#eef1f5"
 TEXT = "#1c2430"
 FONT = 13
 #: Longest label drawn in full; longer ones are cut with "…" (the full one is the tooltip).
-LABEL_CHARS = 26
+LABEL_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,8 @@ def bar_chart(
     title: str,
     desc: str,
     chart_id: str,
-    width: float = 560,
-    label_width: float = 190,
+    width: float = 480,
+    label_width: float = 170,
     bar_height: float = 20,
     gap: float = 8,
     colours: Sequence[str] = PALETTE,
@@ -188,7 +188,7 @@ def histogram(
     high: float = 1.0,
     threshold: float | None = None,
     threshold_label: str = "",
-    width: float = 560,
+    width: float = 480,
     height: float = 220,
 ) -> Markup:
     """Vertical bins of ``values`` over ``[low, high]``; heights proportional to the counts
@@ -242,7 +242,7 @@ def column_chart(
     title: str,
     desc: str,
     chart_id: str,
-    width: float = 560,
+    width: float = 480,
     height: float = 200,
     marked: str | None = None,
     marked_label: str = "",
@@ -285,7 +285,7 @@ def funnel(
     title: str,
     desc: str,
     chart_id: str,
-    width: float = 560,
+    width: float = 480,
     stage_height: float = 34,
     gap: float = 6,
 ) -> Markup:

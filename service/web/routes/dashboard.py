@@ -55,7 +55,7 @@ def draw(board: Dashboard, lang: str) -> dict[str, Markup]:
             title=t("dash.sectors"),
             desc=t("dash.sectors_desc", n=sum(s.total for s in board.sectors), k=len(bars)),
             chart_id="chart-sectors",
-            label_width=215,
+            label_width=190,
         ),
         "scores": charts.histogram(
             board.scores,
