@@ -92,14 +92,7 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         database = Database(settings.sqlalchemy_url)
         upgrade(database)
-        matcher = Matcher(
-            database,
-            model_name=settings.model,
-            index_dir=settings.index_dir,
-            model_cache=settings.model_cache_dir,
-            save_delay=settings.index_save_delay,
-            model=model,
-        )
+        matcher = Matcher.from_settings(database, settings, model=model)
         matcher.start()
         app.state.database = database
         app.state.matcher = matcher
