@@ -31,9 +31,7 @@ def test_every_package_and_every_indexer_module_is_on_the_map() -> None:
         if not SKIPPED & set(init.relative_to(REPO).parts)
     }
     indexer_modules = {
-        str(p.relative_to(REPO))
-        for p in (REPO / "indexer").glob("*.py")
-        if p.name != "__init__.py"
+        str(p.relative_to(REPO)) for p in (REPO / "indexer").glob("*.py") if p.name != "__init__.py"
     }
     unnamed = sorted((packages | indexer_modules) - named)
     assert unnamed == [], f"docs/architecture.md does not map {unnamed}"
