@@ -183,7 +183,10 @@ class ParticipantOut(BaseModel):
     title: str
     organization: str | None
     owner_org: str
-    unavailable_slots: list[int]
+    unavailable_slots: list[int] | None = Field(
+        description="0-based slots it cannot attend; `null` (hidden) for keys of other "
+        "organizations (staff and the posting's organization see them)."
+    )
     registered_by_org: str
     created_at: datetime
 
