@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.web.pages import checked_form, redirect, render, safe_next
-from service.web.session import get_session, sign_in_with_key
+from service.web.session import end_web_session, sign_in_with_key, start_web_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,15 +29,13 @@ async def sign_in(request: Request) -> Response:
     if principal is None:
         context = {"next": target, "error": "signin.bad_key"}
         return render(request, "home.html", context, status=401)
-    get_session(request).sign_in(principal)
-    request.state.web_principal = principal
+    await run_in_threadpool(start_web_session, request, principal)
     return redirect(request, target or ("/review" if principal.is_staff else "/postings"))
 
 
 @router.post("/signout")
 async def sign_out(request: Request) -> Response:
-    """Forget the session's key."""
+    """End the session: its server-side record is deleted, so a copied cookie is dead too."""
     await checked_form(request)
-    get_session(request).sign_out()
-    request.state.web_principal = None
+    await run_in_threadpool(end_web_session, request)
     return redirect(request, "/")
