@@ -65,6 +65,9 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
 async def _service_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int):
+        headers = {"Retry-After": str(retry_after)}
     return JSONResponse({"detail": exc.detail()}, exc.status_code, headers=headers)
 
 
