@@ -150,13 +150,32 @@ def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Pr
     return principal
 
 
-def require_json(request: Request) -> None:
-    """Refuse (415) a request whose body is not declared ``application/json``."""
+class BodyNotUtf8(ServiceError):
+    """A JSON body in another encoding than UTF-8 (e.g. UTF-16)."""
+
+    status_code = 422
+    error_type = "body_not_utf8"
+
+
+async def require_json(request: Request) -> None:
+    """Refuse (415) a request whose body is not declared ``application/json``, and (422) a
+    JSON body that is not UTF-8 (the JSON parser alone would also take UTF-16 and -32)."""
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     ):
+        body = await request.body()
+        try:
+            body.decode("utf-8")
+            if b"\x00" in body:  # UTF-16/32 of ASCII text; never in UTF-8 JSON
+                raise UnicodeDecodeError("utf-8", body, body.index(b"\x00"), 1, "NUL byte")
+        except UnicodeDecodeError as exc:
+            raise BodyNotUtf8(
+                "the request body is not valid UTF-8",
+                ("body",),
+                msg_vi="Nội dung không phải UTF-8.",
+            ) from exc
         return
     raise UnsupportedMediaType(
         f"send the body as JSON with 'Content-Type: application/json' (got {media or 'none'!r})",
