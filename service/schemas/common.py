@@ -58,6 +58,17 @@ NotBool = BeforeValidator(_no_bool)
 DateText = BeforeValidator(_date_given_as_text)
 
 
+#: :data:`ERROR_RESPONSES` for a route whose success is not JSON (an HTML page): the
+#: errors are still JSON, which FastAPI would otherwise document in the page's type.
+JSON_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": response["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+    for code, response in ERROR_RESPONSES.items()
+}
+
+
 T = TypeVar("T")
 
 

@@ -12,12 +12,12 @@ from service.api.deps import PrincipalDep, SessionsDep
 from service.api.downloads import CSV, ICS, download
 from service.api.headers import headers_for_html
 from service.api.params import PostingIdQuery, SessionIdPath
-from service.schemas.common import ERROR_RESPONSES
+from service.schemas.common import ERROR_RESPONSES, JSON_ERROR_RESPONSES
 from service.sessions.exports import to_csv, to_html, to_json
 from service.sessions.ics import to_ics
 
 router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
-pages_router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
+pages_router = APIRouter(tags=["sessions"], responses=JSON_ERROR_RESPONSES)
 
 
 @router.get(
