@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         database = Database(settings.sqlalchemy_url)
         upgrade(database)
         matcher = Matcher.from_settings(database, settings, model=model)

@@ -106,6 +106,18 @@ class Settings(BaseSettings):
         description="Most postings one organization may own (409 above); 0 = no limit.",
     )
 
+    auth_failures_per_address: str = Field(
+        default="100/minute",
+        description="Most failed authentications (bad API keys, bad sign-ins) from one "
+        "client address, as a `limits` string such as `100/minute`; more get 429 with "
+        "Retry-After. `off` turns it off.",
+    )
+    auth_failures_per_key_prefix: str = Field(
+        default="30/minute",
+        description="Most failed authentications with keys sharing their first 10 "
+        "characters (429 with Retry-After above); `off` turns it off.",
+    )
+
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL to connect to (SQLite in ``data_dir`` when none is set)."""
