@@ -10,13 +10,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from service.api.deps import PrincipalDep, SessionsDep
 from service.api.downloads import CSV, ICS, download
+from service.api.headers import headers_for_html
 from service.api.params import PostingIdQuery, SessionIdPath
-from service.schemas.common import ERROR_RESPONSES
+from service.schemas.common import ERROR_RESPONSES, JSON_ERROR_RESPONSES
 from service.sessions.exports import to_csv, to_html, to_json
 from service.sessions.ics import to_ics
 
 router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
-pages_router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
+pages_router = APIRouter(tags=["sessions"], responses=JSON_ERROR_RESPONSES)
 
 
 @router.get(
@@ -62,4 +63,5 @@ def agenda_html(
     """A print-friendly page in Vietnamese or English: the whole session per table and per
     participant (staff), or one participant's meetings (`posting_id`)."""
     data = sessions.agenda(principal, session_id, posting_id)
-    return HTMLResponse(to_html(data, lang))
+    html = to_html(data, lang)
+    return HTMLResponse(html, headers=headers_for_html(html))
