@@ -140,3 +140,22 @@ def test_parallel_pair_with_wrong_language_is_an_error(copy: Path) -> None:
     assert "vi text has no Vietnamese letters" in done.stdout
     assert "en text has Vietnamese letters" in done.stdout
     assert "ids should run" in done.stdout
+
+
+def test_set_below_the_size_targets_is_an_error(copy: Path) -> None:
+    # The first version of the set (needs 1-55, offers 1001-1100) is too small now.
+    needs = (copy / "needs.jsonl").read_text(encoding="utf-8").splitlines()[:55]
+    offers = (copy / "offers.jsonl").read_text(encoding="utf-8").splitlines()[:100]
+    qrels = (copy / "qrels.tsv").read_text(encoding="utf-8").splitlines()
+    kept = [qrels[0]] + [
+        r for r in qrels[1:] if int(r.split("\t")[0]) <= 55 and int(r.split("\t")[1]) <= 1100
+    ]
+    (copy / "needs.jsonl").write_text("\n".join(needs) + "\n", encoding="utf-8")
+    (copy / "offers.jsonl").write_text("\n".join(offers) + "\n", encoding="utf-8")
+    (copy / "qrels.tsv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    done = run_check("--split", copy)
+    assert done.returncode == 1
+    assert "55 needs (want at least 100)" in done.stdout
+    assert "100 offers (want at least 170)" in done.stdout
+    assert "tag no_good_offer: 11 needs (want at least 24)" in done.stdout
+    assert "tag cross_lingual_only: 12 needs (want at least 30)" in done.stdout
