@@ -26,8 +26,8 @@ import math
 import re
 import struct
 import threading
+import time
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,7 @@ from psycopg.pq import Format
 from psycopg.types import TypeInfo
 
 MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
+STATS_TTL_S = 10.0  # how long the estimate of a kind's row count is reused
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,50}$")
 
 
@@ -105,6 +106,7 @@ class PgVectorIndex:
         self.ef_search = ef_search
         self.exact_rows = exact_rows
         self.last_plan = ""  # "exact" or "hnsw(ef=…)" of the last query: for tests and tuning
+        self._total: tuple[int, float] | None = None  # (rows of this kind, when estimated)
         self._lock = threading.RLock()
         self._conn = psycopg.connect(
             plain_conninfo(conninfo), autocommit=True, prepare_threshold=None
@@ -235,12 +237,16 @@ class PgVectorIndex:
         language: str | Sequence[str] = "",
         sector: str | Sequence[str | None] | None = None,
         maintenance_work_mem: str = "1GB",
+        build_index: bool = True,
     ) -> None:
         """Replace every row of this kind with ``ids``/``vectors`` and rebuild the HNSW index.
 
         Far faster than :meth:`upsert` for a whole pool (binary COPY, then one index build
         instead of one graph insertion per row). The HNSW index covers the whole table, so
-        searches of the other kind run exactly while it is rebuilt."""
+        searches of the other kind run exactly while it is rebuilt; loading both kinds, pass
+        ``build_index=False`` to the first load (the second builds once over both).
+        ``maintenance_work_mem`` should hold the graph (≈ 2 KB per 384-d row), else the
+        build slows down many times."""
         ids = np.asarray(ids, dtype=np.int64)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), -1)
         cols = {"status": status, "language": language, "sector": sector}
@@ -262,7 +268,8 @@ class PgVectorIndex:
                     out.set_types(["int8", "text", "text", "text", "text", self._vector_oid])
                     for row in _rows(ids, vectors, self.kind, cols):
                         out.write_row(row)
-                self._conn.execute(self._hnsw_ddl())
+                if build_index:
+                    self._conn.execute(self._hnsw_ddl())
             self._conn.execute(sql.SQL("ANALYZE {t}").format(t=self._t))
             self._conn.execute("RESET maintenance_work_mem")
 
@@ -293,7 +300,8 @@ class PgVectorIndex:
             return scores, out_ids
         clause, params = self._where(where, allowed_list)
         with self._lock:
-            matching = self._estimate(clause, params)
+            filtered = allowed_list is not None or where != ANY_ROW
+            matching = self._estimate(clause, params) if filtered else self._kind_rows()
             plan = self._plan(matching, k)
             for row, query in enumerate(queries):
                 found = self._query(query, k, clause, params, plan)
@@ -335,11 +343,18 @@ class PgVectorIndex:
             plan = json.loads(plan)
         return int(plan[0]["Plan"]["Plan Rows"])
 
+    def _kind_rows(self) -> int:
+        """This kind's rows as the planner estimates them, re-read every ``STATS_TTL_S``."""
+        now = time.monotonic()
+        if self._total is None or now - self._total[1] > STATS_TTL_S:
+            self._total = (self._estimate(sql.SQL("kind = %s"), [self.kind]), now)
+        return self._total[0]
+
     def _plan(self, matching: int, k: int) -> str:
         """``"exact"`` or ``"hnsw"`` for a search that may return ``matching`` rows."""
         if matching <= self.exact_rows:
             return "exact"
-        total = max(1, self._estimate(sql.SQL("kind = %s"), [self.kind]))
+        total = max(1, self._kind_rows())
         selectivity = min(1.0, matching / total)
         ef = max(self.ef_search, math.ceil(1.2 * k / selectivity))
         return "exact" if ef > MAX_EF_SEARCH else f"hnsw(ef={ef})"
@@ -347,24 +362,19 @@ class PgVectorIndex:
     def _query(
         self, query: np.ndarray, k: int, clause: sql.Composable, params: list[Any], plan: str
     ) -> list[tuple[int, float]]:
+        """One top-``k`` query under ``plan``'s settings, in one round trip (pipelined)."""
         q = sql.SQL(
-            "SELECT id, -(embedding <#> %s) AS score FROM {t} WHERE {w}"
-            " ORDER BY embedding <#> %s LIMIT %s"
+            "SELECT id, embedding <#> %s AS distance FROM {t} WHERE {w} ORDER BY distance LIMIT %s"
         ).format(t=self._t, w=clause)
-        with self._session(plan):
-            rows = self._conn.execute(q, [query, *params, query, k]).fetchall()
-        return [(int(i), float(s)) for i, s in rows]
-
-    @contextmanager
-    def _session(self, plan: str) -> Iterator[None]:
-        """A transaction with the planner settings of ``plan``."""
-        with self._conn.transaction():
-            if plan == "exact":
-                self._conn.execute("SET LOCAL enable_indexscan = off")
-            else:
-                ef = int(plan.removeprefix("hnsw(ef=").rstrip(")"))
-                self._conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {v}").format(v=ef))
-            yield
+        if plan == "exact":
+            setting = sql.SQL("SET LOCAL enable_indexscan = off")
+        else:
+            ef = int(plan.removeprefix("hnsw(ef=").rstrip(")"))
+            setting = sql.SQL("SET LOCAL hnsw.ef_search = {v}").format(v=ef)
+        with self._conn.pipeline(), self._conn.transaction():
+            self._conn.execute(setting)
+            rows = self._conn.execute(q, [query, *params, k]).fetchall()
+        return [(int(i), -float(d)) for i, d in rows]
 
 
 def _rows(

@@ -170,8 +170,9 @@ def test_hnsw_index_serves_the_approximate_plan(make) -> None:  # type: ignore[n
     with index._conn.transaction():
         index._conn.execute("SET LOCAL enable_seqscan = off")
         plan = index._conn.execute(
-            f"EXPLAIN SELECT id FROM {index.table} ORDER BY embedding <#> %s LIMIT 5",
-            [_unit(1, seed=6)[0]],
+            f"EXPLAIN SELECT id, embedding <#> %s AS distance FROM {index.table}"
+            " WHERE kind = %s ORDER BY distance LIMIT 5",  # the store's query
+            [_unit(1, seed=6)[0], "offer"],
         ).fetchall()
     assert any(f"{index.table}_hnsw" in line[0] for line in plan), plan
 
