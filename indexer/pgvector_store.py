@@ -367,7 +367,7 @@ class PgVectorIndex:
             "SELECT id, embedding <#> %s AS distance FROM {t} WHERE {w} ORDER BY distance LIMIT %s"
         ).format(t=self._t, w=clause)
         if plan == "exact":
-            setting: sql.Composable = sql.SQL("SET LOCAL enable_indexscan = off")
+            setting: sql.SQL | sql.Composed = sql.SQL("SET LOCAL enable_indexscan = off")
         else:
             ef = int(plan.removeprefix("hnsw(ef=").rstrip(")"))
             setting = sql.SQL("SET LOCAL hnsw.ef_search = {v}").format(v=ef)
