@@ -94,10 +94,11 @@ class PgVectorIndex:
         m: int = 16,
         ef_construction: int = 64,
         ef_search: int = 100,
-        exact_rows: int = 10_000,
+        exact_rows: int = 5_000,
     ) -> None:
-        if not _IDENTIFIER.match(table):
-            raise ValueError(f"table name {table!r} must be a lower-case SQL identifier")
+        for name in (table, kind):
+            if not _IDENTIFIER.match(name):
+                raise ValueError(f"table and kind {name!r} must be lower-case SQL identifiers")
         self.dimension = dimension
         self.kind = kind
         self.table = table
@@ -118,7 +119,7 @@ class PgVectorIndex:
         self._vector_oid = info.oid
         self._conn.adapters.register_dumper(np.ndarray, _vector_dumper(info.oid))
         self._t = sql.Identifier(table)
-        self._hnsw = sql.Identifier(f"{table}_hnsw")
+        self._hnsw = sql.Identifier(f"{table}_hnsw_{kind}")
         self._create_schema()
 
     # ----------------------------------------------------------------- schema
@@ -142,10 +143,11 @@ class PgVectorIndex:
     def _hnsw_ddl(self) -> sql.Composed:
         return sql.SQL(
             "CREATE INDEX IF NOT EXISTS {i} ON {t} USING hnsw (embedding vector_ip_ops)"
-            " WITH (m = {m}, ef_construction = {ef})"
+            " WITH (m = {m}, ef_construction = {ef}) WHERE kind = {kind}"
         ).format(
             i=self._hnsw,
             t=self._t,
+            kind=sql.Literal(self.kind),
             m=sql.Literal(self.m),
             ef=sql.Literal(self.ef_construction),
         )
@@ -237,14 +239,12 @@ class PgVectorIndex:
         language: str | Sequence[str] = "",
         sector: str | Sequence[str | None] | None = None,
         maintenance_work_mem: str = "1GB",
-        build_index: bool = True,
     ) -> None:
         """Replace every row of this kind with ``ids``/``vectors`` and rebuild the HNSW index.
 
         Far faster than :meth:`upsert` for a whole pool (binary COPY, then one index build
-        instead of one graph insertion per row). The HNSW index covers the whole table, so
-        searches of the other kind run exactly while it is rebuilt; loading both kinds, pass
-        ``build_index=False`` to the first load (the second builds once over both).
+        instead of one graph insertion per row). Each kind has its own (partial) HNSW index,
+        so the other kind's searches are not affected.
         ``maintenance_work_mem`` should hold the graph (≈ 2 KB per 384-d row), else the
         build slows down many times."""
         ids = np.asarray(ids, dtype=np.int64)
@@ -268,8 +268,7 @@ class PgVectorIndex:
                     out.set_types(["int8", "text", "text", "text", "text", self._vector_oid])
                     for row in _rows(ids, vectors, self.kind, cols):
                         out.write_row(row)
-                if build_index:
-                    self._conn.execute(self._hnsw_ddl())
+                self._conn.execute(self._hnsw_ddl())
             self._conn.execute(sql.SQL("ANALYZE {t}").format(t=self._t))
             self._conn.execute("RESET maintenance_work_mem")
 
@@ -356,7 +355,8 @@ class PgVectorIndex:
             return "exact"
         total = max(1, self._kind_rows())
         selectivity = min(1.0, matching / total)
-        ef = max(self.ef_search, math.ceil(1.2 * k / selectivity))
+        # the graph walk should meet ef_search (and at least 1.2·k) rows that pass the filter
+        ef = math.ceil(max(self.ef_search, 1.2 * k) / selectivity)
         return "exact" if ef > MAX_EF_SEARCH else f"hnsw(ef={ef})"
 
     def _query(
@@ -366,13 +366,18 @@ class PgVectorIndex:
         q = sql.SQL(
             "SELECT id, embedding <#> %s AS distance FROM {t} WHERE {w} ORDER BY distance LIMIT %s"
         ).format(t=self._t, w=clause)
-        if plan == "exact":
-            setting: sql.SQL | sql.Composed = sql.SQL("SET LOCAL enable_indexscan = off")
-        else:
+        settings: list[sql.SQL | sql.Composed] = [sql.SQL("SET LOCAL enable_indexscan = off")]
+        if plan != "exact":
             ef = int(plan.removeprefix("hnsw(ef=").rstrip(")"))
-            setting = sql.SQL("SET LOCAL hnsw.ef_search = {v}").format(v=ef)
+            # only the HNSW walk: no seq scan and sort (the planner's pick for large LIMITs)
+            settings = [
+                sql.SQL("SET LOCAL hnsw.ef_search = {v}").format(v=ef),
+                sql.SQL("SET LOCAL enable_seqscan = off"),
+                sql.SQL("SET LOCAL enable_sort = off"),
+            ]
         with self._conn.pipeline(), self._conn.transaction():
-            self._conn.execute(setting)
+            for setting in settings:
+                self._conn.execute(setting)
             rows = self._conn.execute(q, [query, *params, k]).fetchall()
         return [(int(i), -float(d)) for i, d in rows]
 

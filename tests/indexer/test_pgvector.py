@@ -148,19 +148,22 @@ def test_same_results_as_exact_search(make) -> None:  # type: ignore[no-untyped-
     assert exact.last_plan == "exact" and (found == expected).all()
     scores, _ = exact.search(queries, 10)
     assert scores == pytest.approx(np.sort(-(queries @ vectors.T), axis=1)[:, :10] * -1, abs=1e-5)
-    hnsw = make(exact_rows=0)  # same table, always the graph
+    # same table, always the graph (ef_construction 128: recall 0.95–0.99 over 5 builds; the
+    # graph is random, and with pgvector's default 64 it varied from 0.76 to 0.96 here)
+    hnsw = make(exact_rows=0, ef_construction=128, ef_search=200)
+    hnsw.bulk_load(ids, vectors)
     _, found = hnsw.search(queries, 10)
     assert hnsw.last_plan.startswith("hnsw")
-    assert _recall(found, expected) >= 0.85  # measured 0.90 (ef 100, m 16)
-    # a filter keeping ~1/3 of the rows raises ef_search; results stay among those rows
+    assert _recall(found, expected) >= 0.9
+    # a filter keeping 1/3 of the rows raises ef_search 3×; results stay among those rows
     odd = ids[ids % 3 == 0]
     hnsw.set_attributes(odd, language="vi")
     hnsw.analyze()  # planning reads the statistics
     _, found = hnsw.search(queries, 10, where=ColumnFilter(languages=frozenset({"vi"})))
     rows = np.isin(ids, odd)
-    assert hnsw.last_plan.startswith("hnsw(ef=") and int(hnsw.last_plan[8:-1]) >= 30
+    assert hnsw.last_plan.startswith("hnsw(ef=") and int(hnsw.last_plan[8:-1]) >= 400
     assert np.isin(found, odd).all()
-    assert _recall(found, _exact(queries, ids[rows], vectors[rows], 10)) >= 0.8  # measured 0.845
+    assert _recall(found, _exact(queries, ids[rows], vectors[rows], 10)) >= 0.9
 
 
 def test_hnsw_index_serves_the_approximate_plan(make) -> None:  # type: ignore[no-untyped-def]
