@@ -243,8 +243,10 @@ class PgVectorIndex:
         """Replace every row of this kind with ``ids``/``vectors`` and rebuild the HNSW index.
 
         Far faster than :meth:`upsert` for a whole pool (binary COPY, then one index build
-        instead of one graph insertion per row). Each kind has its own (partial) HNSW index,
-        so the other kind's searches are not affected.
+        instead of one graph insertion per row). Locks: dropping the index and copying the
+        rows hold the table exclusively (seconds: readers wait); the build then blocks
+        writes only, and this kind's searches run exactly until it is done. Each kind has
+        its own (partial) HNSW index, so the other kind's index stays in use.
         ``maintenance_work_mem`` should hold the graph (≈ 2 KB per 384-d row), else the
         build slows down many times."""
         ids = np.asarray(ids, dtype=np.int64)
@@ -268,7 +270,7 @@ class PgVectorIndex:
                     out.set_types(["int8", "text", "text", "text", "text", self._vector_oid])
                     for row in _rows(ids, vectors, self.kind, cols):
                         out.write_row(row)
-                self._conn.execute(self._hnsw_ddl())
+            self._conn.execute(self._hnsw_ddl())  # outside: readers are not blocked
             self._conn.execute(sql.SQL("ANALYZE {t}").format(t=self._t))
             self._conn.execute("RESET maintenance_work_mem")
 

@@ -197,3 +197,13 @@ def test_kinds_share_a_table_but_not_results(make) -> None:  # type: ignore[no-u
 def test_rejects_unsafe_table_names(pgvector_url: str) -> None:
     with pytest.raises(ValueError, match="identifier"):
         PgVectorIndex(pgvector_url, "offer", table="x; DROP TABLE y")
+
+
+def test_a_write_through_one_worker_is_found_by_another(make) -> None:  # type: ignore[no-untyped-def]
+    worker_a, worker_b = make(), make()  # two connections to one table, like two workers
+    vectors = _unit(20, seed=8)
+    worker_a.upsert(np.arange(20), vectors, language="vi")
+    _, found = worker_b.search(vectors[:1], 1, where=ColumnFilter(languages=frozenset({"vi"})))
+    assert found[0, 0] == 0
+    worker_b.remove([0])
+    assert 0 not in worker_a.search(vectors[:1], 20)[1][0]
