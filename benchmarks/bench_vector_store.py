@@ -280,7 +280,7 @@ def measure_pgvector(
 def start_server(folder: Path, shared_buffers: str) -> Any:
     """A pgserver PostgreSQL with ``shared_buffers`` set (restarted once to apply it)."""
     import pgserver
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
     server = pgserver.get_server(folder, cleanup_mode="delete")
     server.psql(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}';")
@@ -356,7 +356,7 @@ def main() -> None:
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(report, indent=2) + "\n")
         finally:
-            from pgserver._commands import pg_ctl
+            from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
             # the restart gave the server a new pid, which pgserver's cleanup does not know
             pg_ctl(["-w", "stop"], pgdata=Path(folder), user=server.system_user, timeout=120)

@@ -10,8 +10,9 @@ import contextlib
 import itertools
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from indexer.ann import ANNIndex
 from indexer.pgvector_store import ColumnFilter, PgVectorIndex, make_pgvector_index
 
 DIM = 32
+Make = Callable[..., PgVectorIndex]
 _tables = itertools.count()
 
 
@@ -32,7 +34,7 @@ def pgvector_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if os.environ.get("TECHMATCH_REQUIRE_PGVECTOR") == "1":
             pytest.fail("TECHMATCH_REQUIRE_PGVECTOR=1 but the pgserver wheel is not installed")
         pytest.skip("pgserver is not installed (pip install -e '.[dev]'); pgvector tests skipped")
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
 
     for attempt in range(3):  # initdb + start may outlast pgserver's 10 s on a busy machine
         folder: Path = tmp_path_factory.mktemp("pgvector")
@@ -51,14 +53,14 @@ def pgvector_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def make(pgvector_url: str) -> Iterator[object]:
+def make(pgvector_url: str) -> Iterator[Make]:
     """``make(kind, **options)`` → a ``PgVectorIndex`` over a fresh table (closed after)."""
     opened: list[PgVectorIndex] = []
     table = f"vectors_{next(_tables)}"
 
-    def factory(kind: str = "offer", **options: object) -> PgVectorIndex:
+    def factory(kind: str = "offer", **options: Any) -> PgVectorIndex:
         options.setdefault("dimension", DIM)
-        index = make_pgvector_index(pgvector_url, kind, table=table, **options)  # type: ignore[arg-type]
+        index = make_pgvector_index(pgvector_url, kind, table=table, **options)
         opened.append(index)
         return index
 
@@ -84,7 +86,7 @@ def _recall(found: np.ndarray, exact: np.ndarray) -> float:
     return float(np.mean([len(set(f) & set(e)) / len(e) for f, e in pairs]))
 
 
-def test_add_update_delete(make) -> None:  # type: ignore[no-untyped-def]
+def test_add_update_delete(make: Make) -> None:
     index: ANNIndex = make()  # the store satisfies the engine's ANNIndex protocol
     assert index.dimension == DIM and len(index) == 0
     scores, ids = index.search(_unit(1), 3)
@@ -108,7 +110,7 @@ def test_add_update_delete(make) -> None:  # type: ignore[no-untyped-def]
     assert 100 not in ids[0] and 139 not in ids[0] and (ids[0][38:] == -1).all()
 
 
-def test_filtered_search_returns_only_matching_rows_exactly(make) -> None:  # type: ignore[no-untyped-def]
+def test_filtered_search_returns_only_matching_rows_exactly(make: Make) -> None:
     index = make()
     vectors = _unit(300, seed=1)
     ids = np.arange(300, dtype=np.int64) + 1
@@ -137,7 +139,7 @@ def test_filtered_search_returns_only_matching_rows_exactly(make) -> None:  # ty
     assert (index.search(queries, 10, where=ColumnFilter(statuses=None))[1] != -1).all()
 
 
-def test_same_results_as_exact_search(make) -> None:  # type: ignore[no-untyped-def]
+def test_same_results_as_exact_search(make: Make) -> None:
     vectors = _unit(3000, seed=3)
     ids = np.arange(3000, dtype=np.int64) * 7
     queries = _unit(40, seed=4)
@@ -166,7 +168,7 @@ def test_same_results_as_exact_search(make) -> None:  # type: ignore[no-untyped-
     assert _recall(found, _exact(queries, ids[rows], vectors[rows], 10)) >= 0.9
 
 
-def test_hnsw_index_serves_the_approximate_plan(make) -> None:  # type: ignore[no-untyped-def]
+def test_hnsw_index_serves_the_approximate_plan(make: Make) -> None:
     index = make(exact_rows=0)
     index.bulk_load(np.arange(500), _unit(500, seed=5))
     # the planner really walks the HNSW graph under the approximate plan's settings
@@ -180,7 +182,7 @@ def test_hnsw_index_serves_the_approximate_plan(make) -> None:  # type: ignore[n
     assert any(f"{index.table}_hnsw" in line[0] for line in plan), plan
 
 
-def test_kinds_share_a_table_but_not_results(make) -> None:  # type: ignore[no-untyped-def]
+def test_kinds_share_a_table_but_not_results(make: Make) -> None:
     needs, offers = make("need"), make("offer")
     vectors = _unit(60, seed=7)
     needs.upsert(np.arange(30), vectors[:30])
@@ -199,7 +201,7 @@ def test_rejects_unsafe_table_names(pgvector_url: str) -> None:
         PgVectorIndex(pgvector_url, "offer", table="x; DROP TABLE y")
 
 
-def test_a_write_through_one_worker_is_found_by_another(make) -> None:  # type: ignore[no-untyped-def]
+def test_a_write_through_one_worker_is_found_by_another(make: Make) -> None:
     worker_a, worker_b = make(), make()  # two connections to one table, like two workers
     vectors = _unit(20, seed=8)
     worker_a.upsert(np.arange(20), vectors, language="vi")
