@@ -76,6 +76,10 @@ SESSION_STRINGS: dict[str, tuple[str, str]] = {
     # schedule
     "sched.title": ("Xếp lịch gặp", "Schedule"),
     "sched.run": ("Xếp lịch", "Schedule"),
+    "sched.shape": (
+        "{slots} lượt × {minutes} phút · {tables} bàn",
+        "{slots} slots × {minutes} minutes · {tables} tables",
+    ),
     "sched.time_limit": ("Thời gian tối đa (giây)", "Time limit (seconds)"),
     "sched.include_suggested": (
         "Thêm các cặp chưa duyệt mà hai bên cùng quan tâm",
@@ -118,7 +122,10 @@ SESSION_STRINGS: dict[str, tuple[str, str]] = {
         "Nhường chỗ để các đơn vị khác có cuộc gặp (quy tắc công bằng).",
         "Gave way so that other participants get meetings (fairness rule).",
     ),
-    "sched.changes": ("Thay đổi so với lịch trước", "Changes since the previous schedule"),
+    "sched.changes": (
+        "Thay đổi so với lịch đã công bố (hoặc lịch trước)",
+        "Changes since the published (or previous) schedule",
+    ),
     "sched.kept": ("Giữ nguyên", "Kept"),
     "sched.moved": ("Đổi chỗ", "Moved"),
     "sched.added": ("Mới", "New"),

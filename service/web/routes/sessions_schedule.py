@@ -22,7 +22,7 @@ from service.schemas.sessions import OutcomeIn, ScheduleIn
 from service.sessions.agenda import Agenda
 from service.sessions.exports import to_csv
 from service.sessions.ics import to_ics
-from service.sessions.publish import publish_state
+from service.sessions.publish import publish_state, published_agenda
 from service.sessions.runs import Places, ScheduleRuns, changes, why_unscheduled
 from service.web.i18n import translate
 from service.web.pages import (
@@ -177,6 +177,15 @@ def schedule_page(
     return render(request, "session_schedule.html", context)
 
 
+def _before(sessions: Any, principal: Any, session_id: int) -> Places:
+    """Where the meetings were: as last published (what participants were told), else as
+    stored."""
+    if publish_state(sessions.database, session_id).latest is not None:
+        published, _ = published_agenda(sessions.database, principal, session_id, None)
+        return _places(published)
+    return _places(_agenda(sessions, principal, session_id, None))
+
+
 @router.post("/sessions/{session_id:int}/schedule")
 async def run_schedule(
     request: Request, session_id: int, principal: SignedInStaffDep, sessions: SessionsDep
@@ -191,7 +200,7 @@ async def run_schedule(
         )
     except (ValueError, ValidationError) as exc:
         raise WebError(422, "error.title", str(exc)) from exc
-    before = _places(_agenda(sessions, principal, session_id, None))
+    before = _before(sessions, principal, session_id)
     schedule_runs(request).start(
         session_id, before, lambda: sessions.schedule(principal, session_id, data)
     )
