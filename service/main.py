@@ -90,17 +90,10 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         database = Database(settings.sqlalchemy_url)
         upgrade(database)
-        matcher = Matcher(
-            database,
-            model_name=settings.model,
-            index_dir=settings.index_dir,
-            model_cache=settings.model_cache_dir,
-            save_delay=settings.index_save_delay,
-            model=model,
-        )
+        matcher = Matcher.from_settings(database, settings, model=model)
         matcher.start()
         app.state.database = database
         app.state.matcher = matcher

@@ -19,15 +19,19 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 
 from indexer.postings import Filters, Match, Posting
 from indexer.text import normalize
+from service.core.config import EngineSettings, Settings
 from service.db.engine import Database
 from service.db.models import PostingRow
 from service.errors import NotFound
+
+if TYPE_CHECKING:
+    from indexer.engine import EngineConfig
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,17 @@ def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def engine_config(settings: EngineSettings) -> EngineConfig:
+    """The engine's configuration from the service's ``TECHMATCH_ENGINE__*`` settings.
+
+    Only the settings listed in :class:`EngineSettings` are exposed; the ranking weights
+    stay the engine's measured defaults.
+    """
+    from indexer.engine import EngineConfig
+
+    return EngineConfig(**settings.model_dump())
+
+
 class NotIndexed(NotFound):
     """The posting exists in the database but is not in the match index (yet)."""
 
@@ -89,12 +104,16 @@ class Matcher:
         model_cache: Path | None = None,
         save_delay: float = 2.0,
         model: Any = None,
+        model_backend: str | None = None,
+        engine: EngineSettings | None = None,
     ) -> None:
         self.database = database
         self.model_name = model_name
         self.index_dir = index_dir
         self.model_cache = model_cache
         self.save_delay = save_delay
+        self.model_backend = model_backend
+        self.engine_config = engine_config(engine or EngineSettings())
         self._model = model
         self._engine: Any = None
         self._lock = threading.RLock()
@@ -109,6 +128,26 @@ class Matcher:
         self.rebuilt = False
         self.reconciled: dict[str, int] = {}
 
+    @classmethod
+    def from_settings(
+        cls,
+        database: Database,
+        settings: Settings,
+        model: Any = None,
+        save_delay: float | None = None,
+    ) -> Matcher:
+        """The matcher ``settings`` describe: model, backend, cache, index folder, engine."""
+        return cls(
+            database,
+            model_name=settings.model,
+            index_dir=settings.index_dir,
+            model_cache=settings.model_cache_dir,
+            save_delay=settings.index_save_delay if save_delay is None else save_delay,
+            model=model,
+            model_backend=settings.model_backend,
+            engine=settings.engine,
+        )
+
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> None:
@@ -118,16 +157,16 @@ class Matcher:
         if self._model is None:
             from models import load_model
 
-            self._model = load_model(self.model_name, self.model_cache)
+            self._model = load_model(self.model_name, self.model_cache, self.model_backend)
         with self._lock:
             try:
-                engine = MatchEngine.load(self.index_dir, self._model)
+                engine = MatchEngine.load(self.index_dir, self._model, self.engine_config)
                 self.rebuilt = False
             except IndexLoadError as exc:
                 log.info(
                     "index at %s not usable (%s); rebuilding from the database", self.index_dir, exc
                 )
-                engine = MatchEngine(self._model)
+                engine = MatchEngine(self._model, self.engine_config)
                 self.rebuilt = True
             self._engine = engine
             self.reconciled = self._reconcile()
@@ -307,6 +346,10 @@ class Matcher:
                     "unsaved_changes": self._dirty,
                     "last_saved": self.last_saved,
                     "embedded_since_start": engine.embedded_count if engine is not None else 0,
+                },
+                "engine": {
+                    name: getattr(engine.config if engine is not None else self.engine_config, name)
+                    for name in EngineSettings.model_fields
                 },
                 "model": {
                     "ok": self._model is not None,

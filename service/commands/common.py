@@ -47,7 +47,7 @@ def load_model_or_exit(settings: Settings) -> Any:
     from models import ModelNotFoundError, load_model
 
     try:
-        return load_model(settings.model, settings.model_cache_dir)
-    except ModelNotFoundError as exc:
+        return load_model(settings.model, settings.model_cache_dir, settings.model_backend)
+    except (ModelNotFoundError, ValueError) as exc:  # ValueError: an unknown backend
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

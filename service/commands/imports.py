@@ -100,9 +100,7 @@ def _direct(file: Path, kind: str, fmt: str, org: str, settings: Any, lang: str)
 
     principal = Principal(role=Role.admin, organization=org)
     with open_database(settings) as database:
-        matcher = Matcher(
-            database, settings.model, settings.index_dir, settings.model_cache_dir, save_delay=-1
-        )
+        matcher = Matcher.from_settings(database, settings, save_delay=-1)
         matcher.start()
         try:
             try:

@@ -4,11 +4,39 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
+
+
+class EngineSettings(BaseModel):
+    """How the match engine indexes and ranks; ``TECHMATCH_ENGINE__<FIELD>`` sets each.
+
+    The defaults are the engine's own (measured on the development set); the bridge
+    (:func:`service.matching.engine_config`) turns these into the engine's configuration.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ann: Literal["flat", "auto"] = Field(
+        default="flat",
+        description="Vector index: flat (exact) or auto (exact below ann_threshold, IVF above).",
+    )
+    ann_threshold: int = Field(default=50_000, ge=1, description="Pool size where auto uses IVF.")
+    lexical_background_above: int = Field(
+        default=20_000, ge=0, description="Pool size from which BM25 is rebuilt in the background."
+    )
+    bias_correction: Literal["none", "center", "center+z"] = Field(
+        default="center+z", description="Same-language bias correction of the dense scores."
+    )
+    candidates: int = Field(default=100, ge=1, le=10_000, description="Candidates per search.")
+    reciprocal_candidates: int = Field(
+        default=20, ge=1, le=1_000, description="Search depth of an offer's best need."
+    )
+    batch_size: int = Field(default=32, ge=1, le=4096, description="Texts per embedding batch.")
 
 
 class Settings(BaseSettings):
@@ -18,7 +46,9 @@ class Settings(BaseSettings):
     ``database_url`` (PostgreSQL) or ``model_cache`` say otherwise.
     """
 
-    model_config = SettingsConfigDict(env_prefix="TECHMATCH_", env_file=None, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TECHMATCH_", env_file=None, extra="ignore", env_nested_delimiter="__"
+    )
 
     data_dir: Path = Field(
         default=Path("./techmatch-data"), description="SQLite file, index, models."
@@ -31,6 +61,14 @@ class Settings(BaseSettings):
     model: str = Field(default="multilingual-e5-small", description="Embedding model name.")
     model_cache: Path | None = Field(
         default=None, description="Model cache dir; default <data_dir>/models."
+    )
+    model_backend: str | None = Field(
+        default=None,
+        description="How the model runs (see models/README.md); checked when the model loads. "
+        "Default: onnx-int8 for the built-in model, torch for a local folder.",
+    )
+    engine: EngineSettings = Field(
+        default_factory=EngineSettings, description="Match engine settings (TECHMATCH_ENGINE__*)."
     )
     admin_key: SecretStr | None = Field(
         default=None, description="Extra key accepted as an admin key."
@@ -80,6 +118,18 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="Wait before the first retry (doubles each time)."
     )
     smtp_attempts: int = Field(default=6, ge=1, description="Tries before an e-mail fails.")
+
+    auth_failures_per_address: str = Field(
+        default="100/minute",
+        description="Most failed authentications (bad API keys, bad sign-ins) from one "
+        "client address, as a `limits` string such as `100/minute`; more get 429 with "
+        "Retry-After. `off` turns it off.",
+    )
+    auth_failures_per_key_prefix: str = Field(
+        default="30/minute",
+        description="Most failed authentications with keys sharing their first 10 "
+        "characters (429 with Retry-After above); `off` turns it off.",
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

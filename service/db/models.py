@@ -83,6 +83,21 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class WebSessionRow(Base):
+    """A signed-in browser: the cookie holds a random token, this row its SHA-256 and who
+    signed in (an API key's id, or the hash of the environment's admin key). Signing out
+    or revoking the key deletes the row, which ends the session for every copy of the
+    cookie."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    admin_key_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class PairReviewRow(Base):
     """The current moderator decision on one need–offer pair, with the content hashes of
     both postings when it was taken (to tell whether either changed since)."""

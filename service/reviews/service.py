@@ -10,7 +10,13 @@ from service.db.models import PairInterestRow, PairReviewRow
 from service.reviews.audit import audit as audit_page
 from service.reviews.decisions import record_review
 from service.reviews.interest import set_interest as mark_interest
-from service.reviews.listing import ReviewQuery, decision_counts, export_csv, search
+from service.reviews.listing import (
+    ReviewQuery,
+    decision_counts,
+    export_csv,
+    export_xlsx,
+    search,
+)
 from service.reviews.lookups import PairKey, pair_states, rejected_pairs
 from service.schemas.reviews import AuditEntry, InterestIn, InterestOut, ReviewIn, ReviewItem
 
@@ -36,6 +42,10 @@ class ReviewService:
     def export_csv(self, query: ReviewQuery) -> str:
         """Every review matching the filters (no paging) as CSV text with a header row."""
         return export_csv(self.database, query)
+
+    def export_xlsx(self, query: ReviewQuery) -> bytes:
+        """Every review matching the filters as an XLSX workbook."""
+        return export_xlsx(self.database, query)
 
     def decision_counts(self) -> dict[str, int]:
         """How many pairs currently have each decision."""

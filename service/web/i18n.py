@@ -45,6 +45,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "signin.submit": ("Đăng nhập", "Sign in"),
     "signin.bad_key": ("Khóa không đúng hoặc đã bị thu hồi.", "Unknown or revoked key."),
+    "signin.too_many": (
+        "Nhập sai quá nhiều lần. Hãy đợi một lát rồi thử lại.",
+        "Too many failed sign-ins. Wait a moment and try again.",
+    ),
     "signin.as": ("Đã đăng nhập: {org} ({role})", "Signed in: {org} ({role})"),
     "signin.continue": ("Tiếp tục", "Continue"),
     "role.company": ("doanh nghiệp", "company"),

@@ -131,6 +131,15 @@ def _import(page: Any, day: Day, tmp_path: Path, kind: str, bad_row: bool) -> No
     page.wait_for_selector("#import-errors, #import-no-errors", timeout=120_000)
 
 
+def _go(page: Any, target: Any) -> None:
+    """Click ``target`` (a selector or a locator) and wait for the page it loads."""
+    with page.expect_navigation():
+        if isinstance(target, str):
+            page.click(target)
+        else:
+            target.click()
+
+
 def _grid(page: Any) -> dict[str, int]:
     """pair id → slot, as the grid shows it."""
     cells = page.eval_on_selector_all(
@@ -178,14 +187,11 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
     # register the four postings found by the search
     for words in ("container", "tôm"):
         page.fill("#q", words)
-        page.click("#search-postings")
-        page.wait_for_load_state()
+        _go(page, "#search-postings")
         while page.locator("#search-results button.register").count():
-            page.locator("#search-results button.register").first.click()
-            page.wait_for_load_state()
+            _go(page, page.locator("#search-results button.register").first)
             page.fill("#q", words)
-            page.click("#search-postings")
-            page.wait_for_load_state()
+            _go(page, "#search-postings")
     rows = page.locator("#participant-list tbody tr")
     assert rows.count() == 4
     ids = {}
@@ -198,7 +204,7 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
     page.click(f'#participant-list tr[data-posting="{ids[BUSY]}"] a.set-slots')
     page.click("tr.slot-row >> nth=0")
     assert page.is_checked("#slot-0")
-    page.click("#slots-save")
+    _go(page, "#slots-save")
     page.wait_for_url(re.compile(rf"/sessions/{session_id}"))
     busy = page.locator(f'#participant-list tr[data-posting="{ids[BUSY]}"] td.unavailable')
     assert busy.inner_text() == "08:30"
@@ -207,8 +213,7 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
     pair_ids = [f"{ids[need]}-{ids[offer]}" for need, offer in PAIRS]
     page.click("a[href='/review']")
     for pair in pair_ids:
-        page.locator(f'li[data-pair="{pair}"] form.decide button.accept').click()
-        page.wait_for_load_state()
+        _go(page, page.locator(f'li[data-pair="{pair}"] form.decide button.accept'))
     assert int(page.inner_text('[data-count="accepted"]')) == 2
     page.goto(f"{session_url}/pairs")
     for pair in pair_ids:
@@ -235,8 +240,7 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
 
     # publish: one e-mail per participant, sent once, with its meetings as ICS
     assert "Bản nháp" in page.inner_text("#publish-state")
-    page.click("#publish-button")
-    page.wait_for_load_state()
+    _go(page, "#publish-button")
     assert "Đã công bố phiên bản 1." in page.inner_text(".flash")
     for _ in range(100):
         states = page.eval_on_selector_all(
@@ -257,8 +261,7 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
         expected = {p: s for p, s in grid.items() if str(posting) in p.split("-")}
         got = {str(e["UID"]).split("-", 3)[3].split("@")[0]: e.decoded("DTSTART") for e in events}
         assert got == {p: START + timedelta(minutes=20 * s) for p, s in expected.items()}
-    page.click("#publish-button")  # again, unchanged: nothing is sent twice
-    page.wait_for_load_state()
+    _go(page, "#publish-button")  # again, unchanged: nothing is sent twice
     assert "vẫn là phiên bản 1" in page.inner_text(".flash")
     time.sleep(1.0)
     assert len(day.smtp.inbox.messages) == 4
@@ -280,7 +283,6 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
     form = page.locator(f"#outcome-{pair_ids[0]}")
     form.locator("select[name=outcome]").select_option("follow_up")
     form.locator("select[name=follow_up]").select_option("pilot")
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    _go(page, form.locator("button[type=submit]"))
     assert page.locator(f'#outcome-{pair_ids[0]} [data-outcome="follow_up"]').count() == 1
     page.screenshot(path=str(ARTIFACTS / "participant-day.png"), full_page=True)

@@ -11,15 +11,15 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from service.api.deps import PrincipalDep, SessionsDep, Unauthorized, bearer, get_principal
 from service.api.downloads import CSV, ICS, download
+from service.api.headers import headers_for_html
 from service.api.params import PostingIdQuery, SessionIdPath
 from service.auth.roles import Principal
-from service.schemas.common import ERROR_RESPONSES
+from service.schemas.common import ERROR_RESPONSES, JSON_ERROR_RESPONSES
 from service.sessions.exports import to_csv, to_html, to_json
 from service.sessions.ics import to_ics
-from service.web.session import current_principal
 
 router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
-pages_router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
+pages_router = APIRouter(tags=["sessions"], responses=JSON_ERROR_RESPONSES)
 
 
 @router.get(
@@ -58,7 +58,9 @@ def page_principal(
     sign-in cookie (401 with neither)."""
     if credentials is not None and credentials.credentials:
         return get_principal(request, credentials)
-    principal = current_principal(request)
+    # the web pages register how a sign-in cookie names its caller (service.web)
+    from_cookie = getattr(request.app.state, "cookie_principal", None)
+    principal: Principal | None = from_cookie(request) if from_cookie is not None else None
     if principal is None:
         raise Unauthorized(
             "sign in, or send an API key as 'Authorization: Bearer KEY'",
@@ -82,4 +84,5 @@ def agenda_html(
     """A print-friendly page in Vietnamese or English: the whole session per table and per
     participant (staff), or one participant's meetings (`posting_id`)."""
     data = sessions.agenda(principal, session_id, posting_id)
-    return HTMLResponse(to_html(data, lang))
+    html = to_html(data, lang)
+    return HTMLResponse(html, headers=headers_for_html(html))
