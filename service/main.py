@@ -31,6 +31,7 @@ from service.api.routes.postings import postings_router
 from service.core.config import Settings, get_settings
 from service.db.engine import Database
 from service.db.migrate import upgrade
+from service.email import Mailer, parse_smtp_url
 from service.importing.jobs import ImportJobs
 from service.matching import Matcher
 from service.postings import PostingService
@@ -102,9 +103,18 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
         )
         app.state.import_jobs = ImportJobs(database, app.state.postings)
         app.state.import_jobs.recover()
+        app.state.mailer = Mailer(
+            database,
+            parse_smtp_url(settings.smtp_url),
+            settings.smtp_from,
+            settings.smtp_retry_seconds,
+            settings.smtp_attempts,
+        )
+        app.state.mailer.start()
         try:
             yield
         finally:
+            app.state.mailer.close()
             app.state.import_jobs.close()
             matcher.close()
             database.dispose()

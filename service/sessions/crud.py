@@ -12,8 +12,10 @@ from service.auth.roles import Principal
 from service.db.engine import Database
 from service.db.models import (
     MeetingOutcomeRow,
+    SessionEmailRow,
     SessionMeetingRow,
     SessionParticipantRow,
+    SessionPublicationRow,
     SessionRow,
 )
 from service.db.types import utcnow
@@ -115,7 +117,13 @@ def delete_session(database: Database, principal: Principal, session_id: int) ->
     require_staff(principal, "delete sessions")
     with database.session(write=True) as session:
         row = session_row(session, session_id)
-        for table in (MeetingOutcomeRow, SessionMeetingRow, SessionParticipantRow):
+        for table in (
+            MeetingOutcomeRow,
+            SessionMeetingRow,
+            SessionParticipantRow,
+            SessionEmailRow,
+            SessionPublicationRow,
+        ):
             session.execute(delete(table).where(table.session_id == session_id))
         session.delete(row)
         session.commit()

@@ -375,3 +375,12 @@ def translator(lang: str) -> Callable[..., str]:
         return translate(key, lang, **values)
 
     return t
+
+
+def _merge_session_strings() -> None:
+    from service.web.i18n_sessions import SESSION_STRINGS
+
+    STRINGS.update(SESSION_STRINGS)
+
+
+_merge_session_strings()

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 
-from service.api.deps import PrincipalDep, SessionsDep
+from service.api.deps import PrincipalDep, SessionsDep, Unauthorized, bearer, get_principal
 from service.api.downloads import CSV, ICS, download
 from service.api.headers import headers_for_html
 from service.api.params import PostingIdQuery, SessionIdPath
+from service.auth.roles import Principal
 from service.schemas.common import ERROR_RESPONSES, JSON_ERROR_RESPONSES
 from service.sessions.exports import to_csv, to_html, to_json
 from service.sessions.ics import to_ics
@@ -48,6 +50,25 @@ def agenda(
     return JSONResponse(to_json(data))
 
 
+def page_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller of a page others link to: an ``Authorization`` key, else the browser's
+    sign-in cookie (401 with neither)."""
+    if credentials is not None and credentials.credentials:
+        return get_principal(request, credentials)
+    # the web pages register how a sign-in cookie names its caller (service.web)
+    from_cookie = getattr(request.app.state, "cookie_principal", None)
+    principal: Principal | None = from_cookie(request) if from_cookie is not None else None
+    if principal is None:
+        raise Unauthorized(
+            "sign in, or send an API key as 'Authorization: Bearer KEY'",
+            ("header", "Authorization"),
+        )
+    return principal
+
+
 @pages_router.get(
     "/sessions/{session_id}/agenda.html",
     response_class=HTMLResponse,
@@ -55,7 +76,7 @@ def agenda(
 )
 def agenda_html(
     session_id: SessionIdPath,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, Depends(page_principal)],
     sessions: SessionsDep,
     posting_id: PostingIdQuery = None,
     lang: Annotated[Literal["vi", "en"], Query()] = "vi",
