@@ -122,12 +122,13 @@ class Ranker:
         return out
 
     def score_pairs(self, pairs: list[tuple[Posting, Posting]]) -> list[float]:
-        """Scores of known need–offer pairs: cosine, BM25 and fusion only."""
-        by_need: dict[int, list[int]] = {}
+        """Scores of known need–offer pairs: cosine, BM25 and fusion only (per need, one
+        inner-product pass over its offers and one BM25 pass)."""
+        by_need: dict[int, tuple[Posting, list[int]]] = {}
         for need, offer in pairs:
-            by_need.setdefault(need.id, []).append(offer.id)
-        cosines = {n: self.retriever.dense_cosines(n, o) for n, o in by_need.items()}
-        return [self.scorer.score(n, o, cosines[n.id][o.id])[0] for n, o in pairs]
+            by_need.setdefault(need.id, (need, []))[1].append(offer.id)
+        signals = {n: self.retriever.known_pairs(need, o) for n, (need, o) in by_need.items()}
+        return [self.scorer.score(n, o, *signals[n.id][o.id])[0] for n, o in pairs]
 
     def pairs(
         self,

@@ -142,18 +142,21 @@ class Retriever:
                 lexical = dict(zip(candidates, map(float, values), strict=True))
         return found, lexical
 
-    def dense_cosines(self, posting_id: int, counterpart_ids: Sequence[int]) -> dict[int, float]:
-        """``{id: corrected cosine}`` of a posting with known postings of the other kind,
-        from the vector index's own inner product: the values a search returns, so that
-        a known pair scores exactly as when a search finds it. Ids not indexed as the
-        other kind are left out."""
-        posting = self.store.require(posting_id)
-        if not counterpart_ids:
+    def known_pairs(
+        self, need: Posting, offer_ids: Sequence[int]
+    ) -> dict[int, tuple[float, float]]:
+        """``{offer id: (cosine, lexical)}`` of a need with known offers, computed exactly as
+        :meth:`candidates` computes them when its search is restricted to those offers (the
+        vector index's inner product over them and the need's one BM25 pass), so that a
+        known pair scores as the full path scores it. Ids that are not offers are left out."""
+        allowed = np.array(sorted(set(offer_ids)), dtype=np.int64)
+        if not len(allowed):
             return {}
-        allowed = np.array(sorted(set(counterpart_ids)), dtype=np.int64)
-        query = self.vectors([posting_id])[0]
-        scores, ids = self.ann[other_kind(posting.kind)].search(query, len(allowed), allowed)
-        return {int(c): float(s) for s, c in zip(scores[0], ids[0], strict=True) if c >= 0}
+        cosines, lexical = self.candidates(need, len(allowed), allowed)
+        return {
+            o: (c, lexical[o] if o in lexical else self.pair_lexical(need.id, o))
+            for o, c in cosines.items()
+        }
 
     def pair_lexical(self, need_id: int, offer_id: int) -> float:
         """Normalised BM25 of the offer for the need's tokens."""
