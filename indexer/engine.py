@@ -11,7 +11,8 @@
 - :mod:`indexer.ranking` orders candidates and builds matches;
 - :mod:`indexer.recommendation` sets the ``recommended`` flag;
 - :mod:`indexer.selection` picks pairs under per-need / per-offer caps;
-- :mod:`indexer.reasons` explains a pair (only when asked);
+- :mod:`indexer.reasons` explains a pair (only when asked), reading the pool through
+  :mod:`indexer.pool_view`;
 - :mod:`indexer.persistence` saves and loads the state; :mod:`indexer.inspection`
   summarises it.
 
@@ -33,7 +34,8 @@ from indexer.errors import IndexLoadError, UnknownPosting
 from indexer.indexing import Indexer
 from indexer.inspection import EngineInfo, describe
 from indexer.persistence import FORMAT_VERSION, INDEX_FILE, model_backend, read_index, write_index
-from indexer.postings import Filters, Kind, Match, Posting
+from indexer.pool_view import PoolView
+from indexer.postings import Filters, Match, Posting
 from indexer.ranking import Ranker
 from indexer.retrieval import Retriever
 from indexer.scoring import PairScorer
@@ -73,7 +75,8 @@ class MatchEngine:
         )
         self.indexer = Indexer(self.model, c, store, self.bias, self.retriever)
         scorer = PairScorer(self.bias.z, self.retriever.pair_lexical, c.fusion)
-        self.ranker = Ranker(store, self.retriever, scorer, self, c)
+        self.view = PoolView(store, self.retriever, self.bias, self.model)
+        self.ranker = Ranker(store, self.retriever, scorer, self.view, c)
 
     # ------------------------------------------------------------------ pool
     @property
@@ -207,35 +210,6 @@ class MatchEngine:
         return self.ranker.pairs(
             needs, limit, min_score, per_need, per_offer, offer_ids, exclude, batched, with_reasons
         )
-
-    # ------------------------------------------- for explanations (ExplanationSource)
-    def tokens_of(self, posting_id: int) -> list[str]:
-        """Lexical tokens of an indexed posting."""
-        return self.store.tokens.get(posting_id, [])
-
-    def surface(self, posting_id: int, token: str) -> str:
-        """The word a lexical token came from in a posting's text (for display)."""
-        return self.store.surface(posting_id, token)
-
-    def terms_of(self, posting_id: int) -> list[str]:
-        """Key terms of an indexed posting, most characteristic first."""
-        return self.store.terms.get(posting_id, [])
-
-    def term_vector(self, term: str) -> np.ndarray | None:
-        """Embedding of a key term (computed when its posting was indexed)."""
-        return self.store.term_vectors.get(term)
-
-    def idf(self, kind: Kind, token: str) -> float:
-        """Inverse document frequency of a token among postings of ``kind``."""
-        return self.retriever.lex[kind].idf(token)
-
-    def correct(self, vectors: np.ndarray, language: str) -> np.ndarray:
-        """Apply the pool's bias correction to vectors of texts in ``language``."""
-        return self.bias.correct(vectors, [language] * len(vectors))
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embeddings of ``texts`` by the engine's model (for sentence alignment)."""
-        return self.model.encode(texts)
 
     # ------------------------------------------------------------ persistence
     def save(self, directory: Path) -> Path:
