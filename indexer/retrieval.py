@@ -146,16 +146,18 @@ class Retriever:
         self, need: Posting, offer_ids: Sequence[int]
     ) -> dict[int, tuple[float, float]]:
         """``{offer id: (cosine, lexical)}`` of a need with known offers, computed exactly as
-        :meth:`candidates` computes them when its search is restricted to those offers (the
-        vector index's inner product over them and the need's one BM25 pass), so that a
-        known pair scores as the full path scores it. Ids that are not offers are left out."""
-        allowed = np.array(sorted(set(offer_ids)), dtype=np.int64)
-        if not len(allowed):
+        :meth:`candidates` computes them for a search among those offers only (the vector
+        index's inner products and the need's one BM25 pass), so that a known pair scores
+        as the full path scores it. Ids that are not offers are left out."""
+        wanted = frozenset(offer_ids)
+        if not wanted:
             return {}
-        cosines, lexical = self.candidates(need, len(allowed), allowed)
+        allowed = self.allowed("offer", Filters(statuses=None, ids=wanted))
+        cosines, lexical = self.candidates(need, len(wanted), allowed)
         return {
             o: (c, lexical[o] if o in lexical else self.pair_lexical(need.id, o))
             for o, c in cosines.items()
+            if o in wanted
         }
 
     def pair_lexical(self, need_id: int, offer_id: int) -> float:

@@ -43,6 +43,17 @@ def test_scores_of_known_pairs_are_identical_to_the_full_path(engine: MatchEngin
     assert compared >= 500
 
 
+def test_scores_of_every_offer_are_identical_to_the_unrestricted_ranking(
+    engine: MatchEngine,
+) -> None:
+    """Pairs with every offer: the search over the whole pool, to the last bit."""
+    offers = kind_ids(engine, "offer")
+    for need_id in kind_ids(engine, "need")[:15]:
+        full = engine.match(need_id, limit=len(offers), filters=Filters(statuses=None))
+        assert len(full) == len(offers)
+        assert engine.score_pairs([(need_id, m.offer_id) for m in full]) == [m.score for m in full]
+
+
 def test_scores_of_known_pairs_equal_the_unrestricted_ranking(engine: MatchEngine) -> None:
     """The unrestricted search's own inner products differ only in float rounding."""
     for need_id in kind_ids(engine, "need")[:20]:
