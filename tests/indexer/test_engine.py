@@ -264,3 +264,20 @@ def test_matches_stay_correct_while_bm25_is_rebuilt_in_the_background(model, hel
     fresh = MatchEngine(model)  # rebuilt synchronously
     fresh.upsert([p for p in postings() if p.id != gone])
     assert [m.pair_id for m in engine.match(1)] == [m.pair_id for m in fresh.match(1)]
+
+
+def test_info_reports_sizes_refit_state_and_bm25_builds(model):
+    engine = MatchEngine(model)
+    empty = engine.info()
+    assert empty.size == 0 and empty.bias_fitted_on == 0 and not engine.refit_due()
+    engine.upsert(postings())
+    info = engine.info()
+    assert info.postings == info.dense == info.lexical == {"need": 2, "offer": 3}
+    assert info.bias_fitted_on == 5 and not engine.refit_due()  # small pools refit at once
+    assert info.reference_sizes == {"need:*": 2, "offer:*": 3}
+    assert info.embedded_count == 5 and info.term_vectors > 0
+    assert info.lexical_stale == {"need": True, "offer": True}  # built at the next read
+    engine.match(1)
+    after = engine.info()
+    assert not after.lexical_stale["offer"] and after.lexical_version["offer"] == 1
+    assert after.approximate == {"need": False, "offer": False}
