@@ -6,6 +6,7 @@ English messages are pydantic's own (as the JSON API gives them for single posti
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 from pydantic import ValidationError
@@ -135,7 +136,7 @@ def _vietnamese(error: Any) -> str | None:
     if template is None:
         return None
     values = {k: str(v).replace(" or ", " hoặc ") for k, v in ctx.items()}
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError):
+    fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    if not fields <= values.keys():  # pydantic left out a value the sentence needs
         return None
+    return template.format(**values)
