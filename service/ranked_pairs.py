@@ -36,6 +36,7 @@ class PairQuery:
     mutual_interest: bool | None = None
     need_ids: Collection[int] | None = None
     offer_ids: Collection[int] | None = None
+    include_rejected: bool = False
 
     @property
     def filtered(self) -> bool:
@@ -160,7 +161,7 @@ class RankedPairs:
             min_score=query.min_score,
             per_need=query.per_need,
             per_offer=query.per_offer,
-            include_rejected=query.status is PairStatus.rejected,
+            include_rejected=query.include_rejected or query.status is PairStatus.rejected,
             need_ids=query.need_ids,
             offer_ids=query.offer_ids,
         )
@@ -186,3 +187,62 @@ class RankedPairs:
         return Queue(
             select_pairs(pool, FILTER_POOL, status, mutual_interest, min_score), unreviewed
         )
+
+
+#: Posting pages show a suggestion only when it is recommended or scores at least this.
+SUGGESTION_MIN_SCORE = 0.3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One counterpart of a posting: the match, the other posting and the pair's review."""
+
+    match: Match
+    counterpart: PostingRow
+    review: ReviewState | None
+    interest: InterestState
+
+    @property
+    def shown_on_posting_page(self) -> bool:
+        """Is it shown on a posting page (recommended, or :data:`SUGGESTION_MIN_SCORE`)?"""
+        return self.match.recommended or self.match.score >= SUGGESTION_MIN_SCORE
+
+
+def suggestions(
+    postings: PostingService,
+    matcher: Matcher,
+    reviews: ReviewService,
+    posting: PostingRow,
+    limit: int = 10,
+    min_score: float = 0.0,
+    sectors: Iterable[str] | None = None,
+    languages: Iterable[str] | None = None,
+    include_rejected: bool = False,
+) -> list[Suggestion]:
+    """The best ``limit`` counterparts of ``posting``, best first, each with its review.
+
+    The one rule for rejected pairs: they are left out unless ``include_rejected`` (staff
+    asking explicitly), and then they carry their ``rejected`` review. Raises
+    :class:`service.matching.NotIndexed` when the posting is not indexed."""
+    kind = posting.kind
+    rejected = set() if include_rejected else reviews.rejected_of(kind, posting.id)
+    found = matcher.matches(
+        posting.id,
+        limit=limit + len(rejected),
+        min_score=min_score,
+        sectors=sectors,
+        languages=languages,
+    )
+    found = [m for m in found if (m.need_id, m.offer_id) not in rejected][:limit]
+    rows = postings.get_many([m.counterpart(kind) for m in found])  # type: ignore[arg-type]
+    decided, marks = reviews.states((m.need_id, m.offer_id) for m in found)
+    out = []
+    for match in found:
+        other = rows.get(match.counterpart(kind))  # type: ignore[arg-type]
+        if other is None:  # deleted since the search
+            continue
+        need, offer = (posting, other) if kind == "need" else (other, posting)
+        key = (match.need_id, match.offer_id)
+        review = review_state(decided.get(key), need, offer)
+        out.append(Suggestion(match, other, review, interest_state(marks.get(key))))
+    return out

@@ -11,7 +11,7 @@ from service.reviews.audit import audit as audit_page
 from service.reviews.decisions import record_review
 from service.reviews.interest import set_interest as mark_interest
 from service.reviews.listing import ReviewQuery, decision_counts, export_csv, search
-from service.reviews.lookups import PairKey, pair_states, rejected_pairs
+from service.reviews.lookups import PairKey, pair_states, rejected_of, rejected_pairs
 from service.schemas.reviews import AuditEntry, InterestIn, InterestOut, ReviewIn, ReviewItem
 
 
@@ -55,6 +55,11 @@ class ReviewService:
         """``(need_id, offer_id)`` of every rejected pair."""
         with self.database.session() as session:
             return rejected_pairs(session)
+
+    def rejected_of(self, kind: str, posting_id: int) -> set[PairKey]:
+        """``(need_id, offer_id)`` of the rejected pairs of one ``kind`` posting."""
+        with self.database.session() as session:
+            return rejected_of(session, kind, posting_id)
 
     def states(
         self, pairs: Iterable[PairKey]
