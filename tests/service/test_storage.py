@@ -52,7 +52,7 @@ def test_migrations_create_the_schema_and_are_idempotent(backend_url: str) -> No
         assert {"pair_reviews", "pair_review_log", "pair_interest"} <= tables
         assert {"sessions", "session_participants", "session_meetings"} <= tables
         with database.session() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0007"
     finally:
         database.dispose()
 
@@ -93,4 +93,4 @@ def test_alembic_ini_points_at_the_migrations() -> None:
 
     root = Path(__file__).resolve().parents[2]
     script = ScriptDirectory.from_config(Config(str(root / "alembic.ini")))
-    assert script.get_current_head() == "0004"
+    assert script.get_current_head() == "0007"
