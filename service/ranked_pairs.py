@@ -1,10 +1,13 @@
 """Ranked pairs: the engine's best need–offer pairs over the pool (or a session's
-participants), each with both postings, its review and its interest marks.
+participants), each with both postings, its review and its interest marks; and a
+posting's suggestions.
 
-Used by ``GET /pairs``, ``GET /sessions/{id}/pairs`` and the moderators' ``/review`` page.
-Rejected pairs are never proposed unless asked for (``status=rejected``). Filters on the
-review state and on mutual interest look at the best :data:`FILTER_POOL` ranked pairs,
-after the ``per_need`` / ``per_offer`` caps.
+Used by ``GET /pairs``, ``GET /sessions/{id}/pairs``, ``GET /needs|offers/{id}/matches``,
+posting pages and the moderators' ``/review`` page. Rejected pairs are never proposed
+unless asked for (``status=rejected`` or ``include_rejected``). Filters on the review state
+and on mutual interest look at the best :data:`FILTER_POOL` ranked pairs, after the
+``per_need`` / ``per_offer`` caps; the ``/review`` queue is one snapshot of
+:data:`QUEUE_POOL` pairs (:meth:`RankedPairs.queue`).
 """
 
 from __future__ import annotations
@@ -102,12 +105,54 @@ def select_pairs(
     return out
 
 
+#: The moderators' queue: at most this many ranked pairs (a fair has 500–2,000).
+QUEUE_POOL = 2500
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the ``/review`` page filters on (``status`` ``None``: all but rejected)."""
+
+    status: PairStatus | None = PairStatus.unreviewed
+    min_score: float = 0.0
+    mutual_interest: bool | None = None
+    sector: str | None = None
+    lang_pair: str | None = None
+
+    def keep(self, pair: RankedPair) -> bool:
+        """Does ``pair`` pass every filter?"""
+        if self.status is None and pair.status is PairStatus.rejected:
+            return False
+        if not keep(pair, self.status, self.mutual_interest, self.min_score):
+            return False
+        if self.sector and self.sector not in (pair.need.sector, pair.offer.sector):
+            return False
+        return not self.lang_pair or pair.match.reasons.language_pair == self.lang_pair
+
+
 @dataclass(frozen=True)
 class Queue:
-    """The moderators' queue: the pairs to show and how many ranked pairs are unreviewed."""
+    """One page of the moderators' queue, cut from one snapshot of the ranking.
+
+    ``pairs``: the page; ``total``: pairs passing the filters; ``offset``: where the page
+    starts among them; ``counts``: how many pairs of the whole snapshot (``pool``) have each
+    state — ``unreviewed``, ``accepted``, ``rejected``, ``maybe``."""
 
     pairs: list[RankedPair]
-    unreviewed: int
+    total: int
+    offset: int
+    counts: dict[str, int]
+    pool: int
+
+    @property
+    def unreviewed(self) -> int:
+        """Pairs of the snapshot nobody decided on yet."""
+        return self.counts[PairStatus.unreviewed.value]
+
+    @property
+    def decided(self) -> int:
+        """Pairs of the snapshot with a decision (the progress bar's value)."""
+        return self.pool - self.unreviewed
 
 
 class RankedPairs:
@@ -169,24 +214,24 @@ class RankedPairs:
 
     def queue(
         self,
-        status: PairStatus | None,
-        min_score: float = 0.0,
-        mutual_interest: bool | None = None,
+        filters: QueueFilters,
+        offset: int = 0,
+        limit: int = 50,
         per_need: int = 3,
         per_offer: int = 3,
     ) -> Queue:
-        """The ``/review`` page's pairs and its unreviewed count from **one** ranking of the
-        :data:`FILTER_POOL` best pairs (``min_score`` only cuts the sorted ranking, so it is
-        applied afterwards). Only the rejected view ranks a second time: its list must
-        include the rejected pairs, which the count's ranking leaves out."""
-        pool = self.rank(FILTER_POOL, per_need=per_need, per_offer=per_offer)
-        unreviewed = sum(1 for pair in pool if pair.review is None)
-        if status is PairStatus.rejected:
-            query = PairQuery(FILTER_POOL, min_score, per_need, per_offer, status, mutual_interest)
-            return Queue(self.search(query), unreviewed)
-        return Queue(
-            select_pairs(pool, FILTER_POOL, status, mutual_interest, min_score), unreviewed
-        )
+        """The ``/review`` page: **one** ranking of the :data:`QUEUE_POOL` best pairs,
+        rejected ones included, is the snapshot. Its membership does not depend on the
+        decisions (a rejection does not let another pair in), so the counts only go down
+        as decisions are taken; the filters and the page are cut from it."""
+        pool = self.rank(QUEUE_POOL, per_need=per_need, per_offer=per_offer, include_rejected=True)
+        counts = {state.value: 0 for state in PairStatus}
+        for pair in pool:
+            counts[pair.status.value] += 1
+        shown = [pair for pair in pool if filters.keep(pair)]
+        offset = max(0, min(offset, (len(shown) - 1) // limit * limit if shown else 0))
+        page = shown[offset : offset + limit]
+        return Queue(page, len(shown), offset, counts, len(pool))
 
 
 #: Posting pages show a suggestion only when it is recommended or scores at least this.
