@@ -12,9 +12,14 @@ and on mutual interest look at the best :data:`FILTER_POOL` ranked pairs, after 
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from sqlalchemy import func, select
 
 from service.auth.roles import Principal
 from service.db.models import PostingRow
@@ -155,6 +160,20 @@ class Queue:
         return self.pool - self.unreviewed
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """A cached queue ranking: the matches and their postings, valid for ``key``."""
+
+    key: tuple[Any, ...]
+    matches: list[Match]
+    rows: dict[int, PostingRow]
+
+
+#: The queue's ranking per matcher, reused until a posting changes (see ``_fingerprint``).
+_SNAPSHOTS: weakref.WeakKeyDictionary[Matcher, _Snapshot] = weakref.WeakKeyDictionary()
+_SNAPSHOT_LOCK = threading.Lock()
+
+
 class RankedPairs:
     """Ranked pairs from the matcher, joined with postings and review states."""
 
@@ -187,6 +206,11 @@ class RankedPairs:
             offer_ids=offer_ids,
         )
         rows = self.postings.get_many(sorted({i for m in found for i in (m.need_id, m.offer_id)}))
+        return self._joined(found, rows)
+
+    def _joined(self, found: list[Match], rows: dict[int, PostingRow]) -> list[RankedPair]:
+        """``found`` with postings (pairs whose posting is missing are dropped) and the
+        current review and interest states."""
         decided, marks = self.reviews.states((m.need_id, m.offer_id) for m in found)
         out = []
         for match in found:
@@ -197,6 +221,35 @@ class RankedPairs:
             review = review_state(decided.get(key), need, offer)
             out.append(RankedPair(match, need, offer, review, interest_state(marks.get(key))))
         return out
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        """What the queue's ranking depends on besides the decisions: the postings (their
+        number, newest id and last change), the index (its size, active postings and
+        embeddings, which move when a write's sync lands) and the day (postings expire)."""
+        with self.postings.database.session() as session:
+            row = session.execute(
+                select(func.count(), func.max(PostingRow.id), func.max(PostingRow.updated_at))
+            ).one()
+        index = self.matcher.status()["index"]
+        stats = (index["size"], index["active"], index["embedded_since_start"])
+        return (tuple(row), stats, date.today())
+
+    def _queue_ranking(
+        self, per_need: int, per_offer: int
+    ) -> tuple[list[Match], dict[int, PostingRow]]:
+        """The matcher's :data:`QUEUE_POOL` best pairs, rejected ones included, and their
+        postings: ranked once, then reused while no posting changes. Decisions do not
+        change it — that is what keeps the queue one snapshot whose counts only go down."""
+        key = (self._fingerprint(), per_need, per_offer)
+        with _SNAPSHOT_LOCK:
+            cached = _SNAPSHOTS.get(self.matcher)
+        if cached is not None and cached.key == key:
+            return cached.matches, cached.rows
+        found = self.matcher.pairs(limit=QUEUE_POOL, per_need=per_need, per_offer=per_offer)
+        rows = self.postings.get_many(sorted({i for m in found for i in (m.need_id, m.offer_id)}))
+        with _SNAPSHOT_LOCK:
+            _SNAPSHOTS[self.matcher] = _Snapshot(key, found, rows)
+        return found, rows
 
     def search(self, query: PairQuery) -> list[RankedPair]:
         """The pairs of ``GET /pairs``: one ranking (the :data:`FILTER_POOL` best when a
@@ -221,10 +274,12 @@ class RankedPairs:
         per_offer: int = 3,
     ) -> Queue:
         """The ``/review`` page: **one** ranking of the :data:`QUEUE_POOL` best pairs,
-        rejected ones included, is the snapshot. Its membership does not depend on the
-        decisions (a rejection does not let another pair in), so the counts only go down
-        as decisions are taken; the filters and the page are cut from it."""
-        pool = self.rank(QUEUE_POOL, per_need=per_need, per_offer=per_offer, include_rejected=True)
+        rejected ones included, is the snapshot (kept until a posting changes, so most
+        views rank nothing). Its membership does not depend on the decisions (a rejection
+        does not let another pair in), so the counts only go down as decisions are taken;
+        the review states are read afresh, the filters and the page cut from it."""
+        found, rows = self._queue_ranking(per_need, per_offer)
+        pool = self._joined(found, rows)
         counts = {state.value: 0 for state in PairStatus}
         for pair in pool:
             counts[pair.status.value] += 1

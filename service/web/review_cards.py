@@ -4,7 +4,10 @@ and the score as a bar of its weighted parts (labels and explanations in ``revie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+from markupsafe import Markup
 
 from service.web.highlight import highlight, side_terms
 
@@ -72,18 +75,25 @@ def warnings(item: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+@lru_cache(maxsize=8192)
+def _highlighted(text: str, terms: tuple[str, ...]) -> Markup:
+    """:func:`highlight`, remembered: a queue page shows the same postings view after view."""
+    return highlight(text, terms)
+
+
 def card(item: dict[str, Any], weights: Weights) -> dict[str, Any]:
     """The template's view of one ``GET /pairs`` item."""
     reasons = item["reasons"]
     need, offer = item["need"], item["offer"]
-    need_terms, offer_terms = side_terms(reasons, "need"), side_terms(reasons, "offer")
+    need_terms = tuple(side_terms(reasons, "need"))
+    offer_terms = tuple(side_terms(reasons, "offer"))
     review = item.get("review")
     return {
         **item,
-        "need_title": highlight(need.title, need_terms),
-        "need_text": highlight(need.description, need_terms),
-        "offer_title": highlight(offer.title, offer_terms),
-        "offer_text": highlight(offer.description, offer_terms),
+        "need_title": _highlighted(need.title or "", need_terms),
+        "need_text": _highlighted(need.description or "", need_terms),
+        "offer_title": _highlighted(offer.title or "", offer_terms),
+        "offer_text": _highlighted(offer.description or "", offer_terms),
         "parts": score_parts(item, weights),
         "warnings": warnings(item),
         "status": review.decision.value if review is not None else "unreviewed",

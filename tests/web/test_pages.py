@@ -11,6 +11,7 @@ from service.auth.keys import create_key, revoke_key
 from service.auth.roles import Principal, Role
 from service.ranked_pairs import FILTER_POOL, QUEUE_POOL, PairQuery, QueueFilters, RankedPairs
 from service.reviews import ReviewService
+from service.schemas.postings import PostingUpdate
 from service.schemas.reviews import InterestIn, PairStatus, ReviewIn
 from service.web.session import COOKIE
 from tests.web.conftest import CSRF, Web
@@ -339,9 +340,17 @@ def test_one_ranking_serves_the_queue_and_its_counts(web: Web, monkeypatch: Any)
 
     monkeypatch.setattr(app.state.matcher, "pairs", counted)
     web.sign_in("moderator")
-    for query, rankings in [("", 1), ("?status=all&min_score=0.2", 1), ("?status=rejected", 1)]:
+    # a posting changes: the next view ranks once, and views after it (any filter, and
+    # after decisions) reuse that ranking until a posting changes again
+    need = before.pairs[0].need
+    edit = PostingUpdate.model_validate({"title": need.title + " (sửa)"})
+    app.state.postings.update(staff, "need", need.id, edit)
+    for query, rankings in [("", 1), ("?status=all&min_score=0.2", 0), ("?status=rejected", 0)]:
         calls.clear()
         page = web.client.get("/review" + query)
         assert page.status_code == 200 and len(calls) == rankings, query
+    reviews.review(staff, after.pairs[0].match.pair_id, reject)
+    calls.clear()
+    assert web.client.get("/review").status_code == 200 and calls == []
     page = web.client.get("/review?status=maybe").text
     assert re.search(r'data-count="maybe">2<', page) and page.count("data-pair=") == 2
