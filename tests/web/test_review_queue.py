@@ -49,11 +49,12 @@ def site(tmp_path_factory: pytest.TempPathFactory, web_model: Any) -> Iterator[S
 
 
 @pytest.fixture
-def page(browser_context: Any) -> Iterator[Any]:
+def page(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A new tab with no cookies; no error may reach its console but the 409 of a
     refused stale decision (the card shows it)."""
-    browser_context.clear_cookies()
-    tab = browser_context.new_page()
+    context = request.getfixturevalue("browser_context")
+    context.clear_cookies()
+    tab = context.new_page()
     errors: list[str] = []
     tab.on(
         "console", lambda message: errors.append(message.text) if message.type == "error" else None
