@@ -12,6 +12,7 @@ and on mutual interest look at the best :data:`FILTER_POOL` ranked pairs, after 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 from collections.abc import Collection, Iterable
@@ -27,6 +28,9 @@ from service.matching import Match, Matcher
 from service.postings import PostingService, to_out
 from service.reviews import ReviewService, interest_state, review_state
 from service.schemas.reviews import InterestState, PairStatus, ReviewState
+
+#: The interest of a pair nobody marked (shared: it is never changed).
+_NO_INTEREST = InterestState()
 
 #: How many ranked pairs are looked at when a review/interest filter thins them out.
 FILTER_POOL = 1000
@@ -61,6 +65,8 @@ class RankedPair:
     offer: PostingRow
     review: ReviewState | None
     interest: InterestState
+    #: ``match.to_dict()`` when already made (the queue's snapshot keeps them).
+    match_dict: dict[str, Any] | None = None
 
     @property
     def status(self) -> PairStatus:
@@ -71,7 +77,7 @@ class RankedPair:
 
     def to_item(self, principal: Principal) -> dict[str, Any]:
         """The JSON item of ``GET /pairs`` as ``principal`` may see it."""
-        item = self.match.to_dict()
+        item = dict(self.match_dict) if self.match_dict is not None else self.match.to_dict()
         item["need"] = to_out(self.need, principal)
         item["offer"] = to_out(self.offer, principal)
         item["review"] = self.review
@@ -167,6 +173,7 @@ class _Snapshot:
     key: tuple[Any, ...]
     matches: list[Match]
     rows: dict[int, PostingRow]
+    dicts: dict[str, dict[str, Any]]  # pair id → ``match.to_dict()``, made when first shown
 
 
 #: The queue's ranking per matcher, reused until a posting changes (see ``_fingerprint``).
@@ -219,7 +226,9 @@ class RankedPairs:
                 continue
             key = (match.need_id, match.offer_id)
             review = review_state(decided.get(key), need, offer)
-            out.append(RankedPair(match, need, offer, review, interest_state(marks.get(key))))
+            mark = marks.get(key)
+            interest = _NO_INTEREST if mark is None else interest_state(mark)
+            out.append(RankedPair(match, need, offer, review, interest))
         return out
 
     def _fingerprint(self) -> tuple[Any, ...]:
@@ -234,9 +243,7 @@ class RankedPairs:
         stats = (index["size"], index["active"], index["embedded_since_start"])
         return (tuple(row), stats, date.today())
 
-    def _queue_ranking(
-        self, per_need: int, per_offer: int
-    ) -> tuple[list[Match], dict[int, PostingRow]]:
+    def _queue_ranking(self, per_need: int, per_offer: int) -> _Snapshot:
         """The matcher's :data:`QUEUE_POOL` best pairs, rejected ones included, and their
         postings: ranked once, then reused while no posting changes. Decisions do not
         change it — that is what keeps the queue one snapshot whose counts only go down."""
@@ -244,12 +251,13 @@ class RankedPairs:
         with _SNAPSHOT_LOCK:
             cached = _SNAPSHOTS.get(self.matcher)
         if cached is not None and cached.key == key:
-            return cached.matches, cached.rows
+            return cached
         found = self.matcher.pairs(limit=QUEUE_POOL, per_need=per_need, per_offer=per_offer)
         rows = self.postings.get_many(sorted({i for m in found for i in (m.need_id, m.offer_id)}))
+        snapshot = _Snapshot(key, found, rows, {})
         with _SNAPSHOT_LOCK:
-            _SNAPSHOTS[self.matcher] = _Snapshot(key, found, rows)
-        return found, rows
+            _SNAPSHOTS[self.matcher] = snapshot
+        return snapshot
 
     def search(self, query: PairQuery) -> list[RankedPair]:
         """The pairs of ``GET /pairs``: one ranking (the :data:`FILTER_POOL` best when a
@@ -278,14 +286,19 @@ class RankedPairs:
         views rank nothing). Its membership does not depend on the decisions (a rejection
         does not let another pair in), so the counts only go down as decisions are taken;
         the review states are read afresh, the filters and the page cut from it."""
-        found, rows = self._queue_ranking(per_need, per_offer)
-        pool = self._joined(found, rows)
+        snapshot = self._queue_ranking(per_need, per_offer)
+        pool = self._joined(snapshot.matches, snapshot.rows)
         counts = {state.value: 0 for state in PairStatus}
         for pair in pool:
             counts[pair.status.value] += 1
         shown = [pair for pair in pool if filters.keep(pair)]
         offset = max(0, min(offset, (len(shown) - 1) // limit * limit if shown else 0))
-        page = shown[offset : offset + limit]
+        page = []
+        for pair in shown[offset : offset + limit]:
+            made = snapshot.dicts.get(pair.match.pair_id)
+            if made is None:
+                made = snapshot.dicts.setdefault(pair.match.pair_id, pair.match.to_dict())
+            page.append(dataclasses.replace(pair, match_dict=made))
         return Queue(page, len(shown), offset, counts, len(pool))
 
 
