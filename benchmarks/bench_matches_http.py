@@ -137,6 +137,10 @@ def start_server(data_dir: Path, model: str, cache: Path | None, port: int) -> s
         "TECHMATCH_MODEL": model,
         "TECHMATCH_ADMIN_KEY": ADMIN_KEY,
         "TECHMATCH_INDEX_SAVE_DELAY": "30",
+        # a chunk is imported at once (not as a job) and one organisation loads the whole pool
+        "TECHMATCH_IMPORT_SYNC_ROWS": str(CHUNK),
+        "TECHMATCH_MAX_IMPORT_ROWS": str(CHUNK),
+        "TECHMATCH_MAX_POSTINGS_PER_ORGANIZATION": "0",
     }
     env.pop("TECHMATCH_DATABASE_URL", None)
     if cache is not None:

@@ -43,7 +43,9 @@ def read_postings_file(path: Path) -> list[Posting]:
 def _load_model(name: str | None) -> Any:
     from models import ModelNotFoundError, load_model
 
-    cache = Path(os.environ.get("TECHMATCH_MODEL_CACHE", "./techmatch-data/models"))
+    data_dir = Path(os.environ.get("TECHMATCH_DATA_DIR") or "./techmatch-data")
+    cache = Path(os.environ.get("TECHMATCH_MODEL_CACHE") or data_dir / "models")
+    typer.echo(f"techmatch: model cache {cache}", err=True)  # the server's default too
     try:
         return load_model(name or os.environ.get("TECHMATCH_MODEL"), cache)
     except ModelNotFoundError as exc:

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from service.api.docs import install_docs
 from service.api.errors import install_error_handlers
 from service.api.limits import BodyLimitMiddleware
 from service.api.routes import (
@@ -30,6 +31,7 @@ from service.api.routes.postings import postings_router
 from service.core.config import Settings, get_settings
 from service.db.engine import Database
 from service.db.migrate import upgrade
+from service.email import Mailer, parse_smtp_url
 from service.importing.jobs import ImportJobs
 from service.matching import Matcher
 from service.postings import PostingService
@@ -89,7 +91,7 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         database = Database(settings.sqlalchemy_url)
         upgrade(database)
         matcher = Matcher.from_settings(database, settings, model=model)
@@ -101,9 +103,18 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
         )
         app.state.import_jobs = ImportJobs(database, app.state.postings)
         app.state.import_jobs.recover()
+        app.state.mailer = Mailer(
+            database,
+            parse_smtp_url(settings.smtp_url),
+            settings.smtp_from,
+            settings.smtp_retry_seconds,
+            settings.smtp_attempts,
+        )
+        app.state.mailer.start()
         try:
             yield
         finally:
+            app.state.mailer.close()
             app.state.import_jobs.close()
             matcher.close()
             database.dispose()
@@ -114,6 +125,8 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served offline by install_docs
+        redoc_url=None,
     )
     app.add_middleware(
         BodyLimitMiddleware,
@@ -141,5 +154,6 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(agendas.pages_router)
+    install_docs(app)
     install_web(app)
     return app

@@ -189,6 +189,15 @@ class Matcher:
         """True between :meth:`start` and the end of the process."""
         return self._engine is not None
 
+    @property
+    def recommend_threshold(self) -> float:
+        """The score from which the engine recommends a pair (dashboard's histogram)."""
+        from indexer.scoring import FusionConfig
+
+        config = getattr(self._engine, "config", None)
+        fusion = config.fusion if config is not None else FusionConfig()
+        return float(fusion.recommend_threshold)
+
     # -- writes ----------------------------------------------------------------
 
     def sync(self, ids: Iterable[int]) -> None:

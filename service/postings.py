@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.auth.roles import Principal, can_create, can_edit, can_see_contact, can_view
 from service.db.engine import Database
-from service.db.models import PostingRow
+from service.db.models import PostingRow, SessionMeetingRow
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.matching import Matcher, content_hash
@@ -170,10 +170,23 @@ class PostingService:
         return row
 
     def delete(self, principal: Principal, kind: str, posting_id: int) -> None:
-        """Delete a posting the caller may edit, and drop it from the index."""
+        """Delete a posting the caller may edit, cancel its session meetings (its session
+        registrations go with it), and drop it from the index. Of concurrent deletes of one
+        posting exactly one succeeds; the others find it gone (404)."""
         with self.database.session(write=True) as session:
-            row = self._get_for_edit(session, principal, kind, posting_id)
-            session.delete(row)
+            self._get_for_edit(session, principal, kind, posting_id)
+            session.execute(
+                delete(SessionMeetingRow).where(
+                    or_(
+                        SessionMeetingRow.need_id == posting_id,
+                        SessionMeetingRow.offer_id == posting_id,
+                    )
+                )
+            )
+            gone = session.execute(delete(PostingRow).where(PostingRow.id == posting_id))
+            if getattr(gone, "rowcount", 1) != 1:
+                session.rollback()
+                raise NotFound(f"{kind} {posting_id} not found", ("path", "posting_id"))
             session.commit()
         self.matcher.sync([posting_id])
 

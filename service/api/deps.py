@@ -7,12 +7,14 @@ API key here (``PrincipalDep``), the signed-in web session in :mod:`service.web.
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth.keys import authenticate
+from service.auth.ratelimit import AuthFailureLimiter
 from service.auth.roles import Principal, can_manage_keys
 from service.core.config import Settings
 from service.db.engine import Database
@@ -49,6 +51,30 @@ def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
+
+
+_limiter_lock = threading.Lock()
+
+
+def auth_limiter(request: Request) -> AuthFailureLimiter:
+    """The app's limiter of failed authentications (made from the settings on first use)."""
+    state = request.app.state
+    limiter: AuthFailureLimiter | None = getattr(state, "auth_limiter", None)
+    if limiter is None:
+        with _limiter_lock:
+            limiter = getattr(state, "auth_limiter", None)
+            if limiter is None:
+                settings = get_settings(request)
+                limiter = AuthFailureLimiter(
+                    settings.auth_failures_per_address, settings.auth_failures_per_key_prefix
+                )
+                state.auth_limiter = limiter
+    return limiter
+
+
+def client_address(request: Request) -> str:
+    """The client's IP address as the server sees it (a proxy's, behind a proxy)."""
+    return request.client.host if request.client else "unknown"
 
 
 def get_database(request: Request) -> Database:
@@ -92,16 +118,20 @@ def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller behind the ``Authorization: Bearer KEY`` header (401 without a valid key)."""
+    """The caller behind the ``Authorization: Bearer KEY`` header (401 without a valid key,
+    429 after too many failed ones from this address or with this key prefix)."""
     if credentials is None or not credentials.credentials:
         raise Unauthorized(
             "send an API key as 'Authorization: Bearer KEY'", ("header", "Authorization")
         )
+    limiter, address = auth_limiter(request), client_address(request)
+    limiter.check(address, credentials.credentials)
     settings = get_settings(request)
     admin_key = settings.admin_key.get_secret_value() if settings.admin_key else None
     with get_database(request).session() as session:
         principal = authenticate(session, credentials.credentials, admin_key)
     if principal is None:
+        limiter.failed(address, credentials.credentials)
         raise Unauthorized("unknown or revoked API key", ("header", "Authorization"))
     return principal
 
@@ -120,13 +150,32 @@ def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Pr
     return principal
 
 
-def require_json(request: Request) -> None:
-    """Refuse (415) a request whose body is not declared ``application/json``."""
+class BodyNotUtf8(ServiceError):
+    """A JSON body in another encoding than UTF-8 (e.g. UTF-16)."""
+
+    status_code = 422
+    error_type = "body_not_utf8"
+
+
+async def require_json(request: Request) -> None:
+    """Refuse (415) a request whose body is not declared ``application/json``, and (422) a
+    JSON body that is not UTF-8 (the JSON parser alone would also take UTF-16 and -32)."""
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     ):
+        body = await request.body()
+        try:
+            body.decode("utf-8")
+            if b"\x00" in body:  # UTF-16/32 of ASCII text; never in UTF-8 JSON
+                raise UnicodeDecodeError("utf-8", body, body.index(b"\x00"), 1, "NUL byte")
+        except UnicodeDecodeError as exc:
+            raise BodyNotUtf8(
+                "the request body is not valid UTF-8",
+                ("body",),
+                msg_vi="Nội dung không phải UTF-8.",
+            ) from exc
         return
     raise UnsupportedMediaType(
         f"send the body as JSON with 'Content-Type: application/json' (got {media or 'none'!r})",

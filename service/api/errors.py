@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.limits import BodyTooLarge
@@ -43,7 +44,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": [_clean_item(e) for e in exc.errors()]}, 422)
 
 
-async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+async def _http_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers) if exc.headers else None
     cause = exc.__cause__
@@ -52,6 +53,14 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
         return error_response(413, ["body"], msg, "body_too_large")
     if exc.status_code == 400 and isinstance(cause, UnicodeDecodeError):
         return error_response(422, ["body"], "the request body is not valid UTF-8", "body_not_utf8")
+    if exc.status_code == 400 and isinstance(cause, RecursionError):
+        msg = "JSON decode error: the body nests arrays or objects too deeply"
+        return error_response(422, ["body"], msg, "json_invalid")
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request, (exc.headers or {}).get("Allow", "")))
+        if request.method == "OPTIONS" and allow:
+            return Response(status_code=204, headers={"Allow": allow})
+        return error_response(405, [], "Method Not Allowed", "method_not_allowed", {"Allow": allow})
     if exc.status_code == 400 and cause is not None:
         return error_response(
             400, ["body"], f"the request body could not be read: {exc.detail}", "body_invalid"
@@ -62,9 +71,38 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+#: Routes named so only answer 405 (a static path that a parametrised one would swallow).
+METHOD_NOT_ALLOWED_ROUTE = "method_not_allowed"
+
+
+_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def allowed_methods(request: Request, fallback: str = "") -> list[str]:
+    """The methods the API documents at the request's path (static paths win over
+    parametrised ones, as ``/needs/import`` over ``/needs/{posting_id}``); ``fallback``
+    (the router's ``Allow``) for paths outside the OpenAPI document."""
+    path = request.url.path
+    matching: list[tuple[str, dict[str, Any]]] = []
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            matching.append((template, operations))
+    static = [m for m in matching if "{" not in m[0]]
+    methods = {m.upper() for _, ops in (static or matching) for m in ops if m in _METHODS}
+    if not methods:
+        methods = {m.strip() for m in fallback.split(",") if m.strip()}
+    if methods:
+        methods |= {"OPTIONS"}
+    return sorted(methods)
+
+
 async def _service_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int):
+        headers = {"Retry-After": str(retry_after)}
     return JSONResponse({"detail": exc.detail()}, exc.status_code, headers=headers)
 
 

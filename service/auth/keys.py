@@ -7,11 +7,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from service.auth.roles import Principal, Role
-from service.db.models import ApiKeyRow
+from service.db.models import ApiKeyRow, WebSessionRow
 from service.db.types import utcnow
 
 KEY_PREFIX = "tm_"
@@ -63,12 +63,14 @@ def list_keys(session: Session, include_revoked: bool = False) -> list[ApiKeyRow
 
 
 def revoke_key(session: Session, key_id: int) -> ApiKeyRow | None:
-    """Revoke key ``key_id``; ``None`` when there is no such key. Revoking twice is harmless."""
+    """Revoke key ``key_id`` and end its web sessions; ``None`` when there is no such key.
+    Revoking twice is harmless."""
     row = session.get(ApiKeyRow, key_id)
     if row is None:
         return None
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        session.execute(delete(WebSessionRow).where(WebSessionRow.key_id == key_id))
         session.commit()
     return row
 

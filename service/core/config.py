@@ -105,6 +105,31 @@ class Settings(BaseSettings):
         ge=0,
         description="Most postings one organization may own (409 above); 0 = no limit.",
     )
+    smtp_url: str | None = Field(
+        default=None,
+        description="SMTP server for the agenda e-mails, e.g. smtp://127.0.0.1:8025 or "
+        "smtps://user:password@mail.example.org:465 (?starttls=1); unset: nothing is sent.",
+        repr=False,
+    )
+    smtp_from: str = Field(
+        default="techmatch <techmatch@localhost>", description="Sender of the agenda e-mails."
+    )
+    smtp_retry_seconds: float = Field(
+        default=30.0, gt=0, description="Wait before the first retry (doubles each time)."
+    )
+    smtp_attempts: int = Field(default=6, ge=1, description="Tries before an e-mail fails.")
+
+    auth_failures_per_address: str = Field(
+        default="100/minute",
+        description="Most failed authentications (bad API keys, bad sign-ins) from one "
+        "client address, as a `limits` string such as `100/minute`; more get 429 with "
+        "Retry-After. `off` turns it off.",
+    )
+    auth_failures_per_key_prefix: str = Field(
+        default="30/minute",
+        description="Most failed authentications with keys sharing their first 10 "
+        "characters (429 with Retry-After above); `off` turns it off.",
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

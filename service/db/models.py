@@ -83,6 +83,21 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class WebSessionRow(Base):
+    """A signed-in browser: the cookie holds a random token, this row its SHA-256 and who
+    signed in (an API key's id, or the hash of the environment's admin key). Signing out
+    or revoking the key deletes the row, which ends the session for every copy of the
+    cookie."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    admin_key_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class PairReviewRow(Base):
     """The current moderator decision on one need–offer pair, with the content hashes of
     both postings when it was taken (to tell whether either changed since)."""
@@ -166,6 +181,7 @@ class SessionRow(Base):
     created_by_org: Mapped[str] = mapped_column(String(200))
     schedule_info: Mapped[dict[str, Any] | None] = mapped_column(Json)
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -265,3 +281,41 @@ class ImportJobRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SessionPublicationRow(Base):
+    """A published version of a session's schedule: the meetings as they were published."""
+
+    __tablename__ = "session_publications"
+
+    session_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64))
+    meetings: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    published_by_org: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SessionEmailRow(Base):
+    """One participant's agenda e-mail of one published version: pending, sent or failed."""
+
+    __tablename__ = "session_emails"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'sent', 'failed')", name="ck_session_emails_state"),
+        Index("ix_session_emails_state", "state"),
+    )
+
+    session_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    posting_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    email: Mapped[str] = mapped_column(String(320))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,8 @@ import csv
 import io
 from typing import Any
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from service.csv_export import neutralise
+
 _HEADERS = {
     "vi": ("dòng", "trường", "lỗi", "mã lỗi"),
     "en": ("row", "field", "message", "type"),
@@ -19,8 +20,7 @@ _HEADERS = {
 
 def csv_cell(value: object) -> str:
     """``value`` as a CSV cell that no spreadsheet evaluates."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return neutralise("" if value is None else str(value))
 
 
 def errors_csv(report: dict[str, Any], lang: str) -> bytes:

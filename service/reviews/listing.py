@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, not_, select
 
 from service.auth.roles import Principal
-from service.csv_export import Column, header, write_csv
+from service.csv_export import Column, header, write_csv, write_xlsx
 from service.db.engine import Database
 from service.db.models import PairInterestRow, PairReviewRow, PostingRow
 from service.reviews.state import (
@@ -127,3 +127,10 @@ def export_csv(database: Database, query: ReviewQuery) -> str:
     with database.session() as session:
         rows: list[Joined] = [tuple(r) for r in session.execute(_newest_first(query))]  # type: ignore[misc]
         return write_csv(REVIEW_CSV, rows)
+
+
+def export_xlsx(database: Database, query: ReviewQuery) -> bytes:
+    """The rows of :func:`export_csv` as an XLSX workbook (same columns)."""
+    with database.session() as session:
+        rows: list[Joined] = [tuple(r) for r in session.execute(_newest_first(query))]  # type: ignore[misc]
+        return write_xlsx(REVIEW_CSV, rows, "reviews")

@@ -8,9 +8,16 @@ from service.auth.roles import Principal
 from service.db.engine import Database
 from service.db.models import PairInterestRow, PairReviewRow
 from service.reviews.audit import audit as audit_page
+from service.reviews.audit import audit_export
 from service.reviews.decisions import record_review
 from service.reviews.interest import set_interest as mark_interest
-from service.reviews.listing import ReviewQuery, decision_counts, export_csv, search
+from service.reviews.listing import (
+    ReviewQuery,
+    decision_counts,
+    export_csv,
+    export_xlsx,
+    search,
+)
 from service.reviews.lookups import PairKey, pair_states, rejected_of, rejected_pairs
 from service.schemas.reviews import AuditEntry, InterestIn, InterestOut, ReviewIn, ReviewItem
 
@@ -37,6 +44,10 @@ class ReviewService:
         """Every review matching the filters (no paging) as CSV text with a header row."""
         return export_csv(self.database, query)
 
+    def export_xlsx(self, query: ReviewQuery) -> bytes:
+        """Every review matching the filters as an XLSX workbook."""
+        return export_xlsx(self.database, query)
+
     def decision_counts(self) -> dict[str, int]:
         """How many pairs currently have each decision."""
         return decision_counts(self.database)
@@ -50,6 +61,12 @@ class ReviewService:
     ) -> tuple[list[AuditEntry], int]:
         """A page of the audit log, newest first, and its total."""
         return audit_page(self.database, limit, offset, need_id, offer_id)
+
+    def audit_export(
+        self, fmt: str, need_id: int | None = None, offer_id: int | None = None
+    ) -> str | bytes:
+        """Every matching audit entry as CSV text (``fmt="csv"``) or XLSX bytes."""
+        return audit_export(self.database, fmt, need_id, offer_id)
 
     def rejected(self) -> set[PairKey]:
         """``(need_id, offer_id)`` of every rejected pair."""

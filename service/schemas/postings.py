@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
 )
 
+from service.schemas.common import DateText
 from service.schemas.enums import IpStatus, Kind, Language, Status, TransferMode
 from service.textutil import clean
 from vocabulary import SECTORS, is_sector
@@ -153,7 +154,9 @@ class PostingFields(BaseModel):
     )
     contact: Contact | None = None
     status: Status | None = Field(None, description="draft, published (default) or archived.")
-    expires_on: date | None = Field(None, description="Last day the posting is matched.")
+    expires_on: Annotated[date, DateText] | None = Field(
+        None, description="Last day the posting is matched (YYYY-MM-DD)."
+    )
     external_id: Line200 | None = Field(
         None,
         description="Your own unique reference (booth number, row id): imports with the "

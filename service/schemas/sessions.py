@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from service.schemas.common import NotBool
 from service.schemas.matches import PairOut
 from service.schemas.reviews import Note
 from service.textutil import clean
@@ -46,12 +47,18 @@ Start = Annotated[
     AfterValidator(_aware),
     Field(description="ISO 8601 with offset, e.g. `2026-12-05T08:30:00+07:00`."),
 ]
-SlotMinutes = Annotated[int, Field(ge=5, le=240, description="Length of one slot, minutes.")]
-Slots = Annotated[int, Field(ge=1, le=64, description="Number of time slots.")]
-Tables = Annotated[int, Field(ge=1, le=500, description="Number of tables.")]
-MaxMeetings = Annotated[int, Field(ge=1, le=64, description="Most meetings per participant.")]
+SlotMinutes = Annotated[
+    int, NotBool, Field(ge=5, le=240, description="Length of one slot, minutes.")
+]
+Slots = Annotated[int, NotBool, Field(ge=1, le=64, description="Number of time slots.")]
+Tables = Annotated[int, NotBool, Field(ge=1, le=500, description="Number of tables.")]
+MaxMeetings = Annotated[
+    int, NotBool, Field(ge=1, le=64, description="Most meetings per participant.")
+]
 FairnessK = Annotated[
-    int, Field(ge=0, le=64, description="Fairness level k (0 = off); see `fairness_rule`.")
+    int,
+    NotBool,
+    Field(ge=0, le=64, description="Fairness level k (0 = off); see `fairness_rule`."),
 ]
 
 SESSION_EXAMPLE: dict[str, Any] = {
@@ -144,7 +151,7 @@ def _slots(values: list[int]) -> list[int]:
 
 
 UnavailableSlots = Annotated[
-    list[Annotated[int, Field(ge=0)]],
+    list[Annotated[int, NotBool, Field(ge=0)]],
     Field(
         max_length=UNAVAILABLE_MAX,
         description="Slots (0-based) the participant cannot attend.",
@@ -161,7 +168,7 @@ class ParticipantIn(BaseModel):
         json_schema_extra={"examples": [{"posting_id": 12, "unavailable_slots": [0, 1]}]},
     )
 
-    posting_id: int = Field(ge=1, le=2**62)
+    posting_id: Annotated[int, NotBool] = Field(ge=1, le=2**62)
     unavailable_slots: UnavailableSlots = Field(default_factory=list)
 
 
@@ -183,7 +190,10 @@ class ParticipantOut(BaseModel):
     title: str
     organization: str | None
     owner_org: str
-    unavailable_slots: list[int]
+    unavailable_slots: list[int] | None = Field(
+        description="0-based slots it cannot attend; `null` (hidden) for keys of other "
+        "organizations (staff and the posting's organization see them)."
+    )
     registered_by_org: str
     created_at: datetime
 
@@ -215,8 +225,8 @@ class ScheduleIn(BaseModel):
         description="Also schedule pairs not yet accepted (unreviewed or `maybe`) that both "
         "sides marked as interesting and that score at least `min_score`.",
     )
-    min_score: float = Field(default=0.6, ge=0.0, le=1.0)
-    time_limit_s: float = Field(default=20.0, gt=0.0, le=120.0)
+    min_score: Annotated[float, NotBool] = Field(default=0.6, ge=0.0, le=1.0)
+    time_limit_s: Annotated[float, NotBool] = Field(default=20.0, gt=0.0, le=120.0)
     reset: bool = Field(
         default=False,
         description="Ignore the stored schedule (otherwise its still-valid meetings stay "

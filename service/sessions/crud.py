@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, timedelta
 
 from sqlalchemy import delete, func, select
@@ -11,19 +12,25 @@ from service.auth.roles import Principal
 from service.db.engine import Database
 from service.db.models import (
     MeetingOutcomeRow,
+    SessionEmailRow,
     SessionMeetingRow,
     SessionParticipantRow,
+    SessionPublicationRow,
     SessionRow,
 )
 from service.db.types import utcnow
+from service.errors import Invalid
 from service.schemas.sessions import SessionCreate, SessionOut, SessionUpdate
 from service.sessions.rows import require_staff, session_row
-from service.sessions.times import slot_end, slot_start
+from service.sessions.times import check_window, row_in_window, slot_end, slot_start
+
+log = logging.getLogger(__name__)
 
 
 def create_session(database: Database, principal: Principal, data: SessionCreate) -> SessionOut:
     """Store a new session (moderators and admins); ``start`` keeps its UTC offset."""
     require_staff(principal, "create sessions")
+    check_window(data.start, data.slot_minutes, data.slots)
     offset = data.start.utcoffset() or timedelta(0)
     row = SessionRow(
         name=data.name,
@@ -39,21 +46,39 @@ def create_session(database: Database, principal: Principal, data: SessionCreate
     )
     with database.session(write=True) as session:
         session.add(row)
+        session.flush()
+        out = session_out(session, row)
         session.commit()
-        return session_out(session, row)
+        return out
 
 
 def all_sessions(database: Database) -> list[SessionOut]:
-    """Every session, latest start first."""
+    """Every session, latest start first; a row stored with impossible times before they
+    were checked is left out (and logged) rather than breaking the list."""
     with database.session() as session:
         rows = session.scalars(select(SessionRow).order_by(SessionRow.start.desc()))
-        return [session_out(session, row) for row in rows]
+        out = []
+        for row in rows:
+            if row_in_window(row):
+                out.append(session_out(session, row))
+            else:
+                log.warning("session %s has times outside the supported window", row.id)
+        return out
 
 
 def get_session(database: Database, session_id: int) -> SessionOut:
     """One session (404 when unknown)."""
     with database.session() as session:
-        return session_out(session, session_row(session, session_id))
+        row = session_row(session, session_id)
+        if not row_in_window(row):
+            raise Invalid(
+                f"session {session_id} has times outside the supported window; "
+                "PATCH its start, slots or slot_minutes",
+                ("path", "session_id"),
+                msg_vi=f"Phiên {session_id} có thời gian ngoài khoảng cho phép; "
+                "hãy sửa start, slots hoặc slot_minutes.",
+            )
+        return session_out(session, row)
 
 
 def update_session(
@@ -64,7 +89,15 @@ def update_session(
     require_staff(principal, "change sessions")
     with database.session(write=True) as session:
         row = session_row(session, session_id)
-        for name in data.model_fields_set:
+        fields = data.model_fields_set
+        check_window(
+            data.start if "start" in fields and data.start else row.start,
+            data.slot_minutes
+            if "slot_minutes" in fields and data.slot_minutes
+            else row.slot_minutes,
+            data.slots if "slots" in fields and data.slots else row.slots,
+        )
+        for name in fields:
             value = getattr(data, name)
             if name == "start":
                 offset = value.utcoffset() or timedelta(0)
@@ -73,8 +106,10 @@ def update_session(
             else:
                 setattr(row, name, value)
         row.updated_at = utcnow()
+        session.flush()
+        out = session_out(session, row)
         session.commit()
-        return session_out(session, row)
+        return out
 
 
 def delete_session(database: Database, principal: Principal, session_id: int) -> None:
@@ -82,7 +117,13 @@ def delete_session(database: Database, principal: Principal, session_id: int) ->
     require_staff(principal, "delete sessions")
     with database.session(write=True) as session:
         row = session_row(session, session_id)
-        for table in (MeetingOutcomeRow, SessionMeetingRow, SessionParticipantRow):
+        for table in (
+            MeetingOutcomeRow,
+            SessionMeetingRow,
+            SessionParticipantRow,
+            SessionEmailRow,
+            SessionPublicationRow,
+        ):
             session.execute(delete(table).where(table.session_id == session_id))
         session.delete(row)
         session.commit()

@@ -1,47 +1,14 @@
-"""An agenda as an iCalendar file (RFC 5545, written here: no extra dependency)."""
+"""An agenda as an iCalendar file (RFC 5545), written with the ``icalendar`` package
+(escaping, folding at 75 octets and CRLF line endings are its job)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from icalendar import Calendar, Event, vText
+
 from service.sessions.agenda import Agenda, AgendaItem
 from service.sessions.times import location
-
-
-def ics_text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545 §3.3.11): backslash first, then ``;`` ``,`` and line
-    breaks (as ``\\n``)."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def ics_fold(line: str) -> str:
-    """Fold a content line into lines of at most 75 octets (RFC 5545 §3.1), never inside a
-    UTF-8 character; continuation lines start with one space."""
-    out: list[str] = []
-    current = ""
-    size = 0
-    limit = 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            out.append(current)
-            current, size, limit = " ", 1, 75
-        current += char
-        size += width
-    out.append(current)
-    return "\r\n".join(out)
-
-
-def ics_time(value: datetime) -> str:
-    """A UTC DATE-TIME: ``YYYYMMDDTHHMMSSZ``."""
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _summary(item: AgendaItem, posting_id: int | None) -> str:
@@ -52,38 +19,43 @@ def _summary(item: AgendaItem, posting_id: int | None) -> str:
     return f"{item.need_organization} ↔ {item.offer_organization}"
 
 
-def to_ics(agenda: Agenda, now: datetime | None = None) -> str:
-    """The agenda as an iCalendar file: one VEVENT per meeting, times in UTC, CRLF line
-    endings, lines folded at 75 octets (``now``: the DTSTAMP, default the current time)."""
-    stamp = ics_time(now or datetime.now(UTC))
+def event_uid(session_id: int, pair: str) -> str:
+    """The stable UID of a meeting's event (a re-published meeting updates the same event)."""
+    return f"techmatch-session-{session_id}-{pair}@techmatch"
+
+
+def to_calendar(agenda: Agenda, now: datetime | None = None) -> Calendar:
+    """The agenda as an :class:`icalendar.Calendar`: one VEVENT per meeting, times in UTC
+    (``now``: the DTSTAMP, default the current time)."""
+    stamp = (now or datetime.now(UTC)).astimezone(UTC)
     session = agenda.session
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//techmatch//sessions//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{ics_text(session.name)}",
-    ]
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", "-//techmatch//sessions//EN")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", vText(session.name))
     for item in agenda.items:
         place = location(item.table)
         if session.venue:
             place = f"{place}, {session.venue}"
-        description = (
+        event = Event()
+        event.add("uid", event_uid(session.id, item.pair_id))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", item.start.astimezone(UTC))
+        event.add("dtend", item.end.astimezone(UTC))
+        event.add("summary", _summary(item, agenda.posting_id))
+        event.add("location", place)
+        event.add(
+            "description",
             f"Need #{item.need_id}: {item.need_title} ({item.need_organization})\n"
             f"Offer #{item.offer_id}: {item.offer_title} ({item.offer_organization})\n"
-            f"{session.name}"
+            f"{session.name}",
         )
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:techmatch-session-{session.id}-{item.pair_id}@techmatch",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART:{ics_time(item.start)}",
-            f"DTEND:{ics_time(item.end)}",
-            f"SUMMARY:{ics_text(_summary(item, agenda.posting_id))}",
-            f"LOCATION:{ics_text(place)}",
-            f"DESCRIPTION:{ics_text(description)}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(ics_fold(line) + "\r\n" for line in lines)
+        calendar.add_component(event)
+    return calendar
+
+
+def to_ics(agenda: Agenda, now: datetime | None = None) -> str:
+    """The agenda as iCalendar text (see :func:`to_calendar`)."""
+    return to_calendar(agenda, now).to_ical().decode("utf-8")

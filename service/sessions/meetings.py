@@ -29,6 +29,7 @@ from service.sessions.planning import (
     unavailable_slots,
 )
 from service.sessions.rows import participant_ids, require_staff, session_row, stored_meetings
+from service.sessions.schedule_lock import schedule_lock
 from service.sessions.times import slot_end, slot_start
 from vocabulary import pair_id
 
@@ -51,6 +52,13 @@ def schedule_session(
     participants or no candidates: an ``empty`` schedule with a note; a stored schedule the
     session's limits cannot keep: :class:`InfeasibleSchedule` (409)."""
     require_staff(principal, "schedule sessions")
+    with schedule_lock(database, session_id):
+        return _schedule(database, matcher, session_id, data)
+
+
+def _schedule(
+    database: Database, matcher: Matcher, session_id: int, data: ScheduleIn
+) -> ScheduleOut:
     with database.session() as session:
         row = session_row(session, session_id)
         parts = list(
@@ -183,7 +191,7 @@ def store_meetings(
     """Replace the session's stored meetings by ``meetings`` (those whose two postings are
     still registered: someone may have left while the solver ran) and record ``info``."""
     with database.session(write=True) as session:
-        row = session_row(session, session_id)
+        row = session_row(session, session_id, for_update=True)
         session.execute(delete(SessionMeetingRow).where(SessionMeetingRow.session_id == row.id))
         needs, offers = participant_ids(session, session_id)
         registered = set(needs) | set(offers)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.auth.roles import Principal
-from service.csv_export import Column, header, write_csv
+from service.csv_export import Column, header, write_csv, write_xlsx
 from service.db.engine import Database
 from service.db.models import MeetingOutcomeRow, PostingRow, SessionMeetingRow, SessionRow
 from service.db.types import utcnow
@@ -101,6 +101,13 @@ def outcomes_csv(database: Database, principal: Principal, session_id: int | Non
     require_staff(principal, "export outcomes")
     with database.session() as session:
         return write_csv(OUTCOME_CSV, _outcome_rows(session, session_id))
+
+
+def outcomes_xlsx(database: Database, principal: Principal, session_id: int | None = None) -> bytes:
+    """The outcomes of :func:`outcomes_csv` as an XLSX workbook (same columns)."""
+    require_staff(principal, "export outcomes")
+    with database.session() as session:
+        return write_xlsx(OUTCOME_CSV, _outcome_rows(session, session_id), "outcomes")
 
 
 def _outcome_rows(session: Session, session_id: int | None) -> Iterator[OutcomeLine]:

@@ -63,7 +63,8 @@ def add_participant(
 def list_participants(
     database: Database, principal: Principal, session_id: int
 ) -> list[ParticipantOut]:
-    """The participants whose postings the caller may see, by posting id."""
+    """The participants whose postings the caller may see, by posting id; another
+    organization's unavailable slots are hidden (``None``)."""
     with database.session() as session:
         session_row(session, session_id)
         found = session.execute(
@@ -73,7 +74,7 @@ def list_participants(
             .order_by(SessionParticipantRow.posting_id)
         )
         return [
-            participant_out(part, posting)
+            participant_out(part, posting, can_edit(principal, posting.owner_org))
             for part, posting in found
             if can_view(principal, posting.owner_org, posting.status)
         ]
@@ -128,15 +129,18 @@ def registered_ids(database: Database, session_id: int) -> tuple[list[int], list
         return participant_ids(session, session_id)
 
 
-def participant_out(part: SessionParticipantRow, posting: PostingRow) -> ParticipantOut:
-    """The API view of a participant."""
+def participant_out(
+    part: SessionParticipantRow, posting: PostingRow, show_slots: bool = True
+) -> ParticipantOut:
+    """The API view of a participant; ``unavailable_slots`` is ``None`` unless
+    ``show_slots`` (staff and the posting's own organization)."""
     return ParticipantOut(
         posting_id=part.posting_id,
         kind=part.kind,
         title=posting.title,
         organization=posting.organization,
         owner_org=posting.owner_org,
-        unavailable_slots=list(part.unavailable_slots or []),
+        unavailable_slots=list(part.unavailable_slots or []) if show_slots else None,
         registered_by_org=part.registered_by_org,
         created_at=part.created_at,
     )

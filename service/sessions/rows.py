@@ -20,9 +20,10 @@ def require_staff(principal: Principal, what: str) -> None:
         raise Forbidden(f"only moderators and admins may {what}")
 
 
-def session_row(session: Session, session_id: int) -> SessionRow:
-    """The session (404 at the path's ``session_id`` when unknown)."""
-    row = session.get(SessionRow, session_id)
+def session_row(session: Session, session_id: int, for_update: bool = False) -> SessionRow:
+    """The session (404 at the path's ``session_id`` when unknown); ``for_update`` locks
+    its row until the transaction ends (PostgreSQL; SQLite's write lock covers it)."""
+    row = session.get(SessionRow, session_id, with_for_update=for_update or None)
     if row is None:
         raise NotFound(f"session {session_id} not found", ("path", "session_id"))
     return row

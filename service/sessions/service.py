@@ -27,7 +27,7 @@ from service.sessions.crud import (
     update_session,
 )
 from service.sessions.meetings import schedule_session
-from service.sessions.outcomes import list_outcomes, outcomes_csv, record_outcome
+from service.sessions.outcomes import list_outcomes, outcomes_csv, outcomes_xlsx, record_outcome
 from service.sessions.participants import (
     add_participant,
     list_participants,
@@ -115,3 +115,7 @@ class SessionService:
     def outcomes_csv(self, principal: Principal, session_id: int | None = None) -> str:
         """Every recorded outcome as CSV (staff)."""
         return outcomes_csv(self.database, principal, session_id)
+
+    def outcomes_xlsx(self, principal: Principal, session_id: int | None = None) -> bytes:
+        """Every recorded outcome as an XLSX workbook (staff)."""
+        return outcomes_xlsx(self.database, principal, session_id)

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.datastructures import FormData
 
+from service.api.headers import SECURITY_HEADERS as HEADERS
 from service.auth.roles import Principal
 from service.errors import ServiceError
 from service.web.i18n import LANG_COOKIE, pick_language, translator
@@ -26,16 +27,8 @@ STATIC_DIR = HERE / "static"
 ENVIRONMENT = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
 TEMPLATES = Jinja2Templates(env=ENVIRONMENT)
 
-#: Sent with every page: no inline script or style runs, nothing is framed.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-    "object-src 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+#: Sent with every page (defined with the API so the printable agenda sends them too).
+SECURITY_HEADERS = HEADERS
 
 
 class WebError(Exception):

@@ -1,11 +1,14 @@
-"""Web sessions: a signed cookie that remembers who signed in, plus a CSRF token.
+"""Web sessions: a signed cookie naming a server-side session record, plus a CSRF token.
 
-The cookie ``techmatch_session`` holds ``{"csrf": token, "kid": key id | None,
-"admin": bool}`` signed with itsdangerous (HMAC-SHA1 over the secret of
-``TECHMATCH_SECRET_KEY``, or a random secret kept in ``<data_dir>/secret_key``). It never
-holds the API key itself: each request looks the key id up again, so a revoked key signs
-the browser out at once. The cookie is HttpOnly, SameSite=Lax, Secure over HTTPS, and
-expires after :data:`MAX_AGE` seconds.
+The cookie ``techmatch_session`` holds ``{"csrf": token, "sid": session token}`` signed
+with itsdangerous (HMAC-SHA1 over the secret of ``TECHMATCH_SECRET_KEY``, or a random
+secret kept in ``<data_dir>/secret_key``). The table ``web_sessions`` keeps the SHA-256 of
+the session token with who signed in: an API key's id, or the hash of the environment's
+admin key. Each request looks the record and the key up again, so signing out (the record
+is deleted), revoking the key (its records are deleted) or restarting with another
+``TECHMATCH_ADMIN_KEY`` ends the session for every copy of the cookie. The cookie never
+holds the API key. It is HttpOnly, SameSite=Lax, Secure over HTTPS; cookie and record
+expire after :data:`MAX_AGE` seconds.
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete
 
-from service.auth.keys import authenticate
+from service.auth.keys import authenticate, hash_key
 from service.auth.roles import Principal, Role
 from service.core.config import Settings
-from service.db.models import ApiKeyRow
+from service.db.engine import Database
+from service.db.models import ApiKeyRow, WebSessionRow
+from service.db.types import utcnow
 
 COOKIE = "techmatch_session"
 MAX_AGE = 12 * 3600
@@ -37,7 +44,7 @@ def load_secret(settings: Settings) -> str:
     if settings.secret_key is not None and settings.secret_key.get_secret_value():
         return settings.secret_key.get_secret_value()
     path = Path(settings.data_dir) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -84,19 +91,57 @@ class WebSession:
             and hmac.compare_digest(presented.encode(), token.encode())
         )
 
-    def sign_in(self, principal: Principal) -> None:
-        """Start a fresh session for ``principal`` (new CSRF token: no fixation)."""
-        self.data = {
-            "csrf": secrets.token_urlsafe(32),
-            "kid": principal.key_id,
-            "admin": principal.key_id is None,
-        }
+    def sign_in(self, token: str) -> None:
+        """Name the fresh server-side session ``token`` (new CSRF token: no fixation)."""
+        self.data = {"csrf": secrets.token_urlsafe(32), "sid": token}
         self.dirty = True
 
     def sign_out(self) -> None:
         """Forget the signed-in key; a new anonymous session with a new token."""
         self.data = {"csrf": secrets.token_urlsafe(32)}
         self.dirty = True
+
+
+def _admin_key(request: Request) -> str | None:
+    settings: Settings = request.app.state.settings
+    return settings.admin_key.get_secret_value() if settings.admin_key else None
+
+
+def start_web_session(request: Request, principal: Principal) -> None:
+    """Store a new session record for ``principal`` and put its token in the cookie
+    (expired records of anyone are cleared on the way)."""
+    token = secrets.token_urlsafe(32)
+    admin_key = _admin_key(request)
+    now = utcnow()
+    database: Database = request.app.state.database
+    with database.session(write=True) as db:
+        db.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < now))
+        db.add(
+            WebSessionRow(
+                token_hash=hash_key(token),
+                key_id=principal.key_id,
+                admin_key_hash=hash_key(admin_key)
+                if principal.key_id is None and admin_key
+                else None,
+                created_at=now,
+                expires_at=now + timedelta(seconds=MAX_AGE),
+            )
+        )
+        db.commit()
+    get_session(request).sign_in(token)
+    request.state.web_principal = principal
+
+
+def end_web_session(request: Request) -> None:
+    """Delete the request's session record (every copy of the cookie is signed out)."""
+    token = get_session(request).data.get("sid")
+    if isinstance(token, str):
+        database: Database = request.app.state.database
+        with database.session(write=True) as db:
+            db.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == hash_key(token)))
+            db.commit()
+    get_session(request).sign_out()
+    request.state.web_principal = None
 
 
 def get_session(request: Request) -> WebSession:
@@ -139,21 +184,33 @@ def current_principal(request: Request) -> Principal | None:
     if hasattr(request.state, "web_principal"):
         cached: Principal | None = request.state.web_principal
         return cached
-    session = get_session(request)
+    token = get_session(request).data.get("sid")
     principal: Principal | None = None
-    kid = session.data.get("kid")
-    database = request.app.state.database
-    if isinstance(kid, int):
-        with database.session() as db:
-            row = db.get(ApiKeyRow, kid)
-            if row is not None and row.revoked_at is None:
-                principal = Principal(
-                    role=Role(row.role), organization=row.organization, key_id=kid
-                )
-    elif session.data.get("admin") is True and request.app.state.settings.admin_key is not None:
-        principal = Principal(role=Role.admin, organization="admin")
+    if isinstance(token, str) and token:
+        principal = _session_principal(request, token)
     request.state.web_principal = principal
     return principal
+
+
+def _session_principal(request: Request, token: str) -> Principal | None:
+    database: Database = request.app.state.database
+    with database.session() as db:
+        record = db.get(WebSessionRow, hash_key(token))
+        if record is None or record.expires_at <= utcnow():
+            return None
+        if record.key_id is not None:
+            row = db.get(ApiKeyRow, record.key_id)
+            if row is None or row.revoked_at is not None:
+                return None
+            return Principal(role=Role(row.role), organization=row.organization, key_id=row.id)
+    admin_key = _admin_key(request)
+    if (
+        admin_key
+        and record.admin_key_hash
+        and hmac.compare_digest(record.admin_key_hash, hash_key(admin_key))
+    ):
+        return Principal(role=Role.admin, organization="admin")
+    return None
 
 
 def sign_in_with_key(request: Request, key: str) -> Principal | None:

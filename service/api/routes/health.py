@@ -1,22 +1,30 @@
-"""``GET /health``: database, index and model status; needs no key."""
+"""``GET /health``: database, index and model status; needs no key (the index's directory
+is shown to moderators and admins only)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import text
 
-from service.api.deps import DatabaseDep, MatcherDep
+from service.api.deps import DatabaseDep, MatcherDep, bearer, get_principal
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", summary="Service status (no key needed)")
-def health(database: DatabaseDep, matcher: MatcherDep) -> JSONResponse:
+def health(
+    request: Request,
+    database: DatabaseDep,
+    matcher: MatcherDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> JSONResponse:
     """`status` is `ok` when the database answers and the index and model are loaded
-    (HTTP 200), `error` otherwise (HTTP 503)."""
+    (HTTP 200), `error` otherwise (HTTP 503). `index.directory` only with a moderator or
+    admin key."""
     db: dict[str, Any] = {"ok": True, "backend": database.backend}
     try:
         with database.session() as session:
@@ -24,6 +32,17 @@ def health(database: DatabaseDep, matcher: MatcherDep) -> JSONResponse:
     except Exception as exc:  # report, don't raise: this is the health check
         db = {"ok": False, "backend": database.backend, "error": type(exc).__name__}
     body: dict[str, Any] = {"database": db, **matcher.status()}
+    if not _staff(request, credentials):
+        body["index"].pop("directory", None)
     ok = db["ok"] and body["index"]["ok"] and body["model"]["ok"]
     body = {"status": "ok" if ok else "error", **body}
     return JSONResponse(body, status_code=200 if ok else 503)
+
+
+def _staff(request: Request, credentials: HTTPAuthorizationCredentials | None) -> bool:
+    if credentials is None or not credentials.credentials:
+        return False
+    try:
+        return get_principal(request, credentials).is_staff
+    except Exception:  # a bad key still gets the public health answer
+        return False

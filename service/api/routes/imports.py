@@ -13,8 +13,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.deps import PostingsDep, PrincipalDep, SettingsDep
+from service.api.errors import METHOD_NOT_ALLOWED_ROUTE
 from service.auth.roles import can_create
 from service.db.models import ImportJobRow
 from service.errors import Forbidden, ServiceError
@@ -95,6 +97,16 @@ def imports_router(kind: str, max_bytes: int) -> APIRouter:
     """The import route for ``kind``; uploads over ``max_bytes`` get 413 (see
     :class:`service.api.limits.BodyLimitMiddleware`, which enforces it)."""
     router = APIRouter(prefix=f"/{kind}s", tags=["imports"], responses=IMPORT_RESPONSES)
+
+    @router.api_route(
+        "/import",
+        methods=["GET", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        include_in_schema=False,
+        name=f"{METHOD_NOT_ALLOWED_ROUTE}_import_{kind}s",
+    )
+    def import_wrong_method() -> None:
+        """Only POST uploads a file here (405, not the posting routes' 415 or 422)."""
+        raise StarletteHTTPException(405)
 
     @router.post(
         "/import",

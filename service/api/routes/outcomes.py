@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from service.api.deps import PrincipalDep, SessionsDep, require_json
-from service.api.downloads import download
+from service.api.downloads import TABLE_CONTENT, download
 from service.api.params import PairIdPath, SessionIdPath
+from service.csv_export import XLSX
 from service.schemas.common import ERROR_RESPONSES
 from service.schemas.sessions import OutcomeIn, OutcomeOut, Outcomes
 
@@ -37,16 +38,18 @@ def record_outcome(
 @router.get(
     "/outcomes",
     response_model=Outcomes,
-    summary="Meeting outcomes, JSON or CSV (moderators)",
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON or CSV"}},
+    summary="Meeting outcomes, JSON, CSV or XLSX (moderators)",
+    responses={200: {"content": TABLE_CONTENT, "description": "JSON, CSV or XLSX"}},
 )
 def outcomes(
     principal: PrincipalDep,
     sessions: SessionsDep,
     session_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-    format: Annotated[Literal["json", "csv"], Query()] = "json",
+    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> Any:
     """Every recorded outcome (optionally of one session), for evaluation."""
     if format == "csv":
         return download(sessions.outcomes_csv(principal, session_id), "outcomes.csv")
+    if format == "xlsx":
+        return download(sessions.outcomes_xlsx(principal, session_id), "outcomes.xlsx", XLSX)
     return Outcomes(items=sessions.outcomes(principal, session_id))

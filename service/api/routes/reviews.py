@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from service.api.deps import ReviewsDep, StaffDep, require_json
-from service.api.downloads import download
+from service.api.downloads import TABLE_CONTENT, download
 from service.api.params import PairIdPath
+from service.csv_export import XLSX
 from service.reviews import ReviewQuery
 from service.schemas.common import ERROR_RESPONSES
 from service.schemas.reviews import AuditLog, Decision, ReviewIn, ReviewItem, ReviewReason, Reviews
@@ -43,8 +44,8 @@ def review_pair(
 @router.get(
     "/reviews",
     response_model=Reviews,
-    summary="Reviewed pairs, JSON or CSV (moderators)",
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV"}},
+    summary="Reviewed pairs, JSON, CSV or XLSX (moderators)",
+    responses={200: {"content": TABLE_CONTENT, "description": "JSON page, CSV or XLSX"}},
 )
 def list_reviews(
     principal: StaffDep,
@@ -59,7 +60,8 @@ def list_reviews(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
     format: Annotated[
-        Literal["json", "csv"], Query(description="`csv`: every matching row, no paging.")
+        Literal["json", "csv", "xlsx"],
+        Query(description="`csv` or `xlsx`: every matching row, no paging."),
     ] = "json",
 ) -> Reviews | Response:
     """Reviewed pairs, most recently reviewed first, with both postings, the review
@@ -75,11 +77,18 @@ def list_reviews(
     )
     if format == "csv":
         return download(reviews.export_csv(query), "reviews.csv")
+    if format == "xlsx":
+        return download(reviews.export_xlsx(query), "reviews.xlsx", XLSX)
     items, total = reviews.search(principal, query)
     return Reviews(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/reviews/audit", response_model=AuditLog, summary="Review audit log (moderators)")
+@router.get(
+    "/reviews/audit",
+    response_model=AuditLog,
+    summary="Review audit log, JSON, CSV or XLSX (moderators)",
+    responses={200: {"content": TABLE_CONTENT, "description": "JSON page, CSV or XLSX"}},
+)
 def audit_log(
     principal: StaffDep,
     reviews: ReviewsDep,
@@ -87,8 +96,16 @@ def audit_log(
     offer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
-) -> AuditLog:
+    format: Annotated[
+        Literal["json", "csv", "xlsx"],
+        Query(description="`csv` or `xlsx`: every matching entry, no paging."),
+    ] = "json",
+) -> AuditLog | Response:
     """Every decision ever taken, newest first: who, when, and the decision, reason and
     note before and after."""
+    if format == "csv":
+        return download(reviews.audit_export("csv", need_id, offer_id), "audit.csv")
+    if format == "xlsx":
+        return download(reviews.audit_export("xlsx", need_id, offer_id), "audit.xlsx", XLSX)
     items, total = reviews.audit(limit=limit, offset=offset, need_id=need_id, offer_id=offer_id)
     return AuditLog(items=items, total=total, limit=limit, offset=offset)

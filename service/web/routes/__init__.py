@@ -10,14 +10,42 @@ session's CSRF token (403 without it).
 | ``review`` | ``/review`` (moderators' queue), ``/review/decide`` |
 | ``postings`` | ``/postings``, ``/postings/{id}``, ``/postings/{id}/interest`` |
 | ``posting_forms`` | ``/postings/new``, ``/postings/{id}/edit``, ``/postings/{id}/archive`` |
+| ``staff_postings`` | ``/postings/all`` (staff: every posting, with filters) |
+| ``sessions`` | ``/sessions`` (list, create), ``/sessions/{id}`` (edit, close, participants) |
+| ``sessions_schedule`` | ``…/pairs``, ``…/schedule`` (run, grid, publish), ``…/outcomes`` |
+| ``participant`` | ``/my-sessions``, ``/my-sessions/{id}`` (register, meetings, ICS, outcome) |
+| ``keys`` | ``/keys`` (admins: create with welcome sheets, revoke) |
+| ``dashboard`` | ``/dashboard`` (organisers' charts) |
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.web.routes import posting_forms, postings, review, signin
+from service.web.routes import (
+    dashboard,
+    keys,
+    participant,
+    posting_forms,
+    postings,
+    review,
+    sessions,
+    sessions_schedule,
+    signin,
+    staff_postings,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, review, postings, posting_forms):
+for module in (
+    signin,
+    review,
+    staff_postings,
+    postings,
+    posting_forms,
+    sessions,
+    sessions_schedule,
+    participant,
+    keys,
+    dashboard,
+):
     router.include_router(module.router)
