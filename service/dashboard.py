@@ -6,8 +6,8 @@ suggested → accepted → scheduled → held → follow-up.
 (ranked pairs, reviews, sessions, outcomes) plus a few counting queries; the page
 (:mod:`service.web.routes.dashboard`) draws them with :mod:`service.web.charts`.
 
-One ranking serves the histogram and the review counts: the :data:`FILTER_POOL` best pairs,
-rejected ones left out, exactly as the ``/review`` queue counts them.
+The histogram ranks the :data:`FILTER_POOL` best pairs, rejected ones left out; the review
+counts are the ``/review`` queue's, from its snapshot (:meth:`RankedPairs.queue`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from service.auth.roles import Principal
 from service.db.engine import Database
 from service.db.models import MeetingOutcomeRow, PairReviewRow, PostingRow, SessionMeetingRow
-from service.ranked_pairs import FILTER_POOL, RankedPairs
+from service.ranked_pairs import FILTER_POOL, QueueFilters, RankedPairs
 from service.reviews import ReviewService
 from service.reviews.lookups import PairKey, accepted_pairs
 from service.schemas.sessions import SessionOut
@@ -272,12 +272,12 @@ def build_dashboard(
     the latest start; an unknown id falls back to it too); without sessions the funnel
     covers everything and there is no fairness chart."""
     pool = ranked.rank(FILTER_POOL)
-    decided = reviews.decision_counts()
+    counts = ranked.queue(QueueFilters(), limit=1).counts  # the /review queue's snapshot
     review = ReviewProgress(
-        accepted=decided.get("accepted", 0),
-        rejected=decided.get("rejected", 0),
-        maybe=decided.get("maybe", 0),
-        unreviewed=sum(1 for pair in pool if pair.review is None),
+        accepted=counts["accepted"],
+        rejected=counts["rejected"],
+        maybe=counts["maybe"],
+        unreviewed=counts["unreviewed"],
     )
     all_sessions = sessions.all()
     chosen = next((s for s in all_sessions if s.id == session_id), None)

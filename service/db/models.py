@@ -122,6 +122,8 @@ class PairReviewRow(Base):
     reviewer_org: Mapped[str] = mapped_column(String(200))
     reviewer_role: Mapped[str] = mapped_column(String(16))
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: 1 for the first decision, +1 for each later one (``expected_revision`` checks it).
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class PairReviewLogRow(Base):

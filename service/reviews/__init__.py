@@ -20,6 +20,7 @@ live in ``pair_interest``. Nothing here touches the match index: ranked pairs pa
 
 from __future__ import annotations
 
+from service.reviews.decisions import ReviewConflict
 from service.reviews.listing import CSV_COLUMNS, ReviewQuery
 from service.reviews.lookups import AcceptedPair, accepted_pairs, rejected_pairs
 from service.reviews.service import ReviewService
@@ -28,6 +29,7 @@ from service.reviews.state import interest_state, review_state
 __all__ = [
     "CSV_COLUMNS",
     "AcceptedPair",
+    "ReviewConflict",
     "ReviewQuery",
     "ReviewService",
     "accepted_pairs",

@@ -81,6 +81,15 @@ def rejected_pairs(session: Session) -> set[PairKey]:
     return {(n, o) for n, o in session.execute(query)}
 
 
+def rejected_of(session: Session, kind: str, posting_id: int) -> set[PairKey]:
+    """``(need_id, offer_id)`` of the rejected pairs of one need or offer."""
+    column = PairReviewRow.need_id if kind == "need" else PairReviewRow.offer_id
+    query = select(PairReviewRow.need_id, PairReviewRow.offer_id).where(
+        PairReviewRow.decision == "rejected", column == posting_id
+    )
+    return {(n, o) for n, o in session.execute(query)}
+
+
 def pair_states(
     session: Session, pairs: Iterable[PairKey]
 ) -> tuple[dict[PairKey, PairReviewRow], dict[PairKey, PairInterestRow]]:

@@ -18,7 +18,7 @@ from service.reviews.listing import (
     export_xlsx,
     search,
 )
-from service.reviews.lookups import PairKey, pair_states, rejected_pairs
+from service.reviews.lookups import PairKey, pair_states, rejected_of, rejected_pairs
 from service.schemas.reviews import AuditEntry, InterestIn, InterestOut, ReviewIn, ReviewItem
 
 
@@ -72,6 +72,11 @@ class ReviewService:
         """``(need_id, offer_id)`` of every rejected pair."""
         with self.database.session() as session:
             return rejected_pairs(session)
+
+    def rejected_of(self, kind: str, posting_id: int) -> set[PairKey]:
+        """``(need_id, offer_id)`` of the rejected pairs of one ``kind`` posting."""
+        with self.database.session() as session:
+            return rejected_of(session, kind, posting_id)
 
     def states(
         self, pairs: Iterable[PairKey]

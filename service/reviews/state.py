@@ -71,6 +71,7 @@ def review_state(
         reviewed_at=row.reviewed_at,
         reviewer_org=row.reviewer_org,
         reviewer_key_id=row.reviewer_key_id,
+        revision=row.revision or 1,
         changed_since_review=changed(row, need, offer),
     )
 

@@ -23,13 +23,23 @@ class MatchBase(BaseModel):
     )
 
 
-class OfferMatch(MatchBase):
+class PostingMatch(MatchBase):
+    """A counterpart of one posting, with the moderators' decision on the pair."""
+
+    review: ReviewState | None = Field(
+        default=None,
+        description="The moderators' decision; `null` when not reviewed. `rejected` only "
+        "with `include_rejected=true`.",
+    )
+
+
+class OfferMatch(PostingMatch):
     """An offer suggested for a need."""
 
     offer: PostingOut
 
 
-class NeedMatch(MatchBase):
+class NeedMatch(PostingMatch):
     """A need suggested for an offer."""
 
     need: PostingOut

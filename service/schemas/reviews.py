@@ -68,7 +68,8 @@ class ReviewIn(BaseModel):
         json_schema_extra={
             "examples": [
                 {"decision": "accepted", "note": "Cùng lĩnh vực thủy sản, TRL phù hợp."},
-                {"decision": "rejected", "reason": "trl_mismatch"},
+                {"decision": "rejected", "reason": "trl_mismatch", "expected_revision": 2},
+                {"decision": "accepted", "expected_revision": None},
             ]
         },
     )
@@ -76,6 +77,19 @@ class ReviewIn(BaseModel):
     decision: Decision
     reason: ReviewReason | None = None
     note: Note | None = Field(default=None, description=f"Free text, at most {NOTE_MAX} chars.")
+    expected_revision: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31,
+        description="The review's `revision` the moderator saw (`null`: no review yet). "
+        "When given and the pair was decided since, the decision is refused with 409 and "
+        "the current review. Leave the field out to overwrite whatever is there.",
+    )
+
+    @property
+    def checks_revision(self) -> bool:
+        """Did the caller send ``expected_revision`` (even as ``null``)?"""
+        return "expected_revision" in self.model_fields_set
 
 
 class InterestIn(BaseModel):
@@ -107,6 +121,7 @@ class ReviewState(DecisionState):
     reviewed_at: datetime
     reviewer_org: str
     reviewer_key_id: int | None = None
+    revision: int = Field(default=1, description="1 for the first decision, +1 for each later one.")
     changed_since_review: bool = Field(
         description="True when the need's or the offer's content (title, description, "
         "keywords, language) changed — or the posting was deleted — since the review."

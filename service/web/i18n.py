@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from service.web.review_strings import REVIEW_STRINGS
+
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 LANG_COOKIE = "lang"
@@ -349,6 +351,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "error.back": ("Về trang chủ", "Back to the start page"),
 }
+STRINGS.update(REVIEW_STRINGS)
 
 
 def pick_language(query: str | None, cookie: str | None) -> str:

@@ -9,8 +9,9 @@ from typing import Any
 
 from service.auth.keys import create_key, revoke_key
 from service.auth.roles import Principal, Role
-from service.ranked_pairs import FILTER_POOL, PairQuery, RankedPairs
+from service.ranked_pairs import FILTER_POOL, QUEUE_POOL, PairQuery, QueueFilters, RankedPairs
 from service.reviews import ReviewService
+from service.schemas.postings import PostingUpdate
 from service.schemas.reviews import InterestIn, PairStatus, ReviewIn
 from service.web.session import COOKIE
 from tests.web.conftest import CSRF, Web
@@ -311,16 +312,25 @@ def test_one_ranking_serves_the_queue_and_its_counts(web: Web, monkeypatch: Any)
         mark = InterestIn.model_validate({"side": side, "interested": True})
         for pair in pool[1:4]:
             reviews.set_interest(staff, pair.match.pair_id, mark)
+    # the snapshot: one ranking of the pool, rejected pairs included (so that a rejection
+    # never lets another pair in and the counts only go down)
+    snapshot = ranked.rank(QUEUE_POOL, include_rejected=True)
     statuses = [None, *PairStatus]
     for status, min_score, mutual in itertools.product(statuses, (0.0, 0.2), (None, True)):
-        queue = ranked.queue(status, min_score, mutual)
-        # the same pairs as a ranking of its own with these filters (as GET /pairs does)
-        alone = PairQuery(FILTER_POOL, min_score, 3, 3, status, mutual)
+        filters = QueueFilters(status, min_score, mutual)
+        queue = ranked.queue(filters, limit=QUEUE_POOL)
         assert [p.match.pair_id for p in queue.pairs] == [
-            p.match.pair_id for p in ranked.search(alone)
+            p.match.pair_id for p in snapshot if filters.keep(p)
         ], (status, min_score, mutual)
-        unreviewed = ranked.search(PairQuery(FILTER_POOL, status=PairStatus.unreviewed))
-        assert queue.unreviewed == len(unreviewed)
+        assert queue.pool == len(snapshot) == sum(queue.counts.values())
+        assert queue.unreviewed == sum(1 for p in snapshot if p.review is None)
+        if status is None:
+            assert all(p.status is not PairStatus.rejected for p in queue.pairs)
+    before = ranked.queue(QueueFilters())
+    reject = ReviewIn.model_validate({"decision": "rejected"})
+    reviews.review(staff, before.pairs[0].match.pair_id, reject)
+    after = ranked.queue(QueueFilters())
+    assert after.unreviewed == before.unreviewed - 1 and after.pool == before.pool
     calls: list[int] = []
     pairs = app.state.matcher.pairs
 
@@ -330,9 +340,17 @@ def test_one_ranking_serves_the_queue_and_its_counts(web: Web, monkeypatch: Any)
 
     monkeypatch.setattr(app.state.matcher, "pairs", counted)
     web.sign_in("moderator")
-    for query, rankings in [("", 1), ("?status=all&min_score=0.2", 1), ("?status=rejected", 2)]:
+    # a posting changes: the next view ranks once, and views after it (any filter, and
+    # after decisions) reuse that ranking until a posting changes again
+    need = before.pairs[0].need
+    edit = PostingUpdate.model_validate({"title": need.title + " (sửa)"})
+    app.state.postings.update(staff, "need", need.id, edit)
+    for query, rankings in [("", 1), ("?status=all&min_score=0.2", 0), ("?status=rejected", 0)]:
         calls.clear()
         page = web.client.get("/review" + query)
         assert page.status_code == 200 and len(calls) == rankings, query
+    reviews.review(staff, after.pairs[0].match.pair_id, reject)
+    calls.clear()
+    assert web.client.get("/review").status_code == 200 and calls == []
     page = web.client.get("/review?status=maybe").text
     assert re.search(r'data-count="maybe">2<', page) and page.count("data-pair=") == 2

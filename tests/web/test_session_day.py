@@ -211,9 +211,10 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
 
     # accept the two pairs in /review
     pair_ids = [f"{ids[need]}-{ids[offer]}" for need, offer in PAIRS]
-    page.click("a[href='/review']")
-    for pair in pair_ids:
-        _go(page, page.locator(f'li[data-pair="{pair}"] form.decide button.accept'))
+    _go(page, "a[href='/review']")
+    for pair in pair_ids:  # decided in place (review.js), no page load
+        page.locator(f'li[data-pair="{pair}"] form.decide button.accept').click()
+        page.wait_for_selector(f'li[data-pair="{pair}"][data-status="accepted"]')
     assert int(page.inner_text('[data-count="accepted"]')) == 2
     page.goto(f"{session_url}/pairs")
     for pair in pair_ids:

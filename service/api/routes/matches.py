@@ -4,9 +4,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from service.api.deps import MatcherDep, PostingsDep, PrincipalDep
+from service.api.deps import MatcherDep, PostingsDep, PrincipalDep, ReviewsDep
 from service.api.routes.postings import PostingId
+from service.errors import Forbidden
 from service.postings import to_out
+from service.ranked_pairs import suggestions
 from service.schemas.common import ERROR_RESPONSES
 from service.schemas.enums import Language
 from service.schemas.matches import NeedMatches, OfferMatches
@@ -31,6 +33,7 @@ def matches_router(kind: str) -> APIRouter:
         principal: PrincipalDep,
         postings: PostingsDep,
         matcher: MatcherDep,
+        reviews: ReviewsDep,
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
         min_score: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
         sector: Annotated[
@@ -39,25 +42,38 @@ def matches_router(kind: str) -> APIRouter:
         language: Annotated[
             list[Language] | None, Query(description=f"Only {other}s in these languages.")
         ] = None,
+        include_rejected: Annotated[
+            bool,
+            Query(description="Staff only: also the pairs moderators rejected (`review` says so)."),
+        ] = False,
     ) -> dict[str, Any]:
-        """Published, unexpired counterparts, best first, with score components and reasons.
-        Any key may ask for a published posting; drafts only their organization and staff."""
-        postings.get(principal, kind, posting_id)  # 404 unless visible
-        found = matcher.matches(  # 404 NotIndexed when the index does not hold it (yet)
-            posting_id,
+        """Published, unexpired counterparts, best first, with score components, reasons
+        and the moderators' `review` (`null`: none yet). Rejected pairs are never suggested;
+        staff may ask for them with `include_rejected=true`. Any key may ask for a published
+        posting; drafts only their organization and staff."""
+        if include_rejected and not principal.is_staff:
+            raise Forbidden(
+                "only moderators and admins may ask for rejected pairs",
+                ("query", "include_rejected"),
+                "chỉ điều phối viên và quản trị viên được xem các cặp đã bị loại",
+            )
+        row = postings.get(principal, kind, posting_id)  # 404 unless visible
+        found = suggestions(  # 404 NotIndexed when the index does not hold it (yet)
+            postings,
+            matcher,
+            reviews,
+            row,
             limit=limit,
             min_score=min_score,
             sectors=sector,
             languages=[lang.value for lang in language] if language else None,
+            include_rejected=include_rejected,
         )
-        rows = postings.get_many([m.counterpart(kind) for m in found])  # type: ignore[arg-type]
         items = []
-        for match in found:
-            row = rows.get(match.counterpart(kind))  # type: ignore[arg-type]
-            if row is None:  # deleted since the search
-                continue
-            item = match.to_dict()
-            item[other] = to_out(row, principal)
+        for found_one in found:
+            item = found_one.match.to_dict()
+            item[other] = to_out(found_one.counterpart, principal)
+            item["review"] = found_one.review
             items.append(item)
         return {"items": items}
 

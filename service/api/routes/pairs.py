@@ -41,11 +41,23 @@ def pairs(
     per_offer: PerOffer = 3,
     status: StatusFilter = None,
     mutual_interest: MutualFilter = None,
+    include_rejected: Annotated[
+        bool, Query(description="Also the rejected pairs (their `review` says so).")
+    ] = False,
 ) -> dict[str, Any]:
     """Pairs of published, unexpired postings, best first; each has a stable `pair_id`
     (`<need_id>-<offer_id>`), its score, score components, reasons, `review` (or `null`)
-    and `interest`. Rejected pairs are left out (ask `status=rejected` to see them).
+    and `interest`. Rejected pairs are left out (ask `status=rejected` or
+    `include_rejected=true` to see them).
     `status` and `mutual_interest` filter the best ranked pairs (the caps `per_need` and
     `per_offer` apply first); `GET /reviews` lists every reviewed pair."""
-    query = PairQuery(limit, min_score, per_need, per_offer, status, mutual_interest)
+    query = PairQuery(
+        limit,
+        min_score,
+        per_need,
+        per_offer,
+        status,
+        mutual_interest,
+        include_rejected=include_rejected,
+    )
     return {"items": [pair.to_item(principal) for pair in ranked.search(query)]}

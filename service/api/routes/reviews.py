@@ -24,12 +24,20 @@ router = APIRouter(tags=["reviews"], responses=ERROR_RESPONSES)
     response_model=ReviewItem,
     summary="Accept, reject or defer a pair (moderators)",
     dependencies=[Depends(require_json)],
+    responses={
+        409: {
+            "description": "Decided by someone else since `expected_revision`: the error "
+            "item has `msg`, `msg_vi` and `current`, the review now stored."
+        }
+    },
 )
 def review_pair(
     pair_id: PairIdPath, data: ReviewIn, principal: StaffDep, reviews: ReviewsDep
 ) -> ReviewItem:
     """Record the decision on a pair (it replaces the previous one; every decision is kept
-    in the audit log). A rejected pair is never suggested by `GET /pairs` again."""
+    in the audit log). A rejected pair is never suggested again. Send `expected_revision`
+    (the `review.revision` you saw, `null` for an unreviewed pair) so that a decision taken
+    by another moderator meanwhile is not overwritten: 409 with the current review."""
     return reviews.review(principal, pair_id, data)
 
 

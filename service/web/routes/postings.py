@@ -15,6 +15,7 @@ from service.errors import ServiceError
 from service.matching import NotIndexed
 from service.pair_ids import parse_pair_id
 from service.postings import ListQuery, PostingService
+from service.ranked_pairs import SUGGESTION_MIN_SCORE, suggestions
 from service.schemas.reviews import InterestIn
 from service.web.highlight import highlight, side_terms
 from service.web.pages import (
@@ -28,6 +29,9 @@ from service.web.pages import (
 from vocabulary import KINDS, Kind, other_kind, pair_id
 
 router = APIRouter(include_in_schema=False)
+
+#: Counterparts looked at for a posting page (those under the cut-off are not shown).
+SUGGESTIONS = 10
 
 
 def load_posting(postings: PostingService, principal: Principal, posting_id: int) -> PostingRow:
@@ -65,27 +69,24 @@ def posting_page(
     matcher: MatcherDep,
     reviews: ReviewsDep,
 ) -> Response:
-    """One posting with its suggestions and, for its owners, interest buttons."""
+    """One posting with its suggestions — never a rejected pair, only those that are
+    recommended or score at least :data:`SUGGESTION_MIN_SCORE`, each with the moderators'
+    decision once there is one — and, for its owners, interest buttons."""
     row = load_posting(postings, principal, posting_id)
     kind = cast(Kind, row.kind)
     other = other_kind(kind)
-    suggestions: list[dict[str, Any]] = []
+    shown: list[dict[str, Any]] = []
     not_indexed = False
     try:
-        found = matcher.matches(posting_id, limit=10)
+        found = suggestions(postings, matcher, reviews, row, limit=SUGGESTIONS)
     except NotIndexed:
         found, not_indexed = [], True
-    rows = postings.get_many([m.counterpart(kind) for m in found])
-    _, marks = reviews.states([(m.need_id, m.offer_id) for m in found])
-    for match in found:
-        counterpart = rows.get(match.counterpart(kind))
-        if counterpart is None:
+    for one in found:
+        if not one.shown_on_posting_page:
             continue
+        counterpart, match = one.counterpart, one.match
         reasons = match.reasons.to_dict()
-        mark = marks.get((match.need_id, match.offer_id))
-        mine = getattr(mark, f"{kind}_interested", None) if mark else None
-        theirs = getattr(mark, f"{other}_interested", None) if mark else None
-        suggestions.append(
+        shown.append(
             {
                 "pair_id": pair_id(match.need_id, match.offer_id),
                 "row": counterpart,
@@ -94,14 +95,16 @@ def posting_page(
                 "title": highlight(counterpart.title, side_terms(reasons, other)),
                 "text": highlight(counterpart.description, side_terms(reasons, other)),
                 "reasons": reasons,
-                "mine": mine,
-                "theirs": theirs,
+                "review": one.review,
+                "mine": getattr(one.interest, kind),
+                "theirs": getattr(one.interest, other),
             }
         )
     context = {
         "row": row,
         "kind": kind,
-        "suggestions": suggestions,
+        "suggestions": shown,
+        "min_score": SUGGESTION_MIN_SCORE,
         "not_indexed": not_indexed,
         "owner": principal.owns(row.owner_org),
         "can_edit": can_edit(principal, row.owner_org),
