@@ -72,10 +72,11 @@ def rss_bytes() -> int:
 def measure(engine: MatchEngine) -> dict[str, int]:
     """Bytes of each part of ``engine`` (see module docstring)."""
     seen: set[int] = set()
-    faiss_bytes = sum(len(engine._ann[k].to_bytes()) for k in engine._ann)  # type: ignore[attr-defined]
-    raw = deep_size(engine._raw, seen)
+    ann, lexes = engine.retriever.ann, engine.retriever.lex
+    faiss_bytes = sum(len(ann[k].to_bytes()) for k in ann)  # type: ignore[attr-defined]
+    raw = deep_size(engine.store.raw, seen)
     lexical = 0
-    for lex in engine._lex.values():
+    for lex in lexes.values():
         build = lex.snapshot()
         retriever = build.retriever
         if retriever is not None:
@@ -83,18 +84,19 @@ def measure(engine: MatchEngine) -> dict[str, int]:
             lexical += deep_size(retriever.vocab_dict, seen)
         for name in ("tf", "df", "idf", "doc_norm", "positions", "token_max", "ids"):
             lexical += deep_size(getattr(build, name), seen)
+    store, bias = engine.store, engine.bias
     text = sum(
-        deep_size(getattr(engine, name), seen)
-        for name in (
-            "_postings",
-            "_hashes",
-            "_tokens",  # shared with the BM25 documents
-            "_terms",
-            "_surfaces",
-            "_term_vectors",
-            "_zstats",
-            "_reference",
-            "_stats",
+        deep_size(part, seen)
+        for part in (
+            store.postings,
+            store.hashes,
+            store.tokens,  # shared with the BM25 documents
+            store.terms,
+            store.surfaces,
+            store.term_vectors,
+            bias.zstats,
+            bias.reference,
+            bias.stats,
         )
     )
     return {

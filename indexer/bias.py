@@ -126,3 +126,125 @@ def standardize_by_language(
         std = np.maximum(ref_sims.std(axis=1, keepdims=True), 0.02)
         sims[:, cols] = (sims[:, cols] - mean) / std
     return sims
+
+
+# ----------------------------------------------------------- the pool's bias model
+# The state above, kept per pool by the engine: the fitted statistics, the reference
+# samples per (kind, language) and each posting's z statistics, plus when to refit.
+
+NEUTRAL_SCALE = 0.1  # a z-score without statistics: the cosine over this spread
+MIN_REFERENCE = 5  # fewer reference rows give no z statistics for that language
+Z_LANGUAGES = (*LANGUAGES, "*")  # "*": every language of the kind
+
+
+def needs_refit(fitted_on: int, n: int, always_below: int, min_change: int, growth: float) -> bool:
+    """True when statistics fitted on ``fitted_on`` vectors should be refitted on ``n``:
+    at every change below ``always_below``, else once the pool moved by ``min_change``
+    vectors and by ``growth`` of its fitted size."""
+    change = abs(n - fitted_on)
+    if 0 < n < always_below and change:
+        return True
+    return n > 0 and (fitted_on == 0 or change >= max(min_change, growth * fitted_on))
+
+
+def sample_references(
+    members_by_kind: dict[str, list[tuple[int, str]]], sample: int, min_language: int, seed: int
+) -> dict[str, list[int]]:
+    """``{"kind:language": sorted ids}``: a seeded random sample of at most ``sample`` ids per
+    kind (``"kind:*"``) and per language with at least ``min_language`` postings.
+
+    ``members_by_kind`` maps a kind to its ``(id, language)`` pairs."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, list[int]] = {}
+    for kind, members in members_by_kind.items():
+        kind_ids = sorted(i for i, _ in members)
+        language = dict(members)
+        groups: dict[str, list[int]] = {"*": kind_ids}
+        for i in kind_ids:
+            groups.setdefault(language[i], []).append(i)
+        for lang, ids in groups.items():
+            if lang != "*" and len(ids) < min_language:
+                continue
+            take = min(len(ids), sample)
+            chosen: list[int] = (
+                rng.choice(np.array(ids), size=take, replace=False).tolist() if take else []
+            )
+            out[f"{kind}:{lang}"] = sorted(int(i) for i in chosen)
+    return out
+
+
+@dataclass
+class ZStats:
+    """A posting's cosine distribution against the other kind's postings, per language."""
+
+    mean: dict[str, float]
+    std: dict[str, float]
+
+
+def z_stats(vector: np.ndarray, references: dict[str, np.ndarray], min_std: float = 0.02) -> ZStats:
+    """Mean and spread of ``vector``'s cosines to each language's reference rows."""
+    mean: dict[str, float] = {}
+    std: dict[str, float] = {}
+    for lang, ref in references.items():
+        if len(ref) >= MIN_REFERENCE:
+            cos = ref @ vector
+            mean[lang], std[lang] = float(cos.mean()), max(float(cos.std()), min_std)
+    return ZStats(mean, std)
+
+
+def z_score(stats: ZStats | None, language: str, cosine: float) -> float:
+    """``cosine`` standardised against the statistics of ``language`` (else of every
+    language, else the neutral scale)."""
+    if stats is None or not stats.mean:
+        return cosine / NEUTRAL_SCALE
+    key = language if language in stats.mean else "*"
+    if key not in stats.mean:
+        return cosine / NEUTRAL_SCALE
+    return (cosine - stats.mean[key]) / stats.std[key]
+
+
+class BiasModel:
+    """The pool's bias correction: language statistics, reference samples, z statistics.
+
+    ``mode`` is ``"none"`` (normalise only), ``"center"`` (language-mean centering) or
+    ``"center+z"`` (centering and per-language z-scores)."""
+
+    def __init__(self, dimension: int, mode: str = "center+z") -> None:
+        self.dimension = dimension
+        self.mode = mode
+        self.stats = LanguageStats(dimension=dimension)
+        self.reference_ids: dict[str, list[int]] = {}
+        self.reference: dict[tuple[str, str], np.ndarray] = {}
+        self.zstats: dict[int, ZStats] = {}
+
+    def correct(self, raw: np.ndarray, languages: list[str]) -> np.ndarray:
+        """Corrected, unit-length rows of ``raw`` vectors of texts in ``languages``."""
+        if len(raw) == 0:
+            return np.zeros((0, self.dimension), np.float32)
+        if self.mode == "none":
+            return l2_normalize(raw)
+        return self.stats.correct(raw, languages)
+
+    def set_references(self, vectors: dict[str, np.ndarray]) -> None:
+        """Install the corrected reference vectors, keyed like :attr:`reference_ids`."""
+        self.reference = {}
+        for key, matrix in vectors.items():
+            kind, lang = key.split(":")
+            self.reference[(kind, lang)] = matrix
+        self.zstats = {}
+
+    def references_of(self, kind: str) -> dict[str, np.ndarray]:
+        """The reference rows of ``kind`` per z language (a language without its own
+        sample falls back to the kind's ``*`` sample)."""
+        empty = np.zeros((0, self.dimension), np.float32)
+        out: dict[str, np.ndarray] = {}
+        for lang in Z_LANGUAGES:
+            ref = self.reference.get((kind, lang))
+            out[lang] = ref if ref is not None else self.reference.get((kind, "*"), empty)
+        return out
+
+    def z(self, need_id: int, offer_language: str, cosine: float) -> float:
+        """The need's z-score for a cosine to an offer in ``offer_language``."""
+        if self.mode != "center+z":
+            return cosine / NEUTRAL_SCALE
+        return z_score(self.zstats.get(need_id), offer_language, cosine)

@@ -42,7 +42,8 @@ class LexicalBuild:
     positions: dict[int, int] = field(default_factory=dict)
 
 
-def _build(docs: dict[int, list[str]], k1: float, b: float) -> LexicalBuild:
+def build_lexical(docs: dict[int, list[str]], k1: float, b: float) -> LexicalBuild:
+    """One BM25 build over ``docs`` (id → tokens); called at a read or in the background."""
     built = LexicalBuild(ids=np.fromiter(docs.keys(), dtype=np.int64, count=len(docs)))
     for doc_id, tokens in docs.items():
         counts: dict[str, int] = {}
@@ -122,7 +123,7 @@ class LexicalIndex:
             return self._built
         empty_build = len(self._built.ids) == 0
         if len(self._docs) < self.background_above or empty_build:
-            self._install(_build(dict(self._docs), self.k1, self.b), self._changes)
+            self._install(build_lexical(dict(self._docs), self.k1, self.b), self._changes)
         elif self._builder is None or not self._builder.is_alive():
             snapshot, changes = dict(self._docs), self._changes
             self._builder = threading.Thread(
@@ -133,7 +134,7 @@ class LexicalIndex:
 
     def _build_in_background(self, snapshot: dict[int, list[str]], changes: int) -> None:
         try:
-            self._install(_build(snapshot, self.k1, self.b), changes)
+            self._install(build_lexical(snapshot, self.k1, self.b), changes)
         except Exception:  # the next read starts another build; reads go on meanwhile
             log.exception("background BM25 rebuild failed")
 

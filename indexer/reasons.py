@@ -1,25 +1,61 @@
-"""Reasons for a pair: what connects the two texts and where their fields agree."""
+"""Reasons for a pair: what connects the two texts and where their fields agree.
+
+Explanations read the pool through :class:`ExplanationSource`, a narrow view that the
+engine provides; they never import the engine. The TRL and sector rules are those of
+the score (:func:`indexer.scoring.trl_gap`, :func:`indexer.sectors.sector_relation`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
-from indexer.postings import Posting, Reasons
-from indexer.sectors import sector_label
+from indexer.postings import Kind, Posting, Reasons
+from indexer.scoring import trl_gap
+from indexer.sectors import sector_label, sector_relation
 from indexer.text import sentences
-
-if TYPE_CHECKING:
-    from indexer.engine import MatchEngine
 
 LINK_THRESHOLD = 0.90
 SHORT_TERM_LINK_THRESHOLD = 0.93  # one-syllable or very short terms embed noisily
 MAX_TERMS = 8
 
 
+class ExplanationSource(Protocol):
+    """What explanations need to know about the indexed pool."""
+
+    def tokens_of(self, posting_id: int) -> list[str]:
+        """Lexical tokens of an indexed posting."""
+        ...
+
+    def surface(self, posting_id: int, token: str) -> str:
+        """The word a token came from in the posting's text."""
+        ...
+
+    def terms_of(self, posting_id: int) -> list[str]:
+        """Key terms of an indexed posting, most characteristic first."""
+        ...
+
+    def term_vector(self, term: str) -> np.ndarray | None:
+        """Embedding of a key term, when known."""
+        ...
+
+    def idf(self, kind: Kind, token: str) -> float:
+        """Inverse document frequency of a token among postings of ``kind``."""
+        ...
+
+    def correct(self, vectors: np.ndarray, language: str) -> np.ndarray:
+        """The pool's bias correction applied to vectors of texts in ``language``."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length embeddings of ``texts`` by the pool's model."""
+        ...
+
+
 def explain_pair(
-    engine: MatchEngine,
+    engine: ExplanationSource,
     need: Posting,
     offer: Posting,
     components: dict[str, float],
@@ -37,7 +73,7 @@ def explain_pair(
     return reasons
 
 
-def shared_terms(engine: MatchEngine, need: Posting, offer: Posting) -> list[str]:
+def shared_terms(engine: ExplanationSource, need: Posting, offer: Posting) -> list[str]:
     """Tokens both texts contain, rarest (most telling) first."""
     common = set(engine.tokens_of(need.id)) & set(engine.tokens_of(offer.id))
     common = {t for t in common if not t.isdigit()}
@@ -45,7 +81,9 @@ def shared_terms(engine: MatchEngine, need: Posting, offer: Posting) -> list[str
     return [engine.surface(need.id, t) for t in ranked[:MAX_TERMS]]
 
 
-def linked_terms(engine: MatchEngine, need: Posting, offer: Posting) -> list[dict[str, object]]:
+def linked_terms(
+    engine: ExplanationSource, need: Posting, offer: Posting
+) -> list[dict[str, object]]:
     """Key terms of the need and the offer that mean the same, across languages too.
 
     Each key term was embedded when its posting was indexed; a pair of terms is
@@ -79,14 +117,14 @@ def _is_short(term: str) -> bool:
 
 
 def aligned_sentences(
-    engine: MatchEngine, need: Posting, offer: Posting, top: int = 2
+    engine: ExplanationSource, need: Posting, offer: Posting, top: int = 2
 ) -> list[dict[str, object]]:
     """The best-aligned sentence pairs of the two texts (bias-corrected cosine)."""
     need_sents = sentences(need.description, need.language or "other")[:12]
     offer_sents = sentences(offer.description, offer.language or "other")[:12]
     if not need_sents or not offer_sents:
         return []
-    vectors = engine.model.encode(need_sents + offer_sents)
+    vectors = engine.encode(need_sents + offer_sents)
     nv = engine.correct(vectors[: len(need_sents)], need.language or "other")
     ov = engine.correct(vectors[len(need_sents) :], offer.language or "other")
     sims = nv @ ov.T
@@ -112,19 +150,18 @@ def aligned_sentences(
 
 
 def _field_reasons(need: Posting, offer: Posting, reasons: Reasons) -> None:
-    if need.sector and offer.sector:
-        if need.sector == offer.sector:
-            reasons.agreements.append(f"same sector: {sector_label(need.sector)}")
+    relation = sector_relation(need.sector, offer.sector)
+    if relation == "same":
+        reasons.agreements.append(f"same sector: {sector_label(need.sector or '')}")
+    elif relation is not None:
+        label = f"need {sector_label(need.sector or '')}, offer {sector_label(offer.sector or '')}"
+        if relation == "related":
+            reasons.agreements.append(f"related sectors: {label}")
         else:
-            label = f"need {sector_label(need.sector)}, offer {sector_label(offer.sector)}"
-            from indexer.sectors import sector_affinity
-
-            if sector_affinity(need.sector, offer.sector) == 0.5:
-                reasons.agreements.append(f"related sectors: {label}")
-            else:
-                reasons.disagreements.append(f"sector differs: {label}")
-    if need.trl is not None and offer.trl is not None:
-        if offer.trl >= need.trl:
+            reasons.disagreements.append(f"sector differs: {label}")
+    gap = trl_gap(need, offer)
+    if gap is not None:
+        if gap <= 0:
             reasons.agreements.append(
                 f"offer TRL {offer.trl} meets the TRL {need.trl} the need accepts"
             )

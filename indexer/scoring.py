@@ -16,10 +16,14 @@ a pair has one score. The parts:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexer.postings import Posting
 from indexer.sectors import sector_affinity
+
+ZScore = Callable[[int, str, float], float]  # (need id, offer language, cosine) → z
+PairLexical = Callable[[int, int], float]  # (need id, offer id) → normalised BM25
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,20 @@ def dense_signal(z: float, config: FusionConfig) -> float:
     return 1.0 / (1.0 + math.exp(-(z - config.dense_center) / config.dense_width))
 
 
-def trl_signal(need: Posting, offer: Posting) -> float | None:
-    """1.0 when the offer's TRL reaches what the need accepts, less per missing level."""
+def trl_gap(need: Posting, offer: Posting) -> int | None:
+    """How many levels the offer's TRL falls short of what the need accepts (<= 0: it
+    reaches it); ``None`` when either TRL is unknown. The one TRL rule: the score and
+    the reasons both read it."""
     if need.trl is None or offer.trl is None:
         return None
-    gap = need.trl - offer.trl
+    return need.trl - offer.trl
+
+
+def trl_signal(need: Posting, offer: Posting) -> float | None:
+    """1.0 when the offer's TRL reaches what the need accepts, less per missing level."""
+    gap = trl_gap(need, offer)
+    if gap is None:
+        return None
     return 1.0 if gap <= 0 else max(0.0, 1.0 - gap / 3.0)
 
 
@@ -80,3 +93,19 @@ def fuse(
     if field is not None:
         components["field"] = field
     return min(max(score, 0.0), 1.0), components
+
+
+class PairScorer:
+    """Scores a pair from its corrected cosine: the need's z-score, BM25, fusion."""
+
+    def __init__(self, z: ZScore, lexical: PairLexical, config: FusionConfig) -> None:
+        self.z, self.lexical, self.config = z, lexical, config
+
+    def score(
+        self, need: Posting, offer: Posting, cosine: float, lexical: float | None = None
+    ) -> tuple[float, dict[str, float]]:
+        """``(score, components)``; ``lexical`` is computed when not given."""
+        z = self.z(need.id, offer.language or "other", cosine)
+        if lexical is None:
+            lexical = self.lexical(need.id, offer.id)
+        return fuse(need, offer, z, lexical, self.config)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from vocabulary import SECTORS, is_sector, sector_label
 
-__all__ = ["SECTORS", "is_sector", "sector_label", "sector_affinity"]
+__all__ = ["SECTORS", "is_sector", "sector_affinity", "sector_label", "sector_relation"]
 
 _RELATED: set[frozenset[str]] = {
     frozenset(p)
@@ -38,10 +38,22 @@ _RELATED: set[frozenset[str]] = {
 }
 
 
-def sector_affinity(a: str | None, b: str | None) -> float | None:
-    """1.0 same sector, 0.5 related, 0.0 unrelated; ``None`` when either is unknown."""
-    if not a or not b or a == "other" or b == "other":
+AFFINITY = {"same": 1.0, "related": 0.5, "different": 0.0}
+
+
+def sector_relation(a: str | None, b: str | None) -> str | None:
+    """``"same"``, ``"related"`` or ``"different"``; ``None`` when either is missing."""
+    if not a or not b:
         return None
     if a == b:
-        return 1.0
-    return 0.5 if frozenset((a, b)) in _RELATED else 0.0
+        return "same"
+    return "related" if frozenset((a, b)) in _RELATED else "different"
+
+
+def sector_affinity(a: str | None, b: str | None) -> float | None:
+    """1.0 same sector, 0.5 related, 0.0 unrelated; ``None`` when either is unknown
+    (missing or ``"other"``): the sector signal of the fused score."""
+    if a == "other" or b == "other":
+        return None
+    relation = sector_relation(a, b)
+    return None if relation is None else AFFINITY[relation]

@@ -20,10 +20,12 @@ the attention mask) and L2 normalisation are done in numpy, as the folder's
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +111,10 @@ def _export_fp32(folder: Path, out: Path) -> None:
     import torch
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(folder), dtype=torch.float32, local_files_only=True)
+    from models.sentence_transformer import _quiet_progress_bars
+
+    with _quiet_progress_bars():  # no "Loading weights" bar on a server's first start
+        model = AutoModel.from_pretrained(str(folder), dtype=torch.float32, local_files_only=True)
     model.eval()
 
     class _Wrapper(torch.nn.Module):
@@ -152,14 +157,44 @@ def _quantize_int8(source: Path, out: Path) -> None:
 
     # Per-channel weights: dev-set nDCG@10 -0.008 vs torch (per-tensor: -0.010); reduce_range
     # keeps 7-bit weights so the int8 kernels cannot saturate on CPUs without VNNI.
-    quantize_dynamic(
-        str(source),
-        str(out),
-        weight_type=QuantType.QInt8,
-        op_types_to_quantize=["MatMul"],
-        per_channel=True,
-        reduce_range=True,
-    )
+    with _quiet_quantizer():
+        quantize_dynamic(
+            str(source),
+            str(out),
+            weight_type=QuantType.QInt8,
+            op_types_to_quantize=["MatMul"],
+            per_channel=True,
+            reduce_range=True,
+        )
+
+
+#: onnxruntime's hint, logged on the root logger by every ``quantize_dynamic`` call; the
+#: graph here is a plain transformer export that its pre-processing does not change.
+_PREPROCESS_HINT = "pre-processing before quantization"
+
+
+class _DropPreprocessHint(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _PREPROCESS_HINT not in record.getMessage()
+
+
+@contextmanager
+def _quiet_quantizer() -> Iterator[None]:
+    """Drop onnxruntime's "Please consider to run pre-processing…" warning. It is logged
+    with ``logging.warning``, which would also give an unconfigured root logger a stderr
+    handler for good; a NullHandler stands in meanwhile so that it does not."""
+    root = logging.getLogger()
+    hint_filter = _DropPreprocessHint()
+    stand_in = logging.NullHandler() if not root.handlers else None
+    if stand_in is not None:
+        root.addHandler(stand_in)
+    root.addFilter(hint_filter)
+    try:
+        yield
+    finally:
+        root.removeFilter(hint_filter)
+        if stand_in is not None:
+            root.removeHandler(stand_in)
 
 
 class OnnxSentenceModel:

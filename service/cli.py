@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from indexer import cli as indexer_cli
 from service.commands import demo, imports, keys, serve
+from service.matching import indexer_commands
 
 app = typer.Typer(
     name="techmatch",
@@ -18,7 +18,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("import")(imports.import_file)
 app.add_typer(keys.app, name="keys")
-app.add_typer(indexer_cli.app)  # `match` and `eval`: the indexer without the server
+app.add_typer(indexer_commands())  # `match` and `eval`: the indexer without the server
 # Other layers register theirs here too.
 
 

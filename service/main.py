@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from service.api.docs import install_docs
 from service.api.errors import install_error_handlers
 from service.api.limits import BodyLimitMiddleware
 from service.api.routes import (
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served offline by install_docs
+        redoc_url=None,
     )
     app.add_middleware(
         BodyLimitMiddleware,
@@ -151,5 +154,6 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(agendas.pages_router)
+    install_docs(app)
     install_web(app)
     return app

@@ -7,7 +7,10 @@ never leave an older version behind), and :meth:`Matcher.start` loads the persis
 index and reconciles it with the database — rebuilding it when it is missing, stale
 or corrupt. That is what makes a SIGKILL during writes harmless.
 
-The engine is not thread-safe; one lock guards every call to it.
+The engine is not thread-safe; one lock guards every call to it. The indexer's types
+that the service needs (:class:`Match`, :class:`Posting`, :class:`Filters`, text
+normalisation and language detection) are re-exported here: no other service module
+imports ``indexer``.
 """
 
 from __future__ import annotations
@@ -23,15 +26,35 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 
+from indexer.errors import UnknownPosting
 from indexer.postings import Filters, Match, Posting
-from indexer.text import normalize
+from indexer.text import detect_language, normalize
 from service.core.config import EngineSettings, Settings
 from service.db.engine import Database
 from service.db.models import PostingRow
 from service.errors import NotFound
 
 if TYPE_CHECKING:
-    from indexer.engine import EngineConfig
+    import typer
+
+    from indexer.engine import EngineConfig, MatchEngine
+    from indexer.inspection import EngineInfo
+    from models import EmbeddingModel
+
+__all__ = [
+    "EXPIRED",
+    "Filters",
+    "IndexNotReady",
+    "Match",
+    "Matcher",
+    "NotIndexed",
+    "Posting",
+    "content_hash",
+    "detect_language",
+    "indexer_commands",
+    "normalize",
+    "to_posting",
+]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +111,19 @@ def engine_config(settings: EngineSettings) -> EngineConfig:
 class NotIndexed(NotFound):
     """The posting exists in the database but is not in the match index (yet)."""
 
+    @classmethod
+    def of(cls, error: UnknownPosting) -> NotIndexed:
+        """The service's 404 for the indexer's unknown-posting error."""
+        msg = f"posting {error.posting_id} is not indexed yet"
+        return cls(msg, ("path", "posting_id"))
+
+
+def indexer_commands() -> typer.Typer:
+    """The indexer's own commands (``match``, ``eval``), for the ``techmatch`` CLI."""
+    from indexer.cli import app
+
+    return app
+
 
 class IndexNotReady(RuntimeError):
     """The matcher was used before :meth:`Matcher.start` or after :meth:`Matcher.close`."""
@@ -103,7 +139,7 @@ class Matcher:
         index_dir: Path,
         model_cache: Path | None = None,
         save_delay: float = 2.0,
-        model: Any = None,
+        model: EmbeddingModel | None = None,
         model_backend: str | None = None,
         engine: EngineSettings | None = None,
     ) -> None:
@@ -115,7 +151,7 @@ class Matcher:
         self.model_backend = model_backend
         self.engine_config = engine_config(engine or EngineSettings())
         self._model = model
-        self._engine: Any = None
+        self._engine: MatchEngine | None = None
         self._lock = threading.RLock()
         self._dirty = False
         self._stale = False  # an index operation failed: reconcile before the next use
@@ -189,6 +225,15 @@ class Matcher:
         """True between :meth:`start` and the end of the process."""
         return self._engine is not None
 
+    @property
+    def recommend_threshold(self) -> float:
+        """The score from which the engine recommends a pair (dashboard's histogram)."""
+        from indexer.scoring import FusionConfig
+
+        config = getattr(self._engine, "config", None)
+        fusion = config.fusion if config is not None else FusionConfig()
+        return float(fusion.recommend_threshold)
+
     # -- writes ----------------------------------------------------------------
 
     def sync(self, ids: Iterable[int]) -> None:
@@ -209,7 +254,7 @@ class Matcher:
                 raise
             self._mark_dirty()
 
-    def _sync(self, engine: Any, wanted: list[int]) -> None:
+    def _sync(self, engine: MatchEngine, wanted: list[int]) -> None:
         today = date.today()
         expiry: dict[int, date | None] = {}
         postings: list[Posting] = []
@@ -252,13 +297,9 @@ class Matcher:
             engine = self._require()
             self._refresh_expired()
             try:
-                result: list[Match] = engine.match(
-                    posting_id, limit=limit, min_score=min_score, filters=filters
-                )
-            except KeyError as exc:  # TODO(issue 10): the indexer's own UnknownPosting error
-                msg = f"posting {posting_id} is not indexed yet"
-                raise NotIndexed(msg, ("path", "posting_id")) from exc
-            return result
+                return engine.match(posting_id, limit=limit, min_score=min_score, filters=filters)
+            except UnknownPosting as exc:
+                raise NotIndexed.of(exc) from exc
 
     def pairs(
         self,
@@ -290,7 +331,7 @@ class Matcher:
             ]
             if not needs or not offers:
                 return []
-            result: list[Match] = engine.pairs(
+            return engine.pairs(
                 limit=limit,
                 min_score=min_score,
                 per_need=per_need,
@@ -299,32 +340,38 @@ class Matcher:
                 offer_ids=offers,
                 exclude=frozenset(exclude),
             )
-            return result
 
     def scores(self, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], float]:
         """The match score of each ``(need_id, offer_id)`` pair whose two postings are
-        indexed (others are left out), whatever their status."""
-        by_need: dict[int, set[int]] = {}
-        for need_id, offer_id in pairs:
-            by_need.setdefault(need_id, set()).add(offer_id)
-        out: dict[tuple[int, int], float] = {}
+        indexed as a need and an offer (others are left out), whatever their status.
+
+        The cheap path for the scheduler: the same score as the pair gets in a match
+        list, without a search over the pool, reasons or sentence encoding."""
         with self._lock:
             engine = self._require()
-            for need_id, offer_ids in sorted(by_need.items()):
-                filters = Filters(statuses=None, ids=frozenset(offer_ids))
-                try:
-                    found = engine.match(need_id, limit=len(offer_ids), filters=filters)
-                except KeyError:
-                    continue
-                for m in found:
-                    out[m.need_id, m.offer_id] = float(m.score)
-                for offer_id in sorted(offer_ids):  # any the search did not return
-                    if (need_id, offer_id) not in out:
-                        try:
-                            out[need_id, offer_id] = float(engine.explain(need_id, offer_id).score)
-                        except (KeyError, ValueError):
-                            continue
-        return out
+            known = sorted(
+                {
+                    (n, o)
+                    for n, o in pairs
+                    if _kind(engine.get(n)) == "need" and _kind(engine.get(o)) == "offer"
+                }
+            )
+            return dict(zip(known, engine.score_pairs(known), strict=True))
+
+    def content_hashes(self) -> dict[int, str]:
+        """``{id: content hash}`` of every indexed posting (compare with the database's)."""
+        with self._lock:
+            return self._require().content_hashes()
+
+    def indexed(self, posting_id: int) -> Posting | None:
+        """The posting as the index holds it now (text normalised, language detected)."""
+        with self._lock:
+            return self._require().get(posting_id)
+
+    def info(self) -> EngineInfo:
+        """The engine's sizes and derived-state versions (see :class:`EngineInfo`)."""
+        with self._lock:
+            return self._require().info()
 
     def indexed_ids(self) -> set[int]:
         """Ids of every indexed posting."""
@@ -361,7 +408,7 @@ class Matcher:
 
     # -- internals -------------------------------------------------------------
 
-    def _require(self) -> Any:
+    def _require(self) -> MatchEngine:
         if self._engine is None:
             raise IndexNotReady("the match index is not loaded")
         if self._stale:
@@ -372,6 +419,7 @@ class Matcher:
 
     def _reconcile(self) -> dict[str, int]:
         engine = self._engine
+        assert engine is not None
         today = date.today()
         wanted: list[Posting] = []
         seen: set[int] = set()
@@ -419,6 +467,7 @@ class Matcher:
         if not gone:
             return
         engine = self._engine
+        assert engine is not None
         updated = []
         for posting_id in gone:
             posting = engine.get(posting_id)
@@ -443,6 +492,7 @@ class Matcher:
                 self._save_now()
 
     def _save_now(self) -> None:
+        assert self._engine is not None
         try:
             self._engine.save(self.index_dir)
         except Exception:  # a failed save only costs a rebuild at the next start
@@ -450,3 +500,7 @@ class Matcher:
             return
         self._dirty = False
         self.last_saved = time.time()
+
+
+def _kind(posting: Posting | None) -> str | None:
+    return posting.kind if posting is not None else None

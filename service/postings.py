@@ -28,7 +28,7 @@ KINDS = ("need", "offer")
 
 def detect_language(text: str) -> str:
     """``vi``, ``en`` or ``other`` for ``text`` (the indexer's offline detector)."""
-    from indexer.text import detect_language as detect
+    from service.matching import detect_language as detect
 
     return detect(text)
 

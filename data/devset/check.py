@@ -1,11 +1,14 @@
 """Validate the labelled bilingual development set and print its statistics.
 
-Usage: python data/devset/check.py [DIRECTORY]
+Usage: python data/devset/check.py [--split | --term-links | --pairs] [DIRECTORY]
 
-Checks the schema of needs.jsonl and offers.jsonl, unique ids, that qrels.tsv
-refers to existing postings and judges every need, and that the tags on needs
-agree with the judgements. Prints statistics; exits with status 1 on any error.
-Standard library only.
+Without an option it checks everything: the schema of needs.jsonl and
+offers.jsonl, unique ids, that qrels.tsv refers to existing postings, judges
+every need with grades 0/1/2 and no pair twice, that the tags on needs agree
+with the judgements, that the set meets its size targets, and then split.tsv,
+term_links.jsonl and ../parallel/pairs.jsonl. ``--split``, ``--term-links`` and
+``--pairs`` check the postings plus only that file. Prints statistics; exits
+with status 1 on any error. Standard library only.
 """
 
 from __future__ import annotations
@@ -38,7 +41,11 @@ SECTORS = [
 ]
 CORE_SECTORS = SECTORS[:12]  # at least 3 needs in each
 TAGS = ["same_language", "cross_lingual_only", "no_good_offer", "distractor", "paraphrase"]
-MIN_TAGGED = {"cross_lingual_only": 10, "no_good_offer": 8, "distractor": 10, "paraphrase": 8}
+MIN_TAGGED = {"cross_lingual_only": 30, "no_good_offer": 24, "distractor": 10, "paraphrase": 8}
+MIN_NEEDS, MIN_OFFERS = 100, 170
+MIN_TERM_LINKS, MIN_TERM_LINKS_CROSS = 45, 22
+MIN_PAIRS = 200
+SPLIT_PARTS = ("tune", "heldout")
 FIELDS = {
     "id": int,
     "kind": str,
@@ -140,7 +147,8 @@ def pct(a: int, b: int) -> str:
     return f"{100 * a / b:.0f}%" if b else "-"
 
 
-def main(directory: Path) -> int:
+def check_core(directory: Path) -> tuple[dict, dict, dict]:
+    """Check postings and judgements; return needs, offers and qrels by id."""
     needs = load_jsonl(directory / "needs.jsonl", "need")
     offers = load_jsonl(directory / "offers.jsonl", "offer")
     check_ids(needs, 1, "needs.jsonl")
@@ -263,6 +271,226 @@ def main(directory: Path) -> int:
     print(f"  judged only as grade-0 distractors:      {only0}")
     print(f"  never judged (background noise):         {len(never)}")
     print()
+    if len(needs) < MIN_NEEDS:
+        err(f"needs.jsonl: {len(needs)} needs (want at least {MIN_NEEDS})")
+    if len(offers) < MIN_OFFERS:
+        err(f"offers.jsonl: {len(offers)} offers (want at least {MIN_OFFERS})")
+    return need_by_id, offer_by_id, dict(qrels)
+
+
+# Place names that occur in the postings; a shared or linked term must occur
+# outside them (and outside the organisation's name) to count as used.
+_PLACE_NAMES = (
+    "Hải Phòng|Haiphong|Hai Phong|Đình Vũ|Dinh Vu|Cát Bà|Cat Ba|Cát Hải|Cat Hai|"
+    "Lạch Huyện|Lach Huyen|Lan Hạ|Lan Ha|Hạ Long|Ha Long|Khánh Hòa|Quảng Ninh|"
+    "Nam Định|Nam Dinh|Thái Bình|Thai Binh|Đồ Sơn|Do Son|TP.HCM|Hà Nội|Hanoi|Nghệ An|"
+    "Bắc Ninh|Bac Ninh|Hà Giang|Ninh Bình|Thanh Hóa|Thanh Hoa|Việt Nam|Vietnam|"
+    "Cambodia|Thailand|Phong Khê|Nam Cầu Kiền|Tiên Lãng|Bạch Long Vĩ|Đà Nẵng|Cần Thơ"
+)
+PLACES = _PLACE_NAMES.split("|")
+
+
+def posting_text(row: dict) -> str:
+    """Casefolded title, description and keywords of a posting, without place and organisation names."""
+    text = " ".join([row["title"], row["description"], *row["keywords"]])
+    text = unicodedata.normalize("NFC", text).casefold()
+    for name in sorted([*PLACES, row["organization"]], key=len, reverse=True):
+        text = text.replace(unicodedata.normalize("NFC", name).casefold(), " | ")
+    return text
+
+
+def uses(text: str, term: str) -> bool:
+    """True when ``term`` occurs in ``text`` as whole words (case-insensitive)."""
+    term = unicodedata.normalize("NFC", term).casefold().strip()
+    return bool(term) and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) is not None
+
+
+def check_split(directory: Path, need_by_id: dict) -> None:
+    """split.tsv: every need exactly once as tune or heldout, each stratum halved (±1)."""
+    from split import STRATA, make_split, stratum
+
+    path = directory / "split.tsv"
+    if not path.exists():
+        err("split.tsv: missing")
+        return
+    parts: dict[int, str] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter="\t")
+        header = next(reader, None)
+        if header != ["need_id", "part"]:
+            err(f"split.tsv: header should be need_id, part (got {header})")
+        for n, row in enumerate(reader, 2):
+            if len(row) != 2 or not row[0].isdigit() or row[1] not in SPLIT_PARTS:
+                err(f"split.tsv:{n}: malformed row {row}")
+                continue
+            nid = int(row[0])
+            if nid not in need_by_id:
+                err(f"split.tsv:{n}: unknown need {nid}")
+            if nid in parts:
+                err(f"split.tsv:{n}: need {nid} listed twice")
+            parts[nid] = row[1]
+    missing = sorted(set(need_by_id) - set(parts))
+    if missing:
+        err(f"split.tsv: needs missing {missing}")
+    print("Split (needs)           tune  heldout")
+    for name in STRATA:
+        ids = [i for i, n in need_by_id.items() if stratum(n.get("tags") or []) == name]
+        tune = sum(parts.get(i) == "tune" for i in ids)
+        held = sum(parts.get(i) == "heldout" for i in ids)
+        print(f"  {name:<20} {tune:>6} {held:>8}")
+        if abs(tune - held) > 1:
+            err(f"split.tsv: stratum {name} is {tune} tune / {held} heldout (want halves ±1)")
+    tune = sum(p == "tune" for p in parts.values())
+    print(f"  {'all':<20} {tune:>6} {len(parts) - tune:>8}")
+    print()
+    if parts != make_split(list(need_by_id.values())):
+        warnings.append("split.tsv differs from what split.py writes for this set")
+
+
+def check_term_links(directory: Path, need_by_id: dict, offer_by_id: dict, qrels: dict) -> None:
+    """term_links.jsonl: judged grade>=1 pairs, terms used as words in the texts, counts."""
+    path = directory / "term_links.jsonl"
+    if not path.exists():
+        err("term_links.jsonl: missing")
+        return
+    seen: set[tuple[int, int]] = set()
+    cross = n_shared = n_linked = 0
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"term_links.jsonl:{n}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                err(f"{where}: invalid JSON ({exc})")
+                continue
+            if set(row) != {"need", "offer", "shared", "linked"}:
+                err(f"{where}: fields must be need, offer, shared, linked")
+                continue
+            nid, oid = row["need"], row["offer"]
+            if nid not in need_by_id or oid not in offer_by_id:
+                err(f"{where}: unknown need {nid} or offer {oid}")
+                continue
+            if (nid, oid) in seen:
+                err(f"{where}: pair {nid}-{oid} listed twice")
+            seen.add((nid, oid))
+            if qrels.get(nid, {}).get(oid, 0) < 1:
+                err(f"{where}: pair {nid}-{oid} is not judged grade 1 or 2")
+            need, offer = need_by_id[nid], offer_by_id[oid]
+            cross += need["language"] != offer["language"]
+            nt, ot = posting_text(need), posting_text(offer)
+            shared, linked = row["shared"], row["linked"]
+            if not isinstance(shared, list) or not all(isinstance(t, str) for t in shared):
+                err(f"{where}: shared must be a list of strings")
+                shared = []
+            if not isinstance(linked, list) or not all(
+                isinstance(p, list) and len(p) == 2 and all(isinstance(t, str) for t in p)
+                for p in linked
+            ):
+                err(f"{where}: linked must be a list of [need term, offer term]")
+                linked = []
+            if not shared and not linked:
+                err(f"{where}: no shared or linked terms")
+            if len({t.casefold() for t in shared}) != len(shared):
+                err(f"{where}: duplicate shared terms")
+            for term in shared:
+                if not (uses(nt, term) and uses(ot, term)):
+                    err(f"{where}: shared term {term!r} is not used in both texts")
+            for a, b in linked:
+                if a.casefold().strip() == b.casefold().strip():
+                    err(f"{where}: linked terms {a!r} ≈ {b!r} are the same word")
+                if not uses(nt, a):
+                    err(f"{where}: linked term {a!r} is not used in need {nid}")
+                if not uses(ot, b):
+                    err(f"{where}: linked term {b!r} is not used in offer {oid}")
+            n_shared += len(shared)
+            n_linked += len(linked)
+    print("Term links")
+    print(f"  pairs: {len(seen)} ({cross} cross-language)")
+    print(f"  shared terms: {n_shared}   linked term pairs: {n_linked}")
+    print()
+    if len(seen) < MIN_TERM_LINKS:
+        err(f"term_links.jsonl: {len(seen)} pairs (want at least {MIN_TERM_LINKS})")
+    if cross < MIN_TERM_LINKS_CROSS:
+        err(f"term_links.jsonl: {cross} cross-language pairs (want {MIN_TERM_LINKS_CROSS})")
+
+
+def check_pairs(path: Path, need_by_id: dict, offer_by_id: dict) -> None:
+    """pairs.jsonl: VI–EN posting pairs, ids 1..N, every sector, no dev-set text in them."""
+    if not path.exists():
+        err(f"{path.name}: missing")
+        return
+    titles = {
+        unicodedata.normalize("NFC", p["title"]).casefold()
+        for p in [*need_by_id.values(), *offer_by_id.values()]
+    }
+    ids: list[int] = []
+    sectors: Counter[str] = Counter()
+    texts: set[str] = set()
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{path.name}:{n}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                err(f"{where}: invalid JSON ({exc})")
+                continue
+            if set(row) != {"id", "sector", "vi", "en"}:
+                err(f"{where}: fields must be id, sector, vi, en")
+                continue
+            ids.append(row["id"])
+            if row["sector"] not in SECTORS:
+                err(f"{where}: unknown sector {row['sector']!r}")
+            sectors[row["sector"]] += 1
+            for lang in ("vi", "en"):
+                text = row[lang]
+                if not isinstance(text, str) or len(text.split()) < 6:
+                    err(f"{where}: {lang} text missing or shorter than 6 words")
+                    continue
+                if text != unicodedata.normalize("NFC", text):
+                    err(f"{where}: {lang} text is not NFC-normalised")
+                has_vi = bool(VI_CHARS & set(text.lower()))
+                if has_vi != (lang == "vi"):
+                    err(f"{where}: {lang} text has {'' if has_vi else 'no '}Vietnamese letters")
+                folded = text.casefold()
+                if folded in texts:
+                    err(f"{where}: {lang} text repeats an earlier pair")
+                texts.add(folded)
+                if any(t in folded for t in titles):
+                    err(f"{where}: {lang} text contains a development-set title")
+    if sorted(ids) != list(range(1, len(ids) + 1)):
+        err(f"{path.name}: ids should run 1..{len(ids)} without gaps or repeats")
+    print(f"Parallel pairs ({path})")
+    print(f"  pairs: {len(ids)}   sectors: {len(sectors)} of {len(SECTORS)}")
+    print("  " + ", ".join(f"{s}:{sectors[s]}" for s in SECTORS))
+    print()
+    if len(ids) < MIN_PAIRS:
+        err(f"{path.name}: {len(ids)} pairs (want at least {MIN_PAIRS})")
+    for s in SECTORS:
+        if sectors[s] < 5:
+            err(f"{path.name}: sector {s} has {sectors[s]} pairs (want at least 5)")
+
+
+def main(argv: list[str]) -> int:
+    """Run the checks chosen by ``argv``; return the exit status."""
+    options = {a for a in argv if a.startswith("--")}
+    unknown = options - {"--split", "--term-links", "--pairs"}
+    if unknown:
+        print(f"unknown options {sorted(unknown)}; see the module docstring")
+        return 2
+    args = [a for a in argv if not a.startswith("--")]
+    directory = Path(args[0]) if args else Path(__file__).resolve().parent
+    need_by_id, offer_by_id, qrels = check_core(directory)
+    everything = not options
+    if everything or "--split" in options:
+        check_split(directory, need_by_id)
+    if everything or "--term-links" in options:
+        check_term_links(directory, need_by_id, offer_by_id, qrels)
+    if everything or "--pairs" in options:
+        check_pairs(directory.parent / "parallel" / "pairs.jsonl", need_by_id, offer_by_id)
     for w in warnings:
         print(f"warning: {w}")
     for e in errors:
@@ -272,5 +500,4 @@ def main(directory: Path) -> int:
 
 
 if __name__ == "__main__":
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
-    sys.exit(main(folder))
+    sys.exit(main(sys.argv[1:]))

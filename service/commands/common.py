@@ -30,9 +30,20 @@ def make_settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
+def where(settings: Settings) -> str:
+    """Which database and data folder a command uses, in one line (password hidden)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+    return f"techmatch: database {url} (data folder {settings.data_dir})"
+
+
 @contextmanager
-def open_database(settings: Settings) -> Iterator[Database]:
-    """The migrated database of ``settings``, disposed of afterwards."""
+def open_database(settings: Settings, announce: bool = True) -> Iterator[Database]:
+    """The migrated database of ``settings``, disposed of afterwards; ``announce`` says on
+    stderr which database and data folder it is (see :func:`where`)."""
+    if announce:
+        typer.echo(where(settings), err=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.sqlalchemy_url)
     try:

@@ -1,9 +1,11 @@
-"""``GET /reviews/audit``: every decision ever taken, as it was taken."""
+"""``GET /reviews/audit``: every decision ever taken, as it was taken (JSON pages, or every
+matching entry as CSV or XLSX)."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, func, select
 
+from service.csv_export import Column, write_csv, write_xlsx
 from service.db.engine import Database
 from service.db.models import PairReviewLogRow
 from service.schemas.reviews import AuditEntry, DecisionState, Reviewer
@@ -52,3 +54,43 @@ def audit(
             for row in rows
         ]
     return items, total
+
+
+#: Every audit entry at once in an export (far more than any fair produces).
+EXPORT_ALL = 10_000_000
+
+
+def _state_column(side: str, field: str) -> Column[AuditEntry]:
+    def value(entry: AuditEntry) -> object:
+        state = entry.before if side == "before" else entry.after
+        return getattr(state, field) if state is not None else None
+
+    return Column(f"{side}_{field}", value)
+
+
+#: The columns of the audit log's CSV and XLSX exports, in order.
+AUDIT_CSV: tuple[Column[AuditEntry], ...] = (
+    Column("id", lambda e: e.id),
+    Column("pair_id", lambda e: e.pair_id),
+    Column("need_id", lambda e: e.need_id),
+    Column("offer_id", lambda e: e.offer_id),
+    Column("at", lambda e: e.at),
+    Column("reviewer_key_id", lambda e: e.reviewer.key_id),
+    Column("reviewer_organization", lambda e: e.reviewer.organization),
+    Column("reviewer_role", lambda e: e.reviewer.role),
+    *(
+        _state_column(side, field)
+        for side in ("before", "after")
+        for field in ("decision", "reason", "note")
+    ),
+)
+
+
+def audit_export(
+    database: Database, fmt: str, need_id: int | None = None, offer_id: int | None = None
+) -> str | bytes:
+    """Every matching audit entry, newest first, as CSV text (``fmt="csv"``) or XLSX."""
+    items, _ = audit(database, EXPORT_ALL, 0, need_id, offer_id)
+    if fmt == "csv":
+        return write_csv(AUDIT_CSV, items)
+    return write_xlsx(AUDIT_CSV, items, "audit")

@@ -8,6 +8,7 @@ from service.auth.roles import Principal
 from service.db.engine import Database
 from service.db.models import PairInterestRow, PairReviewRow
 from service.reviews.audit import audit as audit_page
+from service.reviews.audit import audit_export
 from service.reviews.decisions import record_review
 from service.reviews.interest import set_interest as mark_interest
 from service.reviews.listing import (
@@ -60,6 +61,12 @@ class ReviewService:
     ) -> tuple[list[AuditEntry], int]:
         """A page of the audit log, newest first, and its total."""
         return audit_page(self.database, limit, offset, need_id, offer_id)
+
+    def audit_export(
+        self, fmt: str, need_id: int | None = None, offer_id: int | None = None
+    ) -> str | bytes:
+        """Every matching audit entry as CSV text (``fmt="csv"``) or XLSX bytes."""
+        return audit_export(self.database, fmt, need_id, offer_id)
 
     def rejected(self) -> set[PairKey]:
         """``(need_id, offer_id)`` of every rejected pair."""

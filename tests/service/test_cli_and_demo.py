@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,111 @@ def test_bundled_demo_data() -> None:
     languages = {p.language for p in needs + offers}
     assert {"vi", "en"} <= languages or None in languages
     assert len({p.external_id for p in needs + offers}) == len(needs) + len(offers)
+
+
+def test_demo_prints_pages_and_a_session_walk_through_with_real_ids(
+    tmp_path: Path, hashing_model: Any
+) -> None:
+    """``techmatch demo`` on the bundled data: the web addresses, a demo session with
+    participants (the same one on a re-run), and commands whose ids work when replayed."""
+    if not service.seed.demo_file("need").exists():
+        pytest.skip("service/demo/ is not there")
+    data = tmp_path / "demo"
+    args = ["demo", "--load-only", "--data-dir", str(data), "--port", "8124"]
+    first = runner.invoke(cli, args, env={"TECHMATCH_MODEL": "hashing"})
+    assert first.exit_code == 0, first.output
+    out = first.output
+    base = "http://127.0.0.1:8124"
+    for page in ("/", "/review", "/dashboard", "/docs", "/redoc"):
+        assert f"{base}{page} " in out or f"{base}{page})" in out or f"{base}{page}\n" in out
+    assert f"data folder {data}" in out and "--data-dir" in out
+    found = re.search(r"session (\d+) with (\d+) participants", out)
+    assert found
+    sid, participants = int(found.group(1)), int(found.group(2))
+    assert participants >= 20
+    exports = dict(re.findall(r"\b(MOD|CO|IN)=(tm_\S+)", out))
+    assert exports["MOD"] == out.split()[-1]
+    need = re.search(r"owns need (\d+)\): (tm_\S+)", out)
+    offer = re.search(r"owns offer (\d+)\): (tm_\S+)", out)
+    assert need and offer and need.group(2) == exports["CO"] and offer.group(2) == exports["IN"]
+    need_id, offer_id = int(need.group(1)), int(offer.group(1))
+    commands = [line.strip() for line in out.splitlines() if line.strip().startswith("curl ")]
+    assert len(commands) == 4
+    assert f'"posting_id": {need_id}' in commands[0] and "$CO" in commands[0]
+    assert f'"posting_id": {offer_id}' in commands[1] and "$IN" in commands[1]
+    assert f"/pairs/{need_id}-{offer_id}/review" in commands[2]
+    assert f"/sessions/{sid}/schedule" in commands[3]
+
+    # replay the printed commands through the app (same paths, keys and bodies)
+    settings = make_settings(data, None)
+    with TestClient(create_app(settings, model=hashing_model)) as client:
+        for command in commands:
+            path = re.search(r"\$API(\S+)", command).group(1)  # type: ignore[union-attr]
+            who = re.search(r"Bearer \$(\w+)", command).group(1)  # type: ignore[union-attr]
+            body = json.loads(re.search(r"-d '(.*)'$", command).group(1))  # type: ignore[union-attr]
+            answer = client.post(
+                f"/api/v1{path}", json=body, headers={"Authorization": f"Bearer {exports[who]}"}
+            )
+            assert answer.status_code in (200, 201), (command, answer.text)
+        mod = {"Authorization": f"Bearer {exports['MOD']}"}
+        agenda = client.get(f"/api/v1/sessions/{sid}/agenda?format=json", headers=mod).json()
+        assert f"{need_id}-{offer_id}" in {m["pair_id"] for m in agenda["meetings"]}
+        mine = client.get(
+            f"/api/v1/sessions/{sid}/agenda?format=json&posting_id={need_id}",
+            headers={"Authorization": f"Bearer {exports['CO']}"},
+        )
+        assert mine.status_code == 200
+
+    again = runner.invoke(cli, args, env={"TECHMATCH_MODEL": "hashing"})
+    assert again.exit_code == 0, again.output
+    assert f"session {sid} with {participants + 2} participants" in again.output
+    assert (
+        [line for line in again.output.splitlines() if "curl " in line][0]
+        .strip()
+        .startswith(f"curl -s -X POST $API/pairs/{need_id}-{offer_id}/review")
+    )  # the walk-through postings are registered now: no second registration
+    assert again.output.split()[-1] == exports["MOD"]
+    database = Database(settings.sqlalchemy_url)
+    try:
+        from service.sessions.crud import all_sessions
+
+        assert [s.id for s in all_sessions(database)] == [sid]  # one demo session
+    finally:
+        database.dispose()
+
+
+def test_commands_say_which_database_they_use(tmp_path: Path) -> None:
+    env = {"TECHMATCH_DATA_DIR": str(tmp_path / "here"), "TECHMATCH_MODEL": "hashing"}
+    listed = runner.invoke(cli, ["keys", "list"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert f"data folder {tmp_path / 'here'}" in listed.stderr
+    assert "techmatch.db" in listed.stderr
+    assert "data folder" not in listed.stdout
+
+
+def test_first_model_start_is_quiet(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Exporting and quantising a model (what the first ``techmatch demo`` does) shows no
+    "Loading weights" bar and no onnxruntime pre-processing hint, and leaves the root
+    logger as it was; other warnings still get through."""
+    import logging
+
+    from models import load_model
+    from models.onnx_backend import _quiet_quantizer
+    from tests.models.test_backends import _tiny_folder
+
+    folder = _tiny_folder(tmp_path)
+    capfd.readouterr()
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    with caplog.at_level(logging.WARNING):
+        model = load_model(str(folder), backend="onnx-int8")
+    assert model.encode(["ao nuôi tôm"]).shape == (1, 32)
+    err = capfd.readouterr().err
+    assert "Loading weights" not in err
+    assert "pre-processing" not in err and "pre-processing" not in caplog.text
+    assert root.handlers == handlers
+    with caplog.at_level(logging.WARNING), _quiet_quantizer():
+        logging.getLogger("other").warning("a real problem")
+    assert "a real problem" in caplog.text

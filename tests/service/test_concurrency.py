@@ -88,13 +88,13 @@ def test_eight_clients_at_once(fresh_api: Api) -> None:
     with api.app.state.database.session() as session:
         rows: dict[int, Any] = {r.id: r for r in session.scalars(select(PostingRow))}
     assert set(rows) == (set(created) - set(deleted)) | set(shared)
-    engine = api.app.state.matcher._engine
-    assert engine.ids() == set(rows)
-    assert engine.content_hashes() == {i: r.content_hash for i, r in rows.items()}
+    matcher = api.app.state.matcher
+    assert matcher.indexed_ids() == set(rows)
+    assert matcher.content_hashes() == {i: r.content_hash for i, r in rows.items()}
     for pid, row in rows.items():
-        assert engine.get(pid).status == row.status
-        assert engine.get(pid).title == row.title
+        assert matcher.indexed(pid).status == row.status
+        assert matcher.indexed(pid).title == row.title
+    info = matcher.info()
     for kind in ("need", "offer"):  # every posting exactly once in each structure
         count = sum(1 for r in rows.values() if r.kind == kind)
-        assert len(engine._ann[kind]) == count
-        assert len(engine._lex[kind]) == count
+        assert info.postings[kind] == info.dense[kind] == info.lexical[kind] == count

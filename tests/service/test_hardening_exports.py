@@ -95,14 +95,20 @@ def test_every_csv_export_neutralises_formulas(api: Api) -> None:
     assert f"'{OFFER_TITLE} {tag}" in cells and f"'{NEED_ORG}" in cells
     cells = all_cells(assert_safe_csv(outcomes.text))
     assert f"'{NOTE}" in cells and f"'-Oxygen sensor for shrimp ponds {tag}" in cells
+    audit = api.get(
+        "/reviews/audit", "moderator", params={"format": "csv", "need_id": made["need"]}
+    )
+    assert audit.status_code == 200 and audit.headers["content-type"].startswith("text/csv")
+    rows = assert_safe_csv(audit.text)
+    assert rows[0][-1] == "after_note" and rows[1][-1] == f"'{NOTE}" and len(rows) == 2
 
 
-@pytest.mark.parametrize("path", ["/reviews", "/outcomes"])
+@pytest.mark.parametrize("path", ["/reviews", "/outcomes", "/reviews/audit"])
 def test_xlsx_exports_hold_text_not_formulas(api: Api, path: str) -> None:
     made = evil_session(api)
     params = (
         {"format": "xlsx", "need_id": made["need"]}
-        if path == "/reviews"
+        if path != "/outcomes"
         else {
             "format": "xlsx",
             "session_id": made["sid"],

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from indexer.engine import MatchEngine
 from service.db.models import PostingRow
 from service.main import create_app
 from tests.service.conftest import Api, add_keys, database_url_for, make_settings, posting
@@ -45,9 +46,9 @@ def assert_consistent(api: Api) -> None:
     """Index ids and content hashes equal the database's."""
     with api.app.state.database.session() as session:
         rows = {r.id: r.content_hash for r in session.scalars(select(PostingRow))}
-    engine = api.app.state.matcher._engine
-    assert engine.ids() == set(rows)
-    assert engine.content_hashes() == rows
+    matcher = api.app.state.matcher
+    assert matcher.indexed_ids() == set(rows)
+    assert matcher.content_hashes() == rows
 
 
 def test_restart_loads_the_saved_index(setup: tuple[Path, str], hashing_model: Any) -> None:
@@ -107,7 +108,7 @@ def test_stale_index_is_reconciled(
         assert status["rebuilt_at_start"] is False
         assert status["reconciled_at_start"] == {"upserted": 2, "deleted": 1}
         assert api.indexed() == {kept, changed, added}
-        assert api.app.state.matcher._engine.get(changed).title == "A brand new title"
+        assert api.app.state.matcher.indexed(changed).title == "A brand new title"
         assert_consistent(api)
 
 
@@ -151,13 +152,11 @@ def test_index_heals_after_a_failed_update(
     sqlite_setup: tuple[Path, str], hashing_model: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with running(sqlite_setup, hashing_model) as api:
-        matcher = api.app.state.matcher
-        engine = matcher._engine
 
-        def broken(postings: Any) -> None:
+        def broken(self: MatchEngine, postings: Any) -> None:
             raise RuntimeError("index failure")
 
-        monkeypatch.setattr(engine, "upsert", broken)
+        monkeypatch.setattr(MatchEngine, "upsert", broken)
         client = TestClient(api.app, raise_server_exceptions=False)
         headers = api.headers("company")
         r = client.post("/api/v1/needs", json=posting(), headers=headers)

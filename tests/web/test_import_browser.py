@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
+
 from tests.service.import_files import xlsx_rows
 from tests.web.test_browser import (  # noqa: F401 - fixtures and the browser mark
     ARTIFACTS,
@@ -51,7 +53,11 @@ def test_moderator_imports_an_xlsx_and_downloads_the_report(
     for _ in range(600):
         if page.locator("#import-errors").count():
             break
-        value = page.evaluate("(document.getElementById('import-progress') || {}).value")
+        try:
+            value = page.evaluate("(document.getElementById('import-progress') || {}).value")
+        except PlaywrightError:  # the page reloads itself when the job is done
+            page.wait_for_load_state()
+            continue
         if isinstance(value, int | float):
             seen.append(int(value))
         page.wait_for_timeout(200)

@@ -75,7 +75,12 @@ def list_reviews(
     return Reviews(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/reviews/audit", response_model=AuditLog, summary="Review audit log (moderators)")
+@router.get(
+    "/reviews/audit",
+    response_model=AuditLog,
+    summary="Review audit log, JSON, CSV or XLSX (moderators)",
+    responses={200: {"content": TABLE_CONTENT, "description": "JSON page, CSV or XLSX"}},
+)
 def audit_log(
     principal: StaffDep,
     reviews: ReviewsDep,
@@ -83,8 +88,16 @@ def audit_log(
     offer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
-) -> AuditLog:
+    format: Annotated[
+        Literal["json", "csv", "xlsx"],
+        Query(description="`csv` or `xlsx`: every matching entry, no paging."),
+    ] = "json",
+) -> AuditLog | Response:
     """Every decision ever taken, newest first: who, when, and the decision, reason and
     note before and after."""
+    if format == "csv":
+        return download(reviews.audit_export("csv", need_id, offer_id), "audit.csv")
+    if format == "xlsx":
+        return download(reviews.audit_export("xlsx", need_id, offer_id), "audit.xlsx", XLSX)
     items, total = reviews.audit(limit=limit, offset=offset, need_id=need_id, offer_id=offer_id)
     return AuditLog(items=items, total=total, limit=limit, offset=offset)

@@ -15,6 +15,7 @@ session's CSRF token (403 without it).
 | ``sessions_schedule`` | ``…/pairs``, ``…/schedule`` (run, grid, publish), ``…/outcomes`` |
 | ``participant`` | ``/my-sessions``, ``/my-sessions/{id}`` (register, meetings, ICS, outcome) |
 | ``keys`` | ``/keys`` (admins: create with welcome sheets, revoke) |
+| ``dashboard`` | ``/dashboard`` (organisers' charts) |
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.web.routes import (
+    dashboard,
     keys,
     participant,
     posting_forms,
@@ -44,5 +46,6 @@ for module in (
     sessions_schedule,
     participant,
     keys,
+    dashboard,
 ):
     router.include_router(module.router)

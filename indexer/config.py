@@ -1,0 +1,29 @@
+"""How the engine embeds, corrects and ranks: one frozen settings object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from indexer.scoring import FusionConfig
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """How the engine embeds, corrects and ranks (defaults measured on the dev set)."""
+
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    bias_correction: str = "center+z"  # "none" | "center" | "center+z"
+    segment_for_embedding: bool = False
+    candidates: int = 100
+    reference_sample: int = 512
+    min_language_reference: int = 20
+    refit_growth: float = 0.1
+    refit_min_change: int = 20
+    always_refit_below: int = 300
+    reciprocal_candidates: int = 20  # search depth for an offer's best need (recommendation)
+    key_terms: int = 8
+    batch_size: int = 32
+    seed: int = 13
+    ann: str = "flat"  # "flat" (exact) | "auto" (exact below ann_threshold, IVF above)
+    ann_threshold: int = 50_000
+    lexical_background_above: int = 20_000  # BM25 rebuilt in the background from this size

@@ -1,0 +1,186 @@
+"""Candidate retrieval: one vector index (FAISS) and one BM25 index per kind.
+
+A posting's candidates are its dense top-``k`` of the other kind plus that kind's best
+BM25 hits for its tokens; each comes with its bias-corrected cosine, and, for a need,
+with its BM25 score (every pair is scored need → offer, whichever side asks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from indexer.ann import ANNIndex, make_index
+from indexer.lexical import LexicalIndex, PreparedQuery
+from indexer.postings import KINDS, Filters, Kind, Posting, other_kind
+from indexer.store import PostingStore
+
+Vectors = Callable[[Sequence[int]], np.ndarray]  # ids → corrected unit-length rows
+Dense = tuple[np.ndarray, np.ndarray]  # one query's row of a search: (scores, ids)
+
+ALLOWED_CACHE_SIZE = 64
+
+
+class Retriever:
+    """The FAISS and BM25 indexes of both kinds, and the caches valid for one pool state."""
+
+    def __init__(
+        self,
+        store: PostingStore,
+        vectors: Vectors,
+        ann: str = "flat",
+        ann_threshold: int = 50_000,
+        lexical_background_above: int = 20_000,
+    ) -> None:
+        self.store = store
+        self.vectors = vectors
+        self._ann_kind, self._ann_threshold = ann, ann_threshold
+        self.ann: dict[Kind, ANNIndex] = {k: self._new_index() for k in KINDS}
+        self.lex: dict[Kind, LexicalIndex] = {
+            k: LexicalIndex(background_above=lexical_background_above) for k in KINDS
+        }
+        self._allowed: dict[tuple[Kind, Filters], np.ndarray | None] = {}
+        self._prepared: dict[int, tuple[int, PreparedQuery]] = {}  # need → (lex version, q)
+
+    def _new_index(self) -> ANNIndex:
+        return make_index(self.store.dimension, self._ann_kind, self._ann_threshold)
+
+    # ----------------------------------------------------------------- upkeep
+    def invalidate(self) -> None:
+        """Forget what depends on the pool's membership (call on every write)."""
+        self._allowed.clear()
+        self._prepared.clear()
+
+    def rebuild_dense(self, ids: Sequence[int]) -> None:
+        """Fresh vector indexes holding the corrected vectors of ``ids``."""
+        self.ann = {k: self._new_index() for k in KINDS}
+        for kind in KINDS:
+            kind_ids = [i for i in ids if self.store.postings[i].kind == kind]
+            self.ann[kind].upsert(np.array(kind_ids, dtype=np.int64), self.vectors(kind_ids))
+
+    def index(self, ids: Sequence[int], vectors: np.ndarray, dense: bool = True) -> None:
+        """Store postings' corrected ``vectors`` (when ``dense``) and tokens."""
+        for kind in KINDS:
+            rows = [n for n, i in enumerate(ids) if self.store.postings[i].kind == kind]
+            if not rows:
+                continue
+            if dense:
+                kind_ids = np.array([ids[n] for n in rows], dtype=np.int64)
+                self.ann[kind].upsert(kind_ids, vectors[rows])
+            for n in rows:
+                self.lex[kind].upsert(ids[n], self.store.tokens[ids[n]])
+
+    def remove(self, posting: Posting) -> None:
+        """Drop a posting from its kind's indexes."""
+        self.ann[posting.kind].remove([posting.id])
+        self.lex[posting.kind].remove(posting.id)
+
+    # ---------------------------------------------------------------- queries
+    def allowed(self, kind: Kind, filters: Filters | None) -> np.ndarray | None:
+        """Ids of ``kind`` passing ``filters`` (``None``: all do); cached until the pool changes."""
+        filters = filters if filters is not None else Filters()
+        key = (kind, filters)
+        if key not in self._allowed:
+            if len(self._allowed) >= ALLOWED_CACHE_SIZE:  # many distinct filters: bound memory
+                self._allowed.clear()
+            members = [p for p in self.store if p.kind == kind]
+            allowed = [p.id for p in members if filters.accepts(p)]
+            self._allowed[key] = (
+                None if len(allowed) == len(members) else np.array(allowed, dtype=np.int64)
+            )
+        return self._allowed[key]
+
+    def search(self, kind: Kind, queries: np.ndarray, k: int, allowed: np.ndarray | None) -> Dense:
+        """Top-``k`` inner products of each query row among postings of ``kind``."""
+        return self.ann[kind].search(queries, k, allowed)
+
+    def candidates(
+        self, posting: Posting, k: int, allowed: np.ndarray | None, dense: Dense | None = None
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """``(cosines, lexical)`` of the dense top-``k`` plus the BM25 top hits.
+
+        ``lexical`` holds the need→offer BM25 of each candidate when ``posting`` is a need
+        (taken from the one pass over the pool the BM25 hits need); it is empty for an
+        offer, whose pairs are scored with the need's tokens (:meth:`pair_lexical`).
+        ``dense`` = this posting's row of a batched search (same ``k`` and ``allowed``)
+        skips the per-posting FAISS call."""
+        target = other_kind(posting.kind)
+        query = self.vectors([posting.id])[0]
+        found: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        if allowed is not None and not len(allowed):
+            return found, lexical
+        if dense is None:
+            scores, ids = self.ann[target].search(query, k, allowed)
+            dense = scores[0], ids[0]
+        for score, cid in zip(dense[0], dense[1], strict=True):
+            if cid >= 0:
+                found[int(cid)] = float(score)
+        lex = self.lex[target]
+        build = lex.snapshot()
+        lex_ids, lex_scores = lex.score(self.store.tokens.get(posting.id, []), build)
+        if len(lex_ids):
+            all_scores = lex_scores
+            if allowed is not None:
+                mask = np.isin(lex_ids, allowed)
+                lex_ids, lex_scores = lex_ids[mask], lex_scores[mask]
+            top = top_positive(lex_scores, max(k // 2, 10))
+            # A BM25 build being replaced in the background may still name a deleted posting.
+            missing = [
+                int(lex_ids[t])
+                for t in top
+                if int(lex_ids[t]) not in found and self.store.is_kind(int(lex_ids[t]), target)
+            ]
+            if missing:
+                cosines = self.vectors(missing) @ query
+                found.update(zip(missing, map(float, cosines), strict=True))
+            if posting.kind == "need":
+                candidates = list(found)
+                rows = lex.positions(candidates, build)
+                values = np.where(rows >= 0, all_scores[np.maximum(rows, 0)], 0.0)
+                lexical = dict(zip(candidates, map(float, values), strict=True))
+        return found, lexical
+
+    def known_pairs(
+        self, need: Posting, offer_ids: Sequence[int]
+    ) -> dict[int, tuple[float, float]]:
+        """``{offer id: (cosine, lexical)}`` of a need with known offers, computed exactly as
+        :meth:`candidates` computes them for a search among those offers only (the vector
+        index's inner products and the need's one BM25 pass), so that a known pair scores
+        as the full path scores it. Ids that are not offers are left out."""
+        wanted = frozenset(offer_ids)
+        if not wanted:
+            return {}
+        allowed = self.allowed("offer", Filters(statuses=None, ids=wanted))
+        cosines, lexical = self.candidates(need, len(wanted), allowed)
+        return {
+            o: (c, lexical[o] if o in lexical else self.pair_lexical(need.id, o))
+            for o, c in cosines.items()
+            if o in wanted
+        }
+
+    def pair_lexical(self, need_id: int, offer_id: int) -> float:
+        """Normalised BM25 of the offer for the need's tokens."""
+        return self.lex["offer"].pair_score(self._need_query(need_id), offer_id)
+
+    def _need_query(self, need_id: int) -> PreparedQuery:
+        """The need's tokens prepared against the offers' BM25 index (cached per version)."""
+        lex = self.lex["offer"]
+        cached = self._prepared.get(need_id)
+        if cached is None or cached[0] != lex.version:
+            prepared = lex.prepare(self.store.tokens.get(need_id, []))
+            cached = (lex.version, prepared)
+            self._prepared[need_id] = cached
+        return cached[1]
+
+
+def top_positive(values: np.ndarray, m: int) -> np.ndarray:
+    """Indices of the (at most) ``m`` largest positive ``values``, best first (ties: lower
+    index first), without sorting the whole array."""
+    positive = np.flatnonzero(values > 0)
+    if len(positive) > m:
+        cut = np.argpartition(-values[positive], m - 1)[:m]
+        positive = positive[cut]
+    order = np.lexsort((positive, -values[positive]))
+    return positive[order]

@@ -1,0 +1,76 @@
+"""The ``recommended`` flag: threshold and reciprocity, as a rule and in the engine."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from indexer.engine import MatchEngine
+from indexer.evaluation.devset import load_devset
+from indexer.recommendation import Recommender, is_recommended, needs_best_need
+from indexer.scoring import FusionConfig
+from models import load_model
+
+CONFIG = FusionConfig(recommend_threshold=0.40, reciprocal_margin=0.05)
+
+
+def test_below_the_threshold_nothing_is_recommended() -> None:
+    assert not is_recommended(0.39, 0.39, CONFIG)
+    assert not is_recommended(0.0, None, CONFIG)
+    assert not needs_best_need(0.39, CONFIG)
+
+
+def test_reciprocity_accepts_the_offers_best_need_and_near_misses_only() -> None:
+    assert needs_best_need(0.5, CONFIG)
+    assert is_recommended(0.5, 0.5, CONFIG)  # this need is the offer's best
+    assert is_recommended(0.5, 0.54, CONFIG)  # within the margin
+    assert is_recommended(0.5, 0.55, CONFIG)  # at the margin
+    assert not is_recommended(0.5, 0.56, CONFIG)  # the offer serves another need much better
+    assert is_recommended(0.40, 0.40, CONFIG)  # the threshold itself counts
+
+
+def test_a_negative_margin_turns_reciprocity_off() -> None:
+    off = dataclasses.replace(CONFIG, reciprocal_margin=-1.0)
+    assert not needs_best_need(0.5, off)
+    assert is_recommended(0.5, None, off) and not is_recommended(0.3, None, off)
+
+
+def test_recommender_fetches_best_needs_once_and_only_when_needed() -> None:
+    calls: list[list[int]] = []
+
+    def best(offers: list[int]) -> dict[int, float]:
+        calls.append(offers)
+        return {o: 0.6 for o in offers}
+
+    rec = Recommender(best, CONFIG)
+    rec.prefetch([(0.58, 7), (0.3, 8), (0.50, 9), (0.57, 7)])
+    assert calls == [[7, 9]]  # offer 8 is below the threshold: no best need needed
+    assert rec.recommended(7, 0.58) and rec.recommended(7, 0.55)
+    assert not rec.recommended(9, 0.50) and not rec.recommended(8, 0.3)
+    assert calls == [[7, 9]]
+    rec.clear()
+    assert rec.recommended(9, 0.59) and calls[-1] == [9]
+
+
+@pytest.fixture(scope="module")
+def engine() -> MatchEngine:
+    devset = load_devset()
+    engine = MatchEngine(load_model("hashing"))
+    engine.upsert(devset.needs + devset.offers)
+    return engine
+
+
+def test_engine_flags_follow_the_rule_on_the_devset(engine: MatchEngine) -> None:
+    """Some pairs are recommended, and each flag is the rule applied to the pair's score
+    and the offer's best score with any published need."""
+    fusion = engine.config.fusion
+    flags: list[bool] = []
+    needs = sorted(p.id for p in engine.store if p.kind == "need")
+    for need_id in needs:
+        for m in engine.match(need_id, limit=5, with_reasons=False):
+            best = max(x.score for x in engine.match(m.offer_id, limit=20, with_reasons=False))
+            assert best >= m.score - 1e-6
+            assert m.recommended == is_recommended(m.score, best, fusion)
+            flags.append(m.recommended)
+    assert any(flags) and not all(flags)
