@@ -5,7 +5,8 @@ row: its error is shown) → creates a session → registers the four postings, 
 unavailable slot → accepts the two pairs in /review → schedules → sees the grid →
 publishes → a real SMTP server on 127.0.0.1 (aiosmtpd) receives one e-mail per
 participant whose ICS ``icalendar`` parses into that participant's meetings → a company
-signs in, sees its meeting time, downloads its ICS → records an outcome.
+signs in, sees its meeting time, downloads its ICS → records an outcome → the dashboard
+shows the funnel.
 
 The screenshot of the grid (laptop, Vietnamese) goes to ``test-artifacts/``, and with
 ``TECHMATCH_UPDATE_SCREENSHOTS=1`` also to ``docs/screenshots/session-grid.png`` (README).
@@ -290,3 +291,14 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
     _go(page, form.locator("button[type=submit]"))
     assert page.locator(f'#outcome-{pair_ids[0]} [data-outcome="follow_up"]').count() == 1
     page.screenshot(path=str(ARTIFACTS / "participant-day.png"), full_page=True)
+
+    # the organiser's dashboard shows the session's funnel
+    _sign_in(page, day, ADMIN_KEY)
+    page.goto(f"{day.base}/dashboard?session={session_id}")
+    funnel = {
+        stage: int(page.locator(f'#funnel td[data-stage="{stage}"]').text_content() or "")
+        for stage in ("suggested", "accepted", "scheduled", "held", "follow_up")
+    }
+    assert funnel["suggested"] >= 2
+    assert (funnel["accepted"], funnel["scheduled"]) == (2, 2)
+    assert (funnel["held"], funnel["follow_up"]) == (1, 1)
