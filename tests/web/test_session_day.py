@@ -5,15 +5,17 @@ row: its error is shown) → creates a session → registers the four postings, 
 unavailable slot → accepts the two pairs in /review → schedules → sees the grid →
 publishes → a real SMTP server on 127.0.0.1 (aiosmtpd) receives one e-mail per
 participant whose ICS ``icalendar`` parses into that participant's meetings → a company
-signs in, sees its meeting time, downloads its ICS → records an outcome.
+signs in, sees its meeting time, downloads its ICS → records an outcome → the dashboard
+shows the funnel.
 
-The screenshot of the grid (laptop, Vietnamese) is written to
-``docs/screenshots/session-grid.png``.
+The screenshot of the grid (laptop, Vietnamese) goes to ``test-artifacts/``, and with
+``TECHMATCH_UPDATE_SCREENSHOTS=1`` also to ``docs/screenshots/session-grid.png`` (README).
 """
 
 # ruff: noqa: F811 - the fixtures of test_browser.py are imported, then used as arguments
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -117,6 +119,7 @@ def _create_keys(page: Any, role: str, orgs: list[str]) -> dict[str, str]:
         org = sheet.get_attribute("data-organization")
         keys[org] = sheet.locator(".sheet-key").inner_text()
         assert sheet.locator(".sheet-address").inner_text().startswith("http://127.0.0.1:")
+    page.screenshot(path=str(ARTIFACTS / f"welcome-sheets-{role}.png"), full_page=True)
     return keys
 
 
@@ -151,7 +154,6 @@ def _grid(page: Any) -> dict[str, int]:
 
 def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     _sign_in(page, day, ADMIN_KEY)
 
     # keys for two companies and two institutes, each shown once on a welcome sheet
@@ -208,6 +210,7 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
     page.wait_for_url(re.compile(rf"/sessions/{session_id}"))
     busy = page.locator(f'#participant-list tr[data-posting="{ids[BUSY]}"] td.unavailable')
     assert busy.inner_text() == "08:30"
+    page.screenshot(path=str(ARTIFACTS / "session-participants.png"), full_page=True)
 
     # accept the two pairs in /review
     pair_ids = [f"{ids[need]}-{ids[offer]}" for need, offer in PAIRS]
@@ -234,7 +237,9 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
     assert set(grid) == set(pair_ids)
     assert grid[pair_ids[0]] != 0  # its need cannot attend slot 0
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.screenshot(path=str(SCREENSHOTS / "session-grid.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "session-grid.png"), full_page=True)
+    if os.environ.get("TECHMATCH_UPDATE_SCREENSHOTS"):
+        page.screenshot(path=str(SCREENSHOTS / "session-grid.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(ARTIFACTS / "session-grid-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -287,3 +292,14 @@ def test_the_organisers_whole_day(page: Any, day: Day, tmp_path: Path) -> None:
     _go(page, form.locator("button[type=submit]"))
     assert page.locator(f'#outcome-{pair_ids[0]} [data-outcome="follow_up"]').count() == 1
     page.screenshot(path=str(ARTIFACTS / "participant-day.png"), full_page=True)
+
+    # the organiser's dashboard shows the session's funnel
+    _sign_in(page, day, ADMIN_KEY)
+    page.goto(f"{day.base}/dashboard?session={session_id}")
+    funnel = {
+        stage: int(page.locator(f'#funnel td[data-stage="{stage}"]').text_content() or "")
+        for stage in ("suggested", "accepted", "scheduled", "held", "follow_up")
+    }
+    assert funnel["suggested"] >= 2
+    assert (funnel["accepted"], funnel["scheduled"]) == (2, 2)
+    assert (funnel["held"], funnel["follow_up"]) == (1, 1)

@@ -149,11 +149,14 @@ def schedule_page(
         session = sessions.get(session_id)
     except ServiceError as exc:
         raise service_error(exc) from exc
-    agenda = _agenda(sessions, principal, session_id, None)
+    # the run first: a run that finishes meanwhile has stored its meetings before the
+    # agenda is read, so a "done" page always shows them
     run = schedule_runs(request).get(session_id)
+    run_state = run.state if run is not None else "none"
+    agenda = _agenda(sessions, principal, session_id, None)
     moved = None
     unscheduled: list[dict[str, Any]] = []
-    if run is not None and run.state == "done" and run.result is not None:
+    if run is not None and run_state == "done" and run.result is not None:
         moved = changes(run.before, _places(agenda))
         unscheduled = _unscheduled(sessions, principal, session_id, agenda, run.result.unscheduled)
     state = publish_state(database, session_id)
@@ -162,6 +165,7 @@ def schedule_page(
     context = {
         "session": session,
         "run": run,
+        "run_state": run_state,
         "moved": moved,
         "unscheduled": unscheduled,
         "grid": _grid(agenda, session.slots, session.tables),
@@ -172,7 +176,7 @@ def schedule_page(
         "emails": emails,
         "smtp": mailer(request).enabled,
         "participants": participants,
-        "refresh": run is not None and run.state == "running",
+        "refresh": run_state == "running",
     }
     return render(request, "session_schedule.html", context)
 
