@@ -74,3 +74,13 @@ def test_engine_flags_follow_the_rule_on_the_devset(engine: MatchEngine) -> None
             assert m.recommended == is_recommended(m.score, best, fusion)
             flags.append(m.recommended)
     assert any(flags) and not all(flags)
+
+
+def test_a_zero_margin_keeps_reciprocity_on_and_the_threshold_asks_for_the_best_need() -> None:
+    strict = dataclasses.replace(CONFIG, reciprocal_margin=0.0)
+    assert needs_best_need(0.5, strict) and needs_best_need(0.40, CONFIG)
+    assert is_recommended(0.5, 0.5, strict)  # the offer's best need itself
+    assert is_recommended(0.5, 0.5 + 1e-12, strict)  # float noise is not a better need
+    assert not is_recommended(0.5, 0.501, strict)
+    with pytest.raises(AssertionError):
+        is_recommended(0.5, None, strict)  # reciprocity on: the best-need score is required
