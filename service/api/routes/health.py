@@ -16,7 +16,8 @@ router = APIRouter(tags=["health"])
 @router.get("/health", summary="Service status (no key needed)")
 def health(database: DatabaseDep, matcher: MatcherDep) -> JSONResponse:
     """`status` is `ok` when the database answers and the index and model are loaded
-    (HTTP 200), `error` otherwise (HTTP 503)."""
+    (HTTP 200), `error` otherwise (HTTP 503). `model.selection` says how the embedding
+    backend was chosen (`auto`: the CPU, each candidate's texts/s and cosine to fp32)."""
     db: dict[str, Any] = {"ok": True, "backend": database.backend}
     try:
         with database.session() as session:
@@ -24,6 +25,12 @@ def health(database: DatabaseDep, matcher: MatcherDep) -> JSONResponse:
     except Exception as exc:  # report, don't raise: this is the health check
         db = {"ok": False, "backend": database.backend, "error": type(exc).__name__}
     body: dict[str, Any] = {"database": db, **matcher.status()}
+    # How the backend was chosen: "auto" with the CPU, the figures per candidate and whether
+    # the record was reused, or "explicit" (models/backend_select.py).
+    # Only models with a backend choice have it (the hashing test model has none).
+    selection = getattr(getattr(matcher, "_model", None), "selection", None)
+    if selection is not None:
+        body["model"]["selection"] = selection
     ok = db["ok"] and body["index"]["ok"] and body["model"]["ok"]
     body = {"status": "ok" if ok else "error", **body}
     return JSONResponse(body, status_code=200 if ok else 503)
