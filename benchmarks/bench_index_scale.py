@@ -31,6 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import machine  # noqa: E402
 from indexer.ann import IVFIndex  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / "results" / "cache"
@@ -164,6 +165,7 @@ def main() -> None:
         "faiss_threads": faiss.omp_get_max_threads(),
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
         "sizes": {},
+        "machine": machine(args.backend),
     }
     queries = synthetic(base, args.queries, seed=1)
     for size in (int(s) for s in args.sizes.split(",")):

@@ -398,6 +398,10 @@ def main() -> None:
                 server.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 server.kill()
+    from benchmarks.machine import machine
+
+    for row in results:  # the server's backend is in its /health; this is the CPU it ran on
+        row.setdefault("machine", machine(args.model))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

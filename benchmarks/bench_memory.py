@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_index_scale import base_vectors  # noqa: E402
 from benchmarks.bench_pairs import MixModel, synthetic_postings  # noqa: E402
+from benchmarks.machine import machine  # noqa: E402
 from indexer.engine import MatchEngine  # noqa: E402
 
 RESULT = ROOT / "benchmarks" / "results" / "memory.json"
@@ -139,6 +140,7 @@ def main() -> None:
         MatchEngine.load(Path(tmp), model)
         load_s = time.perf_counter() - started
     report = {
+        "machine": machine(getattr(model, "backend", None)),
         "postings": n,
         "dimension": engine.dimension,
         "save_s": round(save_s, 2),

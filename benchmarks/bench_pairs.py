@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_index_scale import base_vectors  # noqa: E402
+from benchmarks.machine import machine  # noqa: E402
 from indexer.engine import MatchEngine  # noqa: E402
 from indexer.evaluation.devset import load_devset  # noqa: E402
 from indexer.postings import Posting  # noqa: E402
@@ -152,6 +153,7 @@ def main() -> None:
             (m.need_id, m.offer_id) for m in results[True]
         ]
     report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["machine"] = machine(args.backend)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

@@ -42,6 +42,7 @@ from benchmarks.bench_matches_http import (  # noqa: E402
     start_server,
     synthesize,
 )
+from benchmarks.machine import machine  # noqa: E402
 
 RESULT = ROOT / "benchmarks" / "results" / "reimport.json"
 
@@ -152,6 +153,7 @@ def main() -> None:
         )
         print(json.dumps(report["steps"][-1]), flush=True)
     report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["machine"] = machine(report.get("backend"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 

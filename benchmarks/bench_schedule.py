@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from benchmarks.machine import machine  # noqa: E402
 from service.scheduling import (  # noqa: E402
     CandidatePair,
     ScheduleProblem,
@@ -209,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "workers": args.workers,
         "time_limit_s": args.time_limit,
+        "machine": machine(None),
         "instance": "150 needs + 150 offers, 1500 pairs, 16 slots x 60 tables, max 8, k=2",
     }
     args.json.write_text(json.dumps({"meta": meta, "runs": rows}, indent=2) + "\n")

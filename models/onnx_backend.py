@@ -1,13 +1,14 @@
 """ONNX Runtime backends for a local BERT-style sentence-transformers folder.
 
-``onnx`` is the folder's transformer exported to ONNX in fp32; ``onnx-int8`` (the default
-backend, chosen by ``benchmarks/bench_embedding.py``) is that graph with every MatMul
-weight dynamically quantised to int8 by onnxruntime, per output channel and in 7-bit
-range (no saturation on CPUs without VNNI); activations are quantised per batch at run
-time. Both are exported LOCALLY from the built torch
-folder — nothing is downloaded — into ``<folder>/onnx/`` (``model.onnx``,
-``model_qint8.onnx``), atomically (temporary file + rename under a file lock, a marker
-last), and reused afterwards.
+``onnx`` is the folder's transformer exported to ONNX in fp32; ``onnx-int8`` is that graph
+with every MatMul weight dynamically quantised to int8 by onnxruntime, per output channel
+and in 7-bit range (no saturation on CPUs without VNNI); ``onnx-int8-vnni`` the same in
+full 8-bit range, for CPUs with VNNI (int8 dot products into 32-bit sums cannot
+saturate there). Activations are quantised per batch at run time. All are exported
+LOCALLY from the built torch folder — nothing is downloaded — into ``<folder>/onnx/``
+(``model.onnx``, ``model_qint8.onnx``, ``model_qint8_vnni.onnx``), atomically (temporary
+file + rename under a file lock, a marker last), and reused afterwards. Which backend runs
+by default is decided per CPU by ``models/backend_select.py`` (``auto``).
 
 Why not ``SentenceTransformer(folder, backend="onnx")``: that path needs ``optimum-onnx``,
 whose current release pins ``transformers<4.58`` and would downgrade this project's
@@ -32,32 +33,44 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
-DEFAULT_BACKEND = "onnx-int8"
+BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8", "onnx-int8-vnni")
+AUTO = "auto"  # measure the candidates this CPU supports, keep the fastest faithful one
+DEFAULT_BACKEND = AUTO
 BACKEND_ENV = "TECHMATCH_MODEL_BACKEND"
 ONNX_DIR = "onnx"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model_qint8.onnx"
+INT8_VNNI_FILE = "model_qint8_vnni.onnx"
+ONNX_FILES = {"onnx": FP32_FILE, "onnx-int8": INT8_FILE, "onnx-int8-vnni": INT8_VNNI_FILE}
 EXPORT_FORMAT = 3  # bump when the export changes, to force a new export
-_MARKERS = {FP32_FILE: ".model.onnx.json", INT8_FILE: ".model_qint8.onnx.json"}
+_MARKERS = {
+    FP32_FILE: ".model.onnx.json",
+    INT8_FILE: ".model_qint8.onnx.json",
+    INT8_VNNI_FILE: ".model_qint8_vnni.onnx.json",
+}
 
 
 def resolve_backend(backend: str | None, default: str = DEFAULT_BACKEND) -> str:
-    """``backend``, else ``$TECHMATCH_MODEL_BACKEND``, else ``default``; ValueError if unknown."""
+    """``backend``, else ``$TECHMATCH_MODEL_BACKEND``, else ``default``; ValueError if unknown.
+
+    The answer is one of ``BACKENDS`` or ``"auto"``."""
     value = (backend or os.environ.get(BACKEND_ENV) or default).strip().lower()
-    if value not in BACKENDS:
-        raise ValueError(f"unknown model backend {value!r}; choose one of {', '.join(BACKENDS)}")
+    if value not in (*BACKENDS, AUTO):
+        raise ValueError(
+            f"unknown model backend {value!r}; choose one of {', '.join((*BACKENDS, AUTO))}"
+        )
     return value
 
 
-def export_onnx(folder: Path, quantized: bool = False) -> Path:
-    """Export (or reuse) ``<folder>/onnx/model.onnx`` (or the int8 ``model_qint8.onnx``).
+def export_onnx(folder: Path, quantized: bool = False, full_range: bool = False) -> Path:
+    """Export (or reuse) ``<folder>/onnx/model.onnx``, or with ``quantized`` the int8
+    ``model_qint8.onnx`` (7-bit weights), or with ``full_range`` too ``model_qint8_vnni.onnx``.
 
     Safe to call from several processes at once; a failed export leaves nothing behind.
     """
     folder = Path(folder)
     out_dir = folder / ONNX_DIR
-    name = INT8_FILE if quantized else FP32_FILE
+    name = (INT8_VNNI_FILE if full_range else INT8_FILE) if quantized else FP32_FILE
     target = out_dir / name
     expected = {"export_format": EXPORT_FORMAT, "source": _source_stamp(folder)}
     if _is_current(out_dir, name, expected):
@@ -69,7 +82,7 @@ def export_onnx(folder: Path, quantized: bool = False) -> Path:
         started = time.perf_counter()
         if quantized:
             source = export_onnx(folder, quantized=False)
-            _atomic_write(target, lambda tmp: _quantize_int8(source, tmp))
+            _atomic_write(target, lambda tmp: _quantize_int8(source, tmp, full_range))
         else:
             _atomic_write(target, lambda tmp: _export_fp32(folder, tmp))
         marker = {**expected, "seconds": round(time.perf_counter() - started, 1)}
@@ -152,11 +165,12 @@ def _export_fp32(folder: Path, out: Path) -> None:
         )
 
 
-def _quantize_int8(source: Path, out: Path) -> None:
+def _quantize_int8(source: Path, out: Path, full_range: bool = False) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # Per-channel weights: dev-set nDCG@10 -0.008 vs torch (per-tensor: -0.010); reduce_range
-    # keeps 7-bit weights so the int8 kernels cannot saturate on CPUs without VNNI.
+    # keeps 7-bit weights so the int8 kernels cannot saturate on CPUs without VNNI; with
+    # VNNI (u8 x s8 summed into int32) the full range is safe.
     with _quiet_quantizer():
         quantize_dynamic(
             str(source),
@@ -164,7 +178,7 @@ def _quantize_int8(source: Path, out: Path) -> None:
             weight_type=QuantType.QInt8,
             op_types_to_quantize=["MatMul"],
             per_channel=True,
-            reduce_range=True,
+            reduce_range=not full_range,
         )
 
 
@@ -200,6 +214,8 @@ def _quiet_quantizer() -> Iterator[None]:
 class OnnxSentenceModel:
     """An ``EmbeddingModel`` running an exported BERT encoder with onnxruntime on the CPU."""
 
+    selection: dict[str, Any] | None = None  # how the backend was chosen
+
     def __init__(
         self,
         onnx_file: Path,
@@ -211,6 +227,7 @@ class OnnxSentenceModel:
         threads: int | None = None,
         pad_id: int = 1,
         backend: str = "onnx",
+        spinning: bool = True,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -219,6 +236,8 @@ class OnnxSentenceModel:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             options.intra_op_num_threads = threads
+        if not spinning:  # idle threads sleep: needed when other backends run in the process
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )
@@ -266,9 +285,15 @@ class OnnxSentenceModel:
 
 
 def load_onnx_model(
-    folder: Path, name: str, prompt: str, quantized: bool = False
+    folder: Path,
+    name: str,
+    prompt: str,
+    quantized: bool = False,
+    full_range: bool = False,
+    spinning: bool = True,
 ) -> OnnxSentenceModel:
-    """Export (once) and load the ONNX backend of a local BERT sentence-transformers folder."""
+    """Export (once) and load the ONNX backend of a local BERT sentence-transformers folder:
+    fp32, or ``quantized`` int8 (7-bit weights, or ``full_range`` 8-bit for VNNI CPUs)."""
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text())
     max_length = int(config.get("max_position_embeddings", 512))
@@ -289,7 +314,7 @@ def load_onnx_model(
         mean = pooling.get("pooling_mode") == "mean" or pooling.get("pooling_mode_mean_tokens")
         if not mean:
             raise ValueError(f"{folder}: the ONNX backend supports mean pooling only")
-    onnx_file = export_onnx(folder, quantized=quantized)
+    onnx_file = export_onnx(folder, quantized=quantized, full_range=full_range)
     return OnnxSentenceModel(
         onnx_file,
         folder / "tokenizer.json",
@@ -298,5 +323,6 @@ def load_onnx_model(
         prompt=prompt,
         max_length=max_length,
         pad_id=int(config.get("pad_token_id") or 0),
-        backend="onnx-int8" if quantized else "onnx",
+        backend=("onnx-int8-vnni" if full_range else "onnx-int8") if quantized else "onnx",
+        spinning=spinning,
     )

@@ -12,16 +12,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from models.hashing import HASHING_DIMENSION, HashingModel
-from models.onnx_backend import DEFAULT_BACKEND, resolve_backend
+from models.onnx_backend import AUTO, DEFAULT_BACKEND, resolve_backend
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "multilingual-e5-small"
 HASHING_MODEL = "hashing"
@@ -103,18 +106,21 @@ def load_model(
 ) -> EmbeddingModel:
     """Load embedding model ``name`` (default ``DEFAULT_MODEL``); raise ModelNotFoundError.
 
-    ``backend`` (default ``$TECHMATCH_MODEL_BACKEND``, else ``"onnx-int8"`` for the
-    built-in model and ``"torch"`` for a local folder) picks how the model runs:
-    ``onnx-int8`` (onnxruntime, MatMul weights dynamically quantised to int8: 2.8-3x
-    torch's speed, nDCG@10 -0.008), ``onnx`` (onnxruntime fp32, lossless) or ``torch``
-    (sentence-transformers fp32); the ONNX files are exported locally into
-    ``<folder>/onnx/`` on first use. The hashing model ignores it.
+    ``backend`` (default ``$TECHMATCH_MODEL_BACKEND``, else ``"auto"`` for the built-in
+    model and ``"torch"`` for a local folder) picks how the model runs: ``torch``
+    (sentence-transformers fp32, the reference), ``torch-bf16`` (bfloat16), ``onnx``
+    (onnxruntime fp32), ``onnx-int8`` (MatMul weights int8 in 7-bit range), ``onnx-int8-vnni``
+    (full 8-bit range, for VNNI CPUs), or ``auto``: the fastest of those this CPU supports
+    whose vectors stay within cosine 0.995 of torch fp32, measured once and recorded in the
+    model folder (``models/backend_select.py``). ONNX files are exported locally into
+    ``<folder>/onnx/`` on first use. The hashing model ignores it. The model's
+    ``selection`` attribute says how its backend was chosen (for ``/health``).
     """
     name = DEFAULT_MODEL if name is None else name
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     if name == HASHING_MODEL:
         return HashingModel()
-    # The int8 default was measured on the built-in model only; other folders run as saved.
+    # "auto" is the default for the built-in model only; other folders run as saved.
     chosen = resolve_backend(backend, default=DEFAULT_BACKEND if name == DEFAULT_MODEL else "torch")
     if name == DEFAULT_MODEL:
         return _load_e5_small(cache, chosen)
@@ -122,15 +128,27 @@ def load_model(
 
 
 def _load_folder(folder: Path, name: str, prompt: str | None, backend: str) -> EmbeddingModel:
-    if backend == "torch":
-        from models.sentence_transformer import load_sentence_transformer
-
-        return load_sentence_transformer(folder, name=name, prompt=prompt)
-    from models.onnx_backend import load_onnx_model
+    from models.backend_probe import load_backend
 
     if prompt is None:
         prompt = _saved_query_prompt(folder)
-    return load_onnx_model(folder, name=name, prompt=prompt, quantized=backend == "onnx-int8")
+    selection: dict[str, Any] = {"mode": "explicit", "choice": backend}
+    if backend == AUTO:
+        backend, selection = _auto_backend(folder, prompt)
+    model = load_backend(folder, name, prompt, backend)
+    model.selection = selection
+    return model  # type: ignore[no-any-return]
+
+
+def _auto_backend(folder: Path, prompt: str) -> tuple[str, dict[str, Any]]:
+    from models.backend_select import FALLBACK, select_backend, summary
+
+    try:
+        record = select_backend(folder, prompt)
+    except Exception as exc:  # measuring must never keep the service from starting
+        log.warning("could not measure the model backends (%s); using %s", exc, FALLBACK)
+        return FALLBACK, {"mode": "auto", "choice": FALLBACK, "error": str(exc)[:500]}
+    return str(record["choice"]), summary(record)
 
 
 def _saved_query_prompt(folder: Path) -> str:

@@ -20,10 +20,12 @@ _OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 class SentenceTransformerModel:
     """Encodes texts with a loaded ``SentenceTransformer``, prepending a fixed prompt."""
 
-    def __init__(self, model: Any, name: str, prompt: str = "") -> None:
+    selection: dict[str, Any] | None = None  # how the backend was chosen
+
+    def __init__(self, model: Any, name: str, prompt: str = "", backend: str = "torch") -> None:
         self.model = model
         self.name = name
-        self.backend = "torch"
+        self.backend = backend
         self.prompt = prompt
         get_dimension = getattr(model, "get_embedding_dimension", None)
         if get_dimension is None:  # sentence-transformers < 5.2
@@ -48,7 +50,10 @@ class SentenceTransformerModel:
             normalize_embeddings=True,
             show_progress_bar=False,
         )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self.backend != "torch":  # normalised in bfloat16: renormalise in float32
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors
 
     def __repr__(self) -> str:
         return f"SentenceTransformerModel(name={self.name!r}, dimension={self.dimension})"
@@ -61,8 +66,11 @@ def load_sentence_transformer(
     *,
     allow_download: bool = False,
     cache_dir: Path | None = None,
+    bfloat16: bool = False,
 ) -> SentenceTransformerModel:
-    """Load a sentence-transformers model on the CPU in fp32; offline unless ``allow_download``.
+    """Load a sentence-transformers model on the CPU in fp32 (or with ``bfloat16`` its
+    weights and activations in bfloat16: backend ``torch-bf16``, fast only where the CPU has
+    AVX-512-BF16 or AMX); offline unless ``allow_download``.
 
     ``prompt`` None means the model's own saved "query" prompt, or "" if it has none.
     """
@@ -75,13 +83,14 @@ def load_sentence_transformer(
             device="cpu",
             cache_folder=str(cache_dir) if cache_dir is not None else None,
             local_files_only=not allow_download,
-            model_kwargs={"dtype": torch.float32},
+            model_kwargs={"dtype": torch.bfloat16 if bfloat16 else torch.float32},
         )
     model.eval()
     if prompt is None:
         saved = getattr(model, "prompts", None) or {}
         prompt = saved.get("query", "") if isinstance(saved, dict) else ""
-    return SentenceTransformerModel(model, name=name, prompt=prompt or "")
+    backend = "torch-bf16" if bfloat16 else "torch"
+    return SentenceTransformerModel(model, name=name, prompt=prompt or "", backend=backend)
 
 
 @contextmanager

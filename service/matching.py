@@ -226,6 +226,11 @@ class Matcher:
         return self._engine is not None
 
     @property
+    def model(self) -> EmbeddingModel | None:
+        """The loaded embedding model (``None`` before :meth:`start`)."""
+        return self._model
+
+    @property
     def recommend_threshold(self) -> float:
         """The score from which the engine recommends a pair (dashboard's histogram)."""
         from indexer.scoring import FusionConfig

@@ -1,4 +1,4 @@
-"""Embedding backends: torch (sentence-transformers), ONNX fp32 and ONNX int8 agree.
+"""Embedding backends: torch (fp32, bf16), ONNX fp32 and ONNX int8 (7- and 8-bit) agree.
 
 The fast tests build a tiny random BERT sentence-transformers folder (a few hundred KB)
 so the export, the atomic caching and the agreement checks run in seconds; the
@@ -17,6 +17,7 @@ from models.onnx_backend import (
     BACKEND_ENV,
     FP32_FILE,
     INT8_FILE,
+    INT8_VNNI_FILE,
     ONNX_DIR,
     OnnxSentenceModel,
     resolve_backend,
@@ -88,7 +89,8 @@ def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_resolve_backend_reads_env_and_rejects_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(BACKEND_ENV, raising=False)
-    assert resolve_backend(None) == "onnx-int8"
+    assert resolve_backend(None) == "auto"
+    assert resolve_backend(None, default="torch") == "torch"
     monkeypatch.setenv(BACKEND_ENV, " Torch ")
     assert resolve_backend(None) == "torch"
     assert resolve_backend("onnx") == "onnx"
@@ -113,6 +115,15 @@ def test_onnx_backends_agree_with_torch(tiny_folder: Path) -> None:
     assert (onnx_vectors * torch_vectors).sum(axis=1).min() >= 0.999
     int8_vectors = load_model(str(tiny_folder), backend="onnx-int8").encode(texts)
     assert (int8_vectors * torch_vectors).sum(axis=1).min() >= 0.95
+    vnni_vectors = load_model(str(tiny_folder), backend="onnx-int8-vnni").encode(texts)
+    assert (vnni_vectors * torch_vectors).sum(axis=1).min() >= 0.95
+    assert (tiny_folder / ONNX_DIR / INT8_VNNI_FILE).is_file()
+    bf16 = load_model(str(tiny_folder), backend="torch-bf16")
+    assert bf16.backend == "torch-bf16"  # type: ignore[attr-defined]
+    bf16_vectors = bf16.encode(texts)
+    assert bf16_vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(bf16_vectors, axis=1), 1.0, atol=1e-5)
+    assert (bf16_vectors * torch_vectors).sum(axis=1).min() >= 0.99
     assert onnx_model.encode([]).shape == (0, 32)
     with pytest.raises(TypeError):
         onnx_model.encode("one string")  # type: ignore[arg-type]
@@ -128,8 +139,7 @@ def test_export_is_cached_and_leaves_no_temp_files(tiny_folder: Path) -> None:
 
 
 @pytest.mark.model
-def test_real_model_backends_agree(model_cache_dir: Path, e5_model) -> None:
-    assert e5_model.backend == "onnx-int8"  # the default backend
+def test_real_model_backends_agree(model_cache_dir: Path) -> None:
     texts = ENGLISH + VIETNAMESE
     reference = load_model(cache_dir=model_cache_dir, backend="torch").encode(texts)
     onnx_vectors = load_model(cache_dir=model_cache_dir, backend="onnx").encode(texts)
@@ -137,3 +147,28 @@ def test_real_model_backends_agree(model_cache_dir: Path, e5_model) -> None:
     int8_vectors = load_model(cache_dir=model_cache_dir, backend="onnx-int8").encode(texts)
     # measured (per-channel int8): min 0.9946, median 0.9968 on these probe texts
     assert (int8_vectors * reference).sum(axis=1).min() >= 0.985
+
+
+@pytest.mark.model
+def test_auto_choice_matches_fp32_within_the_guard(
+    model_cache_dir: Path, e5_model, e5_torch
+) -> None:
+    """The default (auto) backend's vectors stay within cosine 0.995 of torch fp32 on the
+    selector's sample, and close to it on the dev-set postings it never saw."""
+    from indexer.evaluation.devset import load_devset
+    from models.backend_probe import SAMPLE
+    from models.backend_select import COSINE_GUARD, read_record
+
+    record = read_record(model_cache_dir / "multilingual-e5-small")
+    assert record is not None
+    assert e5_model.backend == record["choice"]
+    assert e5_model.selection["mode"] == "auto"
+    sample = list(SAMPLE)
+    cosines = (e5_model.encode(sample) * e5_torch.encode(sample)).sum(axis=1)
+    assert cosines.min() >= COSINE_GUARD
+    devset = load_devset()
+    postings = [p.text() for p in devset.needs + devset.offers]
+    cosines = (e5_model.encode(postings) * e5_torch.encode(postings)).sum(axis=1)
+    # measured on AMD EPYC (choice onnx-int8-vnni): min 0.9949, median 0.9968
+    assert float(np.median(cosines)) >= COSINE_GUARD
+    assert cosines.min() >= 0.99

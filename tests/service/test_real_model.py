@@ -60,3 +60,6 @@ def test_vietnamese_need_finds_english_offer(e5_api: Api) -> None:
     assert (
         health["model"]["name"] == "multilingual-e5-small" and health["model"]["dimension"] == 384
     )
+    selection = health["model"]["selection"]  # how the auto backend was chosen, on which CPU
+    assert selection["mode"] == "auto" and selection["choice"] == health["model"]["backend"]
+    assert selection["cpu"]["model"] and health["model"]["backend"] in selection["candidates"]

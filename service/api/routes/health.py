@@ -24,7 +24,8 @@ def health(
 ) -> JSONResponse:
     """`status` is `ok` when the database answers and the index and model are loaded
     (HTTP 200), `error` otherwise (HTTP 503). `index.directory` only with a moderator or
-    admin key."""
+    admin key. `model.selection` says how the embedding backend was chosen (`auto`: the CPU,
+    each candidate's texts/s and cosine to fp32)."""
     db: dict[str, Any] = {"ok": True, "backend": database.backend}
     try:
         with database.session() as session:
@@ -34,6 +35,12 @@ def health(
     body: dict[str, Any] = {"database": db, **matcher.status()}
     if not _staff(request, credentials):
         body["index"].pop("directory", None)
+    # How the backend was chosen: "auto" with the CPU, the figures per candidate and whether
+    # the record was reused, or "explicit" (models/backend_select.py).
+    # Only models with a backend choice have it (the hashing test model has none).
+    selection = getattr(matcher.model, "selection", None)
+    if selection is not None:
+        body["model"]["selection"] = selection
     ok = db["ok"] and body["index"]["ok"] and body["model"]["ok"]
     body = {"status": "ok" if ok else "error", **body}
     return JSONResponse(body, status_code=200 if ok else 503)

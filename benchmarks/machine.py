@@ -1,0 +1,39 @@
+"""What every benchmark result records about where it ran: CPU, flags, backend, threads.
+
+``machine(backend)`` gives the CPU model and the flags that matter for embedding speed
+(``models.cpu``, after ``TECHMATCH_CPU_FLAGS_HIDE``), core count, load average, Python,
+the backend that ran and the thread counts (torch's if torch is loaded; onnxruntime uses
+one intra-op thread per physical core unless told otherwise; FAISS's if loaded).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from typing import Any
+
+from models.cpu import machine_info
+
+
+def threads() -> dict[str, Any]:
+    """Thread counts of the libraries already loaded in this process."""
+    out: dict[str, Any] = {
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+        "onnxruntime": "one per physical core (default)",
+    }
+    if "torch" in sys.modules:
+        out["torch"] = int(sys.modules["torch"].get_num_threads())
+    if "faiss" in sys.modules:
+        out["faiss"] = int(sys.modules["faiss"].omp_get_max_threads())
+    return out
+
+
+def machine(backend: str | None = None) -> dict[str, Any]:
+    """The ``machine`` block of a result file; ``backend`` is the embedding backend that ran."""
+    return {
+        **machine_info(),
+        "python": platform.python_version(),
+        "backend": backend,
+        "threads": threads(),
+    }

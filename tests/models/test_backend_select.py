@@ -1,0 +1,219 @@
+"""The ``auto`` backend selector's rules, with fake timings (no real model).
+
+The fake measurements give each candidate a speed and vectors that are the torch
+reference rotated by a chosen angle, so the cosine guard sees exactly that cosine.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models import load_model
+from models.backend_select import (
+    RECORD_FILE,
+    Measurement,
+    candidates,
+    choose,
+    read_record,
+    select_backend,
+)
+from models.cpu import HIDE_ENV, CpuInfo, cpu_info, parse_cpuinfo
+from models.onnx_backend import BACKEND_ENV
+
+EPYC = CpuInfo("AMD EPYC", ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16"))
+OLD_XEON = CpuInfo("Intel Xeon E5-2680 v4", ("avx2", "fma"))
+CPUINFO = """processor\t: 0
+vendor_id\t: AuthenticAMD
+model name\t: AMD EPYC 9654 96-Core Processor
+flags\t\t: fpu sse2 avx avx2 fma avx512f avx512bw avx512_bf16 avx512_vnni avx512vl
+
+processor\t: 1
+model name\t: AMD EPYC 9654 96-Core Processor
+"""
+
+_BASE = np.linalg.qr(np.random.default_rng(0).normal(size=(8, 8)))[0][:, :2].T  # 2 unit rows
+
+
+def _vectors(cosine: float) -> np.ndarray:
+    """Two unit rows whose cosine to the reference rows (``_vectors(1.0)``) is ``cosine``."""
+    e, f = _BASE[0], _BASE[1]
+    angle = np.arccos(cosine)
+    return np.stack([np.cos(angle) * e + np.sin(angle) * f, f]).astype(np.float32)
+
+
+class FakeMeasure:
+    """Stands in for the child process: fixed texts/s and cosine per backend, counts calls."""
+
+    def __init__(self, speeds: dict[str, tuple[float, float]]) -> None:
+        self.speeds = speeds  # backend -> (texts/s, cosine to torch)
+        self.calls: list[list[str]] = []
+
+    def __call__(
+        self, folder: Path, prompt: str, backends: Sequence[str]
+    ) -> dict[str, Measurement]:
+        self.calls.append(list(backends))
+        out = {}
+        for name in backends:
+            rate, cosine = self.speeds.get(name, (1.0, 1.0))
+            out[name] = Measurement(name, rate, _vectors(cosine))
+        return out
+
+
+SPEEDS = {
+    "torch": (10.0, 1.0),
+    "torch-bf16": (30.0, 0.9990),
+    "onnx": (15.0, 1.0),
+    "onnx-int8": (40.0, 0.9940),  # fastest, but below the guard
+    "onnx-int8-vnni": (25.0, 0.9960),
+}
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    path = tmp_path / "model"
+    path.mkdir()
+    (path / "model.safetensors").write_bytes(b"weights")
+    return path
+
+
+def test_candidates_follow_the_cpu_flags() -> None:
+    assert candidates(EPYC) == ["torch", "torch-bf16", "onnx", "onnx-int8", "onnx-int8-vnni"]
+    assert candidates(OLD_XEON) == ["torch", "onnx", "onnx-int8"]
+    amx = CpuInfo("Intel Xeon Platinum 8480+", ("avx512f", "amx_bf16", "avx_vnni"))
+    assert "torch-bf16" in candidates(amx) and "onnx-int8-vnni" in candidates(amx)
+
+
+def test_cosine_guard_drops_the_fast_but_wrong_candidate() -> None:
+    measured = FakeMeasure(SPEEDS)(Path("."), "", list(SPEEDS))
+    choice, rows = choose(measured)
+    assert choice == "torch-bf16"  # onnx-int8 is faster but its cosine is 0.994
+    assert rows["onnx-int8"]["kept"] is False
+    assert rows["onnx-int8"]["min_cosine"] == pytest.approx(0.994, abs=1e-4)
+    assert "0.995" in rows["onnx-int8"]["reason"]
+    assert rows["torch-bf16"]["speedup"] == 3.0
+    # nothing faster that is faithful: torch fp32 itself, never a slower one
+    slow = {"torch": (10.0, 1.0), "onnx": (8.0, 1.0), "onnx-int8": (50.0, 0.9)}
+    assert choose(FakeMeasure(slow)(Path("."), "", list(slow)))[0] == "torch"
+
+
+def test_a_failed_candidate_is_dropped() -> None:
+    measured = FakeMeasure(SPEEDS)(Path("."), "", ["torch", "onnx"])
+    measured["onnx-int8"] = Measurement("onnx-int8", 0.0, None, error="RuntimeError: boom")
+    choice, rows = choose(measured)
+    assert choice == "onnx" and rows["onnx-int8"] == {
+        "texts_per_s": 0.0,
+        "load_s": 0.0,
+        "kept": False,
+        "reason": "RuntimeError: boom",
+        "speedup": 0.0,
+    }
+
+
+def test_record_is_written_then_reused(folder: Path) -> None:
+    measure = FakeMeasure(SPEEDS)
+    first = select_backend(folder, cpu=EPYC, measure=measure)
+    assert first["choice"] == "torch-bf16" and first["reused"] is False
+    saved = json.loads((folder / RECORD_FILE).read_text())
+    assert saved["cpu"] == {"model": "AMD EPYC", "flags": list(EPYC.flags)}
+    assert set(saved["candidates"]) == set(SPEEDS)
+    again = select_backend(folder, cpu=EPYC, measure=measure)
+    assert again["reused"] is True and again["choice"] == "torch-bf16"
+    assert len(measure.calls) == 1
+
+
+def test_cpu_change_measures_again(folder: Path) -> None:
+    measure = FakeMeasure(SPEEDS)
+    select_backend(folder, cpu=EPYC, measure=measure)
+    other = select_backend(folder, cpu=OLD_XEON, measure=measure)
+    assert other["reused"] is False
+    assert measure.calls[1] == ["torch", "onnx", "onnx-int8"]
+    assert other["choice"] == "onnx"  # no bf16 here; onnx-int8 still fails the guard
+    assert read_record(folder)["cpu"]["model"] == OLD_XEON.model  # type: ignore[index]
+    # changed weights (a rebuilt model) measure again too
+    (folder / "model.safetensors").write_bytes(b"other weights")
+    assert select_backend(folder, cpu=OLD_XEON, measure=measure)["reused"] is False
+
+
+def test_hidden_flags_remove_candidates_and_measure_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, flags = parse_cpuinfo(CPUINFO)
+    assert model == "AMD EPYC 9654 96-Core Processor" and "avx512_vnni" in flags
+    full = cpu_info(CPUINFO, hide="")
+    assert full.has_bf16 and full.has_vnni
+    monkeypatch.setenv(HIDE_ENV, "avx512_bf16, AVX512_VNNI")
+    hidden = cpu_info(CPUINFO)
+    assert not hidden.has_bf16 and not hidden.has_vnni
+    assert hidden.hidden == ("avx512_bf16", "avx512_vnni")
+    assert candidates(hidden) == ["torch", "onnx", "onnx-int8"]
+    measure = FakeMeasure(SPEEDS)
+    assert select_backend(folder, cpu=full, measure=measure)["choice"] == "torch-bf16"
+    record = select_backend(folder, cpu=hidden, measure=measure)
+    assert record["reused"] is False and record["choice"] == "onnx"
+    assert record["cpu_hidden"] == ["avx512_bf16", "avx512_vnni"]
+
+
+def _copy_tiny(tmp_path: Path) -> Path:
+    from tests.models.test_backends import _tiny_folder
+
+    return _tiny_folder(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def tiny_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _copy_tiny(tmp_path_factory.mktemp("tiny-select"))
+
+
+@pytest.fixture()
+def tiny(tiny_source: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(tiny_source, tmp_path / "tiny"))
+
+
+def test_explicit_setting_wins_over_auto(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_measuring(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an explicit backend must not measure")
+
+    monkeypatch.setattr("models.backend_select.select_backend", no_measuring)
+    monkeypatch.setenv(BACKEND_ENV, "auto")
+    model = load_model(str(tiny), backend="onnx")
+    assert model.backend == "onnx"  # type: ignore[attr-defined]
+    assert model.selection == {"mode": "explicit", "choice": "onnx"}  # type: ignore[attr-defined]
+    monkeypatch.setenv(BACKEND_ENV, "torch")
+    assert load_model(str(tiny)).backend == "torch"  # type: ignore[attr-defined]
+    assert not (tiny / RECORD_FILE).exists()
+
+
+def test_auto_measures_once_in_a_child_and_reuses_the_record(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(HIDE_ENV, "avx512_vnni,avx_vnni")  # fewer candidates: a faster test
+    model = load_model(str(tiny), backend="auto")
+    record = read_record(tiny)
+    assert record is not None and model.backend == record["choice"]  # type: ignore[attr-defined]
+    assert set(record["candidates"]) == set(candidates(cpu_info()))
+    assert record["candidates"]["torch"]["min_cosine"] == pytest.approx(1.0, abs=1e-5)
+    assert all(row["texts_per_s"] > 0 for row in record["candidates"].values())
+    selection = model.selection  # type: ignore[attr-defined]
+    assert selection["mode"] == "auto" and selection["reused"] is False
+    again = load_model(str(tiny), backend="auto")
+    assert again.selection["reused"] is True  # type: ignore[attr-defined]
+    assert again.backend == model.backend  # type: ignore[attr-defined]
+
+
+def test_auto_falls_back_to_torch_when_measuring_fails(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("probe crashed")
+
+    monkeypatch.setattr("models.backend_select.measure_in_child", broken)
+    model = load_model(str(tiny), backend="auto")
+    assert model.backend == "torch"  # type: ignore[attr-defined]
+    assert model.selection["error"] == "probe crashed"  # type: ignore[attr-defined]
+    assert not (tiny / RECORD_FILE).exists()
