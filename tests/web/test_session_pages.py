@@ -269,6 +269,14 @@ def test_participant_registers_own_posting_unless_closed(web: Web) -> None:
     )
     assert r.status_code == 200 and "Đã đăng ký tin" in r.text
     assert 'id="s' + str(offer) + '-2" checked' in r.text
+    token = _token(web, f"/my-sessions/{sid}")
+    r = web.client.post(
+        f"/my-sessions/{sid}/slots/{offer}", data={"csrf_token": token, "slot": ["1", "0", "1"]}
+    )
+    assert r.status_code == 200 and "Đã lưu các lượt bận." in r.text
+    assert 'id="s' + str(offer) + '-0" checked' in r.text
+    assert 'id="s' + str(offer) + '-1" checked' in r.text
+    assert 'id="s' + str(offer) + '-2" checked' not in r.text
     other = _posting_id(web, NEED_ORG)  # not its own
     r = web.client.post(
         f"/my-sessions/{sid}/register", data={"csrf_token": token, "posting_id": str(other)}

@@ -17,7 +17,7 @@ from service.db.models import PostingRow
 from service.errors import ServiceError
 from service.postings import ListQuery
 from service.reviews import accepted_pairs
-from service.schemas.sessions import ParticipantIn, ParticipantUpdate
+from service.schemas.sessions import ParticipantIn
 from service.sessions.ics import to_ics
 from service.sessions.publish import is_closed, published_agenda
 from service.web.i18n import translate
@@ -30,7 +30,7 @@ from service.web.pages import (
     render,
     service_error,
 )
-from service.web.routes.sessions import slot_rows
+from service.web.routes.sessions import save_slots, slot_rows, slots_of
 from service.web.routes.sessions_schedule import outcome_data
 from vocabulary import KINDS
 
@@ -143,10 +143,6 @@ def _recorded(database: Any, session_id: int, pair_ids: list[str]) -> dict[str, 
     return out
 
 
-def _slots_of(form: Any) -> list[int]:
-    return sorted({int(v) for v in form.getlist("slot") if str(v).isdigit()})
-
-
 @router.post("/my-sessions/{session_id:int}/register")
 async def register(
     request: Request,
@@ -163,7 +159,7 @@ async def register(
     raw = str(form.get("posting_id") or "")
     if not raw.isdigit():
         raise WebError(422, "error.title")
-    data = ParticipantIn(posting_id=int(raw), unavailable_slots=_slots_of(form))
+    data = ParticipantIn(posting_id=int(raw), unavailable_slots=slots_of(form))
     try:
         await run_in_threadpool(sessions.add_participant, principal, session_id, data)
     except ServiceError as exc:
@@ -184,16 +180,8 @@ async def set_slots(
     sessions: SessionsDep,
 ) -> Response:
     """Replace an own participant's unavailable slots."""
-    form = await checked_form(request)
-    lang = language(request)
-    data = ParticipantUpdate(unavailable_slots=_slots_of(form))
-    try:
-        await run_in_threadpool(
-            sessions.update_participant, principal, session_id, posting_id, data
-        )
-    except ServiceError as exc:
-        raise service_error(exc, lang) from exc
-    return redirect(request, f"/my-sessions/{session_id}", translate("parts.slots_saved", lang))
+    back = f"/my-sessions/{session_id}"
+    return await save_slots(request, sessions, principal, session_id, posting_id, back)
 
 
 @router.get("/my-sessions/{session_id:int}/meetings.ics")

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from service.api.deps import DatabaseDep, PostingsDep, SessionsDep
+from service.auth.roles import Principal
 from service.errors import ServiceError
 from service.postings import ListQuery
 from service.schemas.sessions import ParticipantIn, ParticipantUpdate, SessionCreate, SessionUpdate
@@ -201,8 +202,32 @@ async def close_session(
     return redirect(request, f"/sessions/{session_id}")
 
 
-def _slots_of(form: Any) -> list[int]:
+def slots_of(form: Any) -> list[int]:
+    """The slot numbers ticked in a form's ``slot`` checkboxes, sorted, without repeats."""
     return sorted({int(v) for v in form.getlist("slot") if str(v).isdigit()})
+
+
+async def save_slots(
+    request: Request,
+    sessions: SessionsDep,
+    principal: Principal,
+    session_id: int,
+    posting_id: int,
+    back: str,
+) -> Response:
+    """Replace a participant's unavailable slots with the form's, then go ``back`` with a
+    notice; the service's refusal is shown in the page's language. Staff and participant
+    pages share it (the service applies who may change what)."""
+    form = await checked_form(request)
+    lang = language(request)
+    data = ParticipantUpdate(unavailable_slots=slots_of(form))
+    try:
+        await run_in_threadpool(
+            sessions.update_participant, principal, session_id, posting_id, data
+        )
+    except ServiceError as exc:
+        raise service_error(exc, lang) from exc
+    return redirect(request, back, translate("parts.slots_saved", lang))
 
 
 @router.post("/sessions/{session_id:int}/participants")
@@ -214,7 +239,7 @@ async def register_participant(
     lang = language(request)
     try:
         data = ParticipantIn(
-            posting_id=int(str(form.get("posting_id") or "0")), unavailable_slots=_slots_of(form)
+            posting_id=int(str(form.get("posting_id") or "0")), unavailable_slots=slots_of(form)
         )
     except (ValueError, ValidationError) as exc:
         raise WebError(422, "error.title", str(exc)) from exc
@@ -281,14 +306,5 @@ async def set_participant_slots(
     sessions: SessionsDep,
 ) -> Response:
     """Replace the participant's unavailable slots."""
-    form = await checked_form(request)
-    lang = language(request)
-    data = ParticipantUpdate(unavailable_slots=_slots_of(form))
-    try:
-        await run_in_threadpool(
-            sessions.update_participant, principal, session_id, posting_id, data
-        )
-    except ServiceError as exc:
-        raise service_error(exc, lang) from exc
     back = f"/sessions/{session_id}#participants"
-    return redirect(request, back, translate("parts.slots_saved", lang))
+    return await save_slots(request, sessions, principal, session_id, posting_id, back)
