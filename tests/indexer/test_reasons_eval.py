@@ -15,3 +15,11 @@ def test_counts_follow_what_is_shown() -> None:
     assert good == {"shown": 2, "accepted": 2, "expected_links": 1, "found_links": 1}
     bad = score_pair(pair, ["hòa"], [("ocr", "ocr")])
     assert bad["accepted"] == 0 and bad["found_links"] == 0
+
+
+def test_reason_rules() -> None:
+    from indexer.reasons import _fold, _in_place, _is_fragment
+
+    assert _fold("Hòa") == _fold("hoa") and _fold("OCR") == _fold("ocr")
+    assert _is_fragment("số") and _is_fragment("hóa") and not _is_fragment("nước thải")
+    assert _in_place("hòa") and _in_place("Hải Phòng") and not _in_place("độ mặn")
