@@ -7,6 +7,7 @@ the score (:func:`indexer.scoring.trl_gap`, :func:`indexer.sectors.sector_relati
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -16,6 +17,7 @@ from indexer.postings import Kind, Posting, Reasons
 from indexer.scoring import trl_gap
 from indexer.sectors import sector_label, sector_relation
 from indexer.text import sentences
+from vocabulary.places import PLACES
 
 LINK_THRESHOLD = 0.90
 SHORT_TERM_LINK_THRESHOLD = 0.93  # one-syllable or very short terms embed noisily
@@ -78,7 +80,24 @@ def shared_terms(engine: ExplanationSource, need: Posting, offer: Posting) -> li
     common = set(engine.tokens_of(need.id)) & set(engine.tokens_of(offer.id))
     common = {t for t in common if not t.isdigit()}
     ranked = sorted(common, key=lambda t: (-engine.idf("offer", t), t))
-    return [engine.surface(need.id, t) for t in ranked[:MAX_TERMS]]
+    shown = [engine.surface(need.id, t) for t in ranked]
+    return [w for w in shown if not _is_fragment(w) and not _in_place(w)][:MAX_TERMS]
+
+
+def _fold(term: str) -> str:
+    """Case- and diacritics-folded form: "Hòa" and "hoa" are the same word here."""
+    decomposed = unicodedata.normalize("NFD", term.casefold().replace("đ", "d"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _is_fragment(word: str) -> bool:
+    """One Vietnamese syllable ("số", "hóa"): a piece of a term, not a term."""
+    return " " not in word and any(ord(c) > 0x7F for c in word)
+
+
+def _in_place(word: str) -> bool:
+    folded = _fold(word)
+    return any(folded in _fold(p).split() or folded == _fold(p) for p in PLACES)
 
 
 def linked_terms(
@@ -94,8 +113,8 @@ def linked_terms(
     candidates: list[tuple[float, str, str]] = []
     for nt, nv in need_terms:
         for ot, ov in offer_terms:
-            if nv is None or ov is None:
-                continue
+            if nv is None or ov is None or _fold(nt) == _fold(ot):
+                continue  # "x ≈ x" (also case or diacritics variants) is no link
             cos = float(np.dot(nv, ov))
             short = _is_short(nt) or _is_short(ot)
             if cos >= (SHORT_TERM_LINK_THRESHOLD if short else LINK_THRESHOLD):
