@@ -1,4 +1,4 @@
-"""Server time of the moderators' ``/review`` page over a pool of about 2,000 pairs.
+"""Server time of the moderators' ``/review`` page over a pool of at least 2,000 pairs.
 
 Seeds a fresh SQLite app (hashing model: the ranking's cost does not depend on the
 embedder) with the synthetic pool of ``tests/web/review_pool.py`` (``--needs`` needs and
@@ -10,7 +10,7 @@ after a posting change ranks the pool; it is reported apart ("cold").
 
 Prints the figures and writes ``benchmarks/results/review_page.json``.
 
-    python benchmarks/bench_review_page.py [--needs 1000] [--offers 1000] [--requests 60]
+    python benchmarks/bench_review_page.py [--needs 1100] [--offers 1100] [--requests 60]
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--needs", type=int, default=1000)
-    parser.add_argument("--offers", type=int, default=1000)
+    parser.add_argument("--needs", type=int, default=1100)
+    parser.add_argument("--offers", type=int, default=1100)
     parser.add_argument("--requests", type=int, default=60)
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="bench-review-"))
