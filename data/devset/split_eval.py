@@ -4,8 +4,8 @@ Usage: python data/devset/split_eval.py [--model NAME] [--output FILE] [DIRECTOR
 
 Indexes the whole development set once per system of ``techmatch eval``
 (``indexer.evaluation.ranking.systems``), ranks every offer for every need
-through the same public functions, and scores the rankings three times: on all
-needs, on the needs ``split.tsv`` puts in ``tune`` and on those in ``heldout``.
+through the same public functions, and scores the rankings three times: on the
+needs ``split.tsv`` puts in ``heldout``, on those in ``tune`` and on all needs.
 Prints a markdown table; ``--output`` also writes the figures as JSON. The model
 is read from ``$TECHMATCH_MODEL_CACHE`` (default ``/work/main/.cache/models``).
 """
@@ -13,28 +13,13 @@ is read from ``$TECHMATCH_MODEL_CACHE`` (default ``/work/main/.cache/models``).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 from pathlib import Path
-from typing import Any
 
-from indexer.engine import MatchEngine
-from indexer.evaluation.devset import DEFAULT_DEVSET, DevSet, load_devset
-from indexer.evaluation.ranking import rankings, score_rankings, systems
+from indexer.evaluation.devset import DEFAULT_DEVSET, load_devset, read_split, split_parts
+from indexer.evaluation.ranking import evaluate_ranking_by_part, systems
 from models import load_model
-
-
-def read_split(directory: Path) -> dict[int, str]:
-    """``need_id -> "tune" | "heldout"`` from ``split.tsv`` in ``directory``."""
-    with open(directory / "split.tsv", encoding="utf-8", newline="") as fh:
-        return {int(r["need_id"]): r["part"] for r in csv.DictReader(fh, delimiter="\t")}
-
-
-def part_of(devset: DevSet, ids: set[int]) -> DevSet:
-    """The development set restricted to the needs in ``ids`` (all offers kept)."""
-    needs = [n for n in devset.needs if n.id in ids]
-    return DevSet(needs=needs, offers=devset.offers, qrels=devset.qrels, tags=devset.tags)
 
 
 def main() -> None:
@@ -48,18 +33,8 @@ def main() -> None:
     cache = Path(os.environ.get("TECHMATCH_MODEL_CACHE", "/work/main/.cache/models"))
     model = load_model(args.model, cache)
     devset = load_devset(args.directory)
-    split = read_split(args.directory)
-    parts = {
-        "all": devset,
-        "tune": part_of(devset, {i for i, p in split.items() if p == "tune"}),
-        "heldout": part_of(devset, {i for i, p in split.items() if p == "heldout"}),
-    }
-    report: dict[str, dict[str, Any]] = {}
-    for name, config in systems().items():
-        engine = MatchEngine(model, config)
-        engine.upsert(devset.needs + devset.offers)
-        ranked = rankings(engine, devset)
-        report[name] = {part: score_rankings(ranked, ds) for part, ds in parts.items()}
+    parts = split_parts(devset, read_split(args.directory))
+    report = evaluate_ranking_by_part(model, devset, parts, systems())
 
     print(f"model: {model.name}  needs: {len(devset.needs)}  offers: {len(devset.offers)}")
     print()

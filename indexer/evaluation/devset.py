@@ -29,6 +29,11 @@ class DevSet:
         """Offers judged at least ``min_grade`` for a need."""
         return {o for o, g in self.qrels.get(need_id, {}).items() if g >= min_grade}
 
+    def restricted(self, need_ids: set[int]) -> DevSet:
+        """The set with only the needs in ``need_ids`` (all offers, judgements, tags kept)."""
+        needs = [n for n in self.needs if n.id in need_ids]
+        return DevSet(needs=needs, offers=self.offers, qrels=self.qrels, tags=self.tags)
+
 
 def read_postings(path: Path) -> tuple[list[Posting], dict[int, set[str]]]:
     """Read a JSONL file of postings; returns the postings and their tags."""
@@ -52,3 +57,26 @@ def load_devset(directory: Path = DEFAULT_DEVSET) -> DevSet:
         for row in csv.DictReader(fh, delimiter="\t"):
             qrels.setdefault(int(row["need_id"]), {})[int(row["offer_id"])] = int(row["grade"])
     return DevSet(needs=needs, offers=offers, qrels=qrels, tags=tags)
+
+
+SPLIT_PARTS = ("heldout", "tune")  # report order: held-out first
+
+
+def read_split(directory: Path = DEFAULT_DEVSET) -> dict[int, str]:
+    """``need_id -> "tune" | "heldout"`` from ``split.tsv`` in ``directory`` (empty if absent)."""
+    path = Path(directory) / "split.tsv"
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {int(r["need_id"]): r["part"] for r in csv.DictReader(fh, delimiter="\t")}
+
+
+def split_parts(devset: DevSet, split: dict[int, str]) -> dict[str, DevSet]:
+    """The parts to report, in order: held-out, tune (those ``split`` names), then all needs."""
+    parts = {
+        part: devset.restricted({i for i, p in split.items() if p == part})
+        for part in SPLIT_PARTS
+        if part in split.values()
+    }
+    parts["all"] = devset
+    return parts

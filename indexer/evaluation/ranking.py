@@ -93,10 +93,24 @@ def evaluate_ranking(
     model: EmbeddingModel, devset: DevSet, configs: dict[str, EngineConfig] | None = None
 ) -> dict[str, dict[str, Any]]:
     """Index the development set under each configuration and score its rankings."""
+    by_part = evaluate_ranking_by_part(model, devset, {"all": devset}, configs)
+    return {name: parts["all"] for name, parts in by_part.items()}
+
+
+def evaluate_ranking_by_part(
+    model: EmbeddingModel,
+    devset: DevSet,
+    parts: dict[str, DevSet],
+    configs: dict[str, EngineConfig] | None = None,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{system: {part: metrics}}``: the whole set is indexed once per system (every need and
+    offer, as the service would hold them) and each part (e.g. from
+    :func:`indexer.evaluation.devset.split_parts`) is scored on the same rankings."""
     configs = configs or systems()
-    report: dict[str, dict[str, Any]] = {}
+    report: dict[str, dict[str, dict[str, Any]]] = {}
     for name, config in configs.items():
         engine = MatchEngine(model, config)
         engine.upsert(devset.needs + devset.offers)
-        report[name] = score_rankings(rankings(engine, devset), devset)
+        ranked = rankings(engine, devset)
+        report[name] = {part: score_rankings(ranked, ds) for part, ds in parts.items()}
     return report

@@ -1,19 +1,126 @@
-"""Run the whole evaluation and print it as markdown tables."""
+"""Run the whole evaluation and print it as markdown tables.
+
+The report is a list of sections (:class:`ReportSection`): each computes its part of the
+JSON report from an :class:`EvalContext` and formats it as markdown lines. ``SECTIONS`` is
+the default list; a new measurement adds a section there rather than editing the others.
+Ranking figures come per split part, held-out first (``data/devset/split.tsv``).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from indexer.engine import EngineConfig
 from indexer.evaluation.bitext import evaluate_bitext
-from indexer.evaluation.devset import DEFAULT_DEVSET, load_devset
-from indexer.evaluation.ranking import evaluate_ranking, systems
+from indexer.evaluation.devset import (
+    DEFAULT_DEVSET,
+    DevSet,
+    load_devset,
+    read_split,
+    split_parts,
+)
+from indexer.evaluation.ranking import evaluate_ranking_by_part, systems
 
 if TYPE_CHECKING:
     from models import EmbeddingModel
+
+
+@dataclass
+class EvalContext:
+    """What every section may use: the model, the dev set and its parts, options."""
+
+    model: EmbeddingModel
+    devset: DevSet
+    parts: dict[str, DevSet]
+    bitext_dir: Path | None = None
+    segmentation: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class ReportSection(Protocol):
+    """One part of the report: ``compute`` returns JSON-able data (``None``: skipped),
+    ``format`` turns that data into markdown lines."""
+
+    key: str
+
+    def compute(self, ctx: EvalContext) -> Any | None: ...
+
+    def format(self, data: Any) -> list[str]: ...
+
+
+class RankingSection:
+    """nDCG@10, Recall@10, MRR, cross-lingual nDCG@10 and the recommendation figures per
+    system, one table per split part (held-out, tune, all)."""
+
+    key = "ranking"
+
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, dict[str, Any]]]:
+        configs = systems()
+        if ctx.segmentation:
+            segmented = dataclasses.replace(EngineConfig(), segment_for_embedding=True)
+            for name, config in systems(segmented).items():
+                if name in ("dense_corrected", "hybrid"):
+                    configs[f"{name}+segmented"] = config
+        return evaluate_ranking_by_part(ctx.model, ctx.devset, ctx.parts, configs)
+
+    def format(self, data: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+        lines: list[str] = []
+        part_names = list(next(iter(data.values())).keys()) if data else []
+        for part in part_names:
+            first = next(iter(data.values()))[part]
+            lines += [
+                f"#### {part} ({first['overall'].get('needs', 0)} needs scored, "
+                f"{first['cross_lingual_only'].get('needs', 0)} cross-lingual-only, "
+                f"{first['recommend']['no_good_offer_needs']} without a good offer)",
+                "",
+                "| system | nDCG@10 | Recall@10 | MRR | cross-lingual nDCG@10 | no-good silent | "
+                "grade-2 served |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for name, by_part in data.items():
+                r = by_part[part]
+                o, c, rec = r["overall"], r["cross_lingual_only"], r["recommend"]
+                lines.append(
+                    f"| {name} | {o.get('ndcg@10', 0):.3f} | {o.get('recall@10', 0):.3f} | "
+                    f"{o.get('mrr', 0):.3f} | {c.get('ndcg@10', 0):.3f} | "
+                    f"{rec['no_good_offer_without_recommendation']:.2f} | "
+                    f"{rec['grade2_needs_with_a_relevant_recommendation']:.2f} |"
+                )
+            lines.append("")
+        return lines
+
+
+class BitextSection:
+    """Bitext retrieval accuracy (raw and bias-corrected), when a bitext folder is given."""
+
+    key = "bitext"
+
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, float]] | None:
+        if ctx.bitext_dir is None or not Path(ctx.bitext_dir).is_dir():
+            return None
+        return evaluate_bitext(ctx.model, Path(ctx.bitext_dir))
+
+    def format(self, data: dict[str, dict[str, float]]) -> list[str]:
+        lines = [
+            "| corpus | VI→EN raw | VI→EN corr. | EN→VI raw | EN→VI corr. | "
+            "mixed VI raw | mixed VI corr. | mixed EN raw | mixed EN corr. |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, b in data.items():
+            lines.append(
+                f"| {name} | {b['vi2en_raw']:.3f} | {b['vi2en_corrected']:.3f} | "
+                f"{b['en2vi_raw']:.3f} | {b['en2vi_corrected']:.3f} | {b['mixed_vi_raw']:.3f} | "
+                f"{b['mixed_vi_corrected']:.3f} | {b['mixed_en_raw']:.3f} | "
+                f"{b['mixed_en_corrected']:.3f} |"
+            )
+        return lines + [""]
+
+
+SECTIONS: list[ReportSection] = [RankingSection(), BitextSection()]
 
 
 def run_evaluation(
@@ -21,16 +128,15 @@ def run_evaluation(
     devset_dir: Path | None = None,
     bitext_dir: Path | None = None,
     segmentation: bool = True,
+    sections: list[ReportSection] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Ranking metrics per system (and with segmented embedding input), plus bitext accuracy."""
+    """The JSON report: model, dev set sizes, the split, then one entry per section."""
     started = time.perf_counter()
-    devset = load_devset(devset_dir or DEFAULT_DEVSET)
-    configs = systems()
-    if segmentation:
-        segmented = dataclasses.replace(EngineConfig(), segment_for_embedding=True)
-        for name, config in systems(segmented).items():
-            if name in ("dense_corrected", "hybrid"):
-                configs[f"{name}+segmented"] = config
+    directory = Path(devset_dir or DEFAULT_DEVSET)
+    devset = load_devset(directory)
+    parts = split_parts(devset, read_split(directory))
+    ctx = EvalContext(model, devset, parts, bitext_dir, segmentation, options or {})
     report: dict[str, Any] = {
         "model": model.name,
         "devset": {
@@ -38,43 +144,24 @@ def run_evaluation(
             "offers": len(devset.offers),
             "judgements": sum(len(v) for v in devset.qrels.values()),
         },
-        "ranking": evaluate_ranking(model, devset, configs),
+        "split": {part: len(ds.needs) for part, ds in parts.items()},
     }
-    if bitext_dir is not None and Path(bitext_dir).is_dir():
-        report["bitext"] = evaluate_bitext(model, Path(bitext_dir))
+    for section in SECTIONS if sections is None else sections:
+        data = section.compute(ctx)
+        if data is not None:
+            report[section.key] = data
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 
 
-def format_report(report: dict[str, Any]) -> str:
-    """Markdown tables of a report from :func:`run_evaluation`."""
-    lines = [f"model: {report['model']}  devset: {report['devset']}", ""]
-    lines.append(
-        "| system | nDCG@10 | Recall@10 | MRR | cross-lingual nDCG@10 | no-good silent | "
-        "grade-2 served |"
-    )
-    lines.append("|---|---|---|---|---|---|---|")
-    for name, r in report["ranking"].items():
-        o, c, rec = r["overall"], r["cross_lingual_only"], r["recommend"]
-        lines.append(
-            f"| {name} | {o.get('ndcg@10', 0):.3f} | {o.get('recall@10', 0):.3f} | "
-            f"{o.get('mrr', 0):.3f} | {c.get('ndcg@10', 0):.3f} | "
-            f"{rec['no_good_offer_without_recommendation']:.2f} | "
-            f"{rec['grade2_needs_with_a_relevant_recommendation']:.2f} |"
-        )
-    if "bitext" in report:
-        lines += [
-            "",
-            "| corpus | VI→EN raw | VI→EN corr. | EN→VI raw | EN→VI corr. | "
-            "mixed VI raw | mixed VI corr. | mixed EN raw | mixed EN corr. |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for name, b in report["bitext"].items():
-            lines.append(
-                f"| {name} | {b['vi2en_raw']:.3f} | {b['vi2en_corrected']:.3f} | "
-                f"{b['en2vi_raw']:.3f} | {b['en2vi_corrected']:.3f} | {b['mixed_vi_raw']:.3f} | "
-                f"{b['mixed_vi_corrected']:.3f} | {b['mixed_en_raw']:.3f} | "
-                f"{b['mixed_en_corrected']:.3f} |"
-            )
-    lines.append(f"\n({report['seconds']} s)")
+def format_report(report: dict[str, Any], sections: list[ReportSection] | None = None) -> str:
+    """Markdown of a report from :func:`run_evaluation`, section by section."""
+    lines = [
+        f"model: {report['model']}  devset: {report['devset']}  split: {report.get('split')}",
+        "",
+    ]
+    for section in SECTIONS if sections is None else sections:
+        if section.key in report:
+            lines += section.format(report[section.key])
+    lines.append(f"({report['seconds']} s)")
     return "\n".join(lines)
