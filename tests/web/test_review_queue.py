@@ -1,11 +1,15 @@
 """The moderators' queue at volume, in real headless Chromium: a pool of 300+ pairs
 (hashing model), paging, in-place decisions by keyboard, counts that go down one per
 decision, a second moderator's stale decision, warning badges, Vietnamese labels, and a
-rejected pair gone from the API's matches and from the posting page."""
+rejected pair gone from the API's matches and from the posting page. With
+``TECHMATCH_UPDATE_SCREENSHOTS=1`` the Vietnamese laptop view also replaces README's
+``docs/moderator-queue.png``."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +35,9 @@ from tests.web.test_browser import (  # noqa: F401 (fixtures)
 )
 
 pytestmark = pytest.mark.browser
+
+#: The queue's picture in README (written with ``TECHMATCH_UPDATE_SCREENSHOTS=1``).
+README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "moderator-queue.png"
 
 #: Needs and offers of the pool (3 offers per need at most: 300+ pairs).
 POOL_NEEDS = 120
@@ -206,6 +213,8 @@ def test_trl_below_badge_and_vietnamese_labels(page: Any, site: Site) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(f"{site.base}/review?lang=vi")
     page.screenshot(path=str(ARTIFACTS / "review-queue-laptop-vi.png"))
+    if os.environ.get("TECHMATCH_UPDATE_SCREENSHOTS"):
+        page.screenshot(path=str(README_SCREENSHOT))
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(ARTIFACTS / "review-queue-phone-vi.png"))
     page.goto(f"{site.base}/review?lang=en")
