@@ -257,6 +257,13 @@ class PhraseCache:
     def __len__(self) -> int:
         return len(self._postings)
 
+    def peek(self, posting: Posting) -> PostingPhrases | None:
+        """The cached entry of this posting's current text, or ``None``."""
+        cached = self._postings.get(posting.id)
+        if cached is not None and cached[0] == posting.content_hash():
+            return cached[1]
+        return None
+
     def get(self, posting: Posting) -> PostingPhrases:
         """The posting's phrases with vectors, extracted and embedded on first use."""
         digest = posting.content_hash()

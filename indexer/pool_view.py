@@ -28,9 +28,12 @@ class PoolView:
         self.store, self.retriever, self.bias, self.model = store, retriever, bias, model
         self.phrase_cache = PhraseCache(lambda texts: model.encode(texts, 64), model.dimension)
 
-    def phrases(self, posting: Posting) -> PostingPhrases:
-        """Candidate phrases of a posting and their vectors (extracted once per text)."""
-        return self.phrase_cache.get(posting)
+    def phrases(self, posting: Posting, compute: bool = True) -> PostingPhrases | None:
+        """Candidate phrases of a posting and their vectors (extracted once per text);
+        without ``compute``, only a cached entry (else ``None``)."""
+        if compute:
+            return self.phrase_cache.get(posting)
+        return self.phrase_cache.peek(posting)
 
     def tokens_of(self, posting_id: int) -> list[str]:
         """Lexical tokens of an indexed posting."""

@@ -62,8 +62,17 @@ class ExplanationSource(Protocol):
         """Key terms of an indexed posting, most characteristic first."""
         ...
 
-    def phrases(self, posting: Posting) -> PostingPhrases:
-        """Candidate phrases of a posting with their embeddings (cached per posting)."""
+    def phrases(self, posting: Posting, compute: bool = True) -> PostingPhrases | None:
+        """Candidate phrases of a posting with their embeddings (cached per posting);
+        without ``compute``, only what is cached already (else ``None``)."""
+        ...
+
+    def tokens_of(self, posting_id: int) -> list[str]:
+        """Lexical tokens of an indexed posting."""
+        ...
+
+    def surface(self, posting_id: int, token: str) -> str:
+        """The word a token came from in the posting's text."""
         ...
 
     def idf(self, kind: Kind, token: str) -> float:
@@ -87,16 +96,26 @@ def explain_pair(
     with_sentences: bool = False,
     rule: LinkRule = RULE,
 ) -> Reasons:
-    """Build the :class:`Reasons` of a scored pair (aligned sentences only when asked)."""
+    """Build the :class:`Reasons` of a scored pair (aligned sentences only when asked).
+
+    The full explanation of one pair (``with_sentences``) extracts and embeds the phrases
+    of both postings (:mod:`indexer.phrases`, cached). Lists of matches explain many pairs
+    at once: they use the phrases only where both postings are cached already, and
+    otherwise fall back to the shared lexical tokens (fragments and place names
+    dropped) with no linked terms, so that a list never waits on phrase extraction."""
     reasons = Reasons(language_pair=f"{need.language}-{offer.language}")
-    need_phrases, offer_phrases = engine.phrases(need), engine.phrases(offer)
-    shared = shared_phrases(engine, need, need_phrases, offer_phrases, rule)
-    reasons.shared_terms = [p.text for p in shared]
+    need_phrases = engine.phrases(need, compute=with_sentences)
+    offer_phrases = engine.phrases(offer, compute=with_sentences)
     reasons.need_terms = [t for t in engine.terms_of(need.id) if not _is_fragment(t)]
     reasons.offer_terms = [t for t in engine.terms_of(offer.id) if not _is_fragment(t)]
-    reasons.linked_terms = linked_phrases(
-        need_phrases, offer_phrases, need.language == offer.language, shared, rule
-    )
+    if need_phrases is not None and offer_phrases is not None:
+        shared = shared_phrases(engine, need, need_phrases, offer_phrases, rule)
+        reasons.shared_terms = [p.text for p in shared]
+        reasons.linked_terms = linked_phrases(
+            need_phrases, offer_phrases, need.language == offer.language, shared, rule
+        )
+    else:
+        reasons.shared_terms = shared_tokens(engine, need, offer)
     _field_reasons(need, offer, reasons)
     if with_sentences:
         reasons.aligned_sentences = aligned_sentences(engine, need, offer)
@@ -120,10 +139,23 @@ def shared_phrases(
         if any(_inside(phrase.words, k.words) for k in kept):
             continue
         single = len(phrase.words) == 1 and not is_acronym(phrase.text)
+        if single and rule.shared_idf > 1:
+            continue
         if single and _idf(engine, phrase, need.language or "other") < rule.shared_idf:
             continue
         kept.append(phrase)
     return kept[:MAX_SHARED]
+
+
+def shared_tokens(engine: ExplanationSource, need: Posting, offer: Posting) -> list[str]:
+    """Lexical tokens both texts contain, rarest first, without fragments or place-name
+    parts (the fallback of :func:`explain_pair` when phrases are not cached)."""
+    common = set(engine.tokens_of(need.id)) & set(engine.tokens_of(offer.id))
+    ranked = sorted(
+        (t for t in common if not t.isdigit()), key=lambda t: (-engine.idf("offer", t), t)
+    )
+    shown = [engine.surface(need.id, t) for t in ranked]
+    return [w for w in shown if not _is_fragment(w) and not _in_place(w)][:MAX_SHARED]
 
 
 def _inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:

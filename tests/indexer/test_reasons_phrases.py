@@ -140,3 +140,15 @@ def test_the_real_model_links_a_cross_language_pair(e5_model) -> None:
     wanted = {"salinity": "độ mặn", "dissolved oxygen": "oxy hòa tan"}
     assert any(wanted.get(a) is not None and wanted[a] in b for a, b in links), links
     assert all(fold(a) != fold(b) for a, b in links)
+
+
+def test_lists_never_wait_on_phrases_and_use_them_once_cached() -> None:
+    engine = MatchEngine(load_model("hashing"))
+    engine.upsert([SHRIMP_VI, WASTE_VI, OYSTER_VI])
+    listed = {m.offer_id: m.reasons for m in engine.match(11)}
+    assert len(engine.view.phrase_cache) == 0  # a list extracted nothing
+    assert listed[1105].linked_terms == [] and "hòa" not in listed[1105].shared_terms
+    engine.explain(11, 1031)  # the full explanation of one pair caches both postings
+    again = {m.offer_id: m.reasons for m in engine.match(11)}
+    assert any("nước thải" in t for t in again[1031].shared_terms)
+    assert again[1031].shared_terms == engine.explain(11, 1031).reasons.shared_terms

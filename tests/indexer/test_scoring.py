@@ -110,7 +110,7 @@ class _NoTerms:
     def term_vector(self, term: str) -> None:
         return None
 
-    def phrases(self, posting: Posting) -> PostingPhrases:
+    def phrases(self, posting: Posting, compute: bool = True) -> PostingPhrases | None:
         return PostingPhrases([], np.zeros((0, 4), np.float32))
 
     def idf(self, kind: str, token: str) -> float:
