@@ -1,6 +1,6 @@
 """The pool as explanations see it: :class:`indexer.reasons.ExplanationSource` over the
 engine's parts (tokens, display forms, key terms and their vectors, IDF, the bias
-correction, the model's encoder)."""
+correction, the model's encoder) and the phrase cache of :mod:`indexer.phrases`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from indexer.bias import BiasModel
-from indexer.postings import Kind
+from indexer.phrases import PhraseCache, PostingPhrases
+from indexer.postings import Kind, Posting
 from indexer.retrieval import Retriever
 from indexer.store import PostingStore
 
@@ -25,6 +26,14 @@ class PoolView:
         self, store: PostingStore, retriever: Retriever, bias: BiasModel, model: EmbeddingModel
     ) -> None:
         self.store, self.retriever, self.bias, self.model = store, retriever, bias, model
+        self.phrase_cache = PhraseCache(lambda texts: model.encode(texts, 64), model.dimension)
+
+    def phrases(self, posting: Posting, compute: bool = True) -> PostingPhrases | None:
+        """Candidate phrases of a posting and their vectors (extracted once per text);
+        without ``compute``, only a cached entry (else ``None``)."""
+        if compute:
+            return self.phrase_cache.get(posting)
+        return self.phrase_cache.peek(posting)
 
     def tokens_of(self, posting_id: int) -> list[str]:
         """Lexical tokens of an indexed posting."""

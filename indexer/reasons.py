@@ -1,5 +1,9 @@
 """Reasons for a pair: what connects the two texts and where their fields agree.
 
+Shared and linked terms are phrases of :mod:`indexer.phrases` (extracted and embedded once
+per posting): shared terms are content phrases both texts use; linked terms pair
+different phrases whose embeddings agree (:class:`LinkRule`), across languages first.
+
 Explanations read the pool through :class:`ExplanationSource`, a narrow view that the
 engine provides; they never import the engine. The TRL and sector rules are those of
 the score (:func:`indexer.scoring.trl_gap`, :func:`indexer.sectors.sector_relation`).
@@ -7,25 +11,61 @@ the score (:func:`indexer.scoring.trl_gap`, :func:`indexer.sectors.sector_relati
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
+from indexer.phrases import Phrase, PostingPhrases, fold, is_acronym
 from indexer.postings import Kind, Posting, Reasons
 from indexer.scoring import trl_gap
 from indexer.sectors import sector_label, sector_relation
-from indexer.text import sentences
+from indexer.text import sentences, tokenize
 from vocabulary.places import PLACES
 
-LINK_THRESHOLD = 0.90
-SHORT_TERM_LINK_THRESHOLD = 0.93  # one-syllable or very short terms embed noisily
 MAX_TERMS = 8
+MAX_SHARED = 6
+
+
+@dataclass(frozen=True)
+class LinkRule:
+    """When two phrases of a pair are shown as linked (values chosen on the tune part only).
+
+    Phrase vectors of each posting are centred first (:func:`_centred`). ``margin`` is the
+    cosine minus the mean cosine of both phrases to their ``k`` nearest phrases on the
+    other side (a hub phrase close to everything scores low); a link needs ``margin`` and
+    ``cosine`` at least, each phrase the other's best counterpart when ``mutual``; a
+    same-language link needs ``same_margin`` and no word in common. Single words link
+    only when ``single_words`` (a lone Vietnamese syllable then needs ``lone_margin``):
+    on the tune part they cost more precision than they gave recall. ``shared_idf``: a
+    single non-acronym word is a shared term only above this relative IDF (above 1: never).
+    """
+
+    margin: float = 0.15
+    cosine: float = 0.5
+    same_margin: float = 0.2
+    k: int = 4
+    mutual: bool = True
+    single_words: bool = False
+    lone_margin: float = 0.2
+    shared_idf: float = 1.01
+
+
+RULE = LinkRule()
 
 
 class ExplanationSource(Protocol):
     """What explanations need to know about the indexed pool."""
+
+    def terms_of(self, posting_id: int) -> list[str]:
+        """Key terms of an indexed posting, most characteristic first."""
+        ...
+
+    def phrases(self, posting: Posting, compute: bool = True) -> PostingPhrases | None:
+        """Candidate phrases of a posting with their embeddings (cached per posting);
+        without ``compute``, only what is cached already (else ``None``)."""
+        ...
 
     def tokens_of(self, posting_id: int) -> list[str]:
         """Lexical tokens of an indexed posting."""
@@ -33,14 +73,6 @@ class ExplanationSource(Protocol):
 
     def surface(self, posting_id: int, token: str) -> str:
         """The word a token came from in the posting's text."""
-        ...
-
-    def terms_of(self, posting_id: int) -> list[str]:
-        """Key terms of an indexed posting, most characteristic first."""
-        ...
-
-    def term_vector(self, term: str) -> np.ndarray | None:
-        """Embedding of a key term, when known."""
         ...
 
     def idf(self, kind: Kind, token: str) -> float:
@@ -62,32 +94,86 @@ def explain_pair(
     offer: Posting,
     components: dict[str, float],
     with_sentences: bool = False,
+    rule: LinkRule = RULE,
 ) -> Reasons:
-    """Build the :class:`Reasons` of a scored pair (aligned sentences only when asked)."""
+    """Build the :class:`Reasons` of a scored pair (aligned sentences only when asked).
+
+    The full explanation of one pair (``with_sentences``) extracts and embeds the phrases
+    of both postings (:mod:`indexer.phrases`, cached). Lists of matches explain many pairs
+    at once: they use the phrases only where both postings are cached already, and
+    otherwise fall back to the shared lexical tokens (fragments and place names
+    dropped) with no linked terms, so that a list never waits on phrase extraction."""
     reasons = Reasons(language_pair=f"{need.language}-{offer.language}")
-    reasons.shared_terms = shared_terms(engine, need, offer)
-    reasons.need_terms = engine.terms_of(need.id)
-    reasons.offer_terms = engine.terms_of(offer.id)
-    reasons.linked_terms = linked_terms(engine, need, offer)
+    need_phrases = engine.phrases(need, compute=with_sentences)
+    offer_phrases = engine.phrases(offer, compute=with_sentences)
+    reasons.need_terms = [t for t in engine.terms_of(need.id) if not _is_fragment(t)]
+    reasons.offer_terms = [t for t in engine.terms_of(offer.id) if not _is_fragment(t)]
+    if need_phrases is not None and offer_phrases is not None:
+        shared = shared_phrases(engine, need, need_phrases, offer_phrases, rule)
+        reasons.shared_terms = [p.text for p in shared]
+        reasons.linked_terms = linked_phrases(
+            need_phrases, offer_phrases, need.language == offer.language, shared, rule
+        )
+    else:
+        reasons.shared_terms = shared_tokens(engine, need, offer)
     _field_reasons(need, offer, reasons)
     if with_sentences:
         reasons.aligned_sentences = aligned_sentences(engine, need, offer)
     return reasons
 
 
-def shared_terms(engine: ExplanationSource, need: Posting, offer: Posting) -> list[str]:
-    """Tokens both texts contain, rarest (most telling) first."""
+def shared_phrases(
+    engine: ExplanationSource,
+    need: Posting,
+    need_phrases: PostingPhrases,
+    offer_phrases: PostingPhrases,
+    rule: LinkRule = RULE,
+) -> list[Phrase]:
+    """Content phrases both texts use, longest first: no lone Vietnamese syllable, no
+    part of a longer shared phrase, no single common word (IDF below ``shared_idf``)."""
+    offer_keys = {p.key for p in offer_phrases.phrases}
+    common = [p for p in need_phrases.phrases if p.key in offer_keys and not p.lone_syllable]
+    common.sort(key=lambda p: (-len(p.words), p.position))
+    kept: list[Phrase] = []
+    for phrase in common:
+        if any(_inside(phrase.words, k.words) for k in kept):
+            continue
+        single = len(phrase.words) == 1 and not is_acronym(phrase.text)
+        if single and rule.shared_idf > 1:
+            continue
+        if single and _idf(engine, phrase, need.language or "other") < rule.shared_idf:
+            continue
+        kept.append(phrase)
+    return kept[:MAX_SHARED]
+
+
+def shared_tokens(engine: ExplanationSource, need: Posting, offer: Posting) -> list[str]:
+    """Lexical tokens both texts contain, rarest first, without fragments or place-name
+    parts (the fallback of :func:`explain_pair` when phrases are not cached)."""
     common = set(engine.tokens_of(need.id)) & set(engine.tokens_of(offer.id))
-    common = {t for t in common if not t.isdigit()}
-    ranked = sorted(common, key=lambda t: (-engine.idf("offer", t), t))
+    ranked = sorted(
+        (t for t in common if not t.isdigit()), key=lambda t: (-engine.idf("offer", t), t)
+    )
     shown = [engine.surface(need.id, t) for t in ranked]
-    return [w for w in shown if not _is_fragment(w) and not _in_place(w)][:MAX_TERMS]
+    return [w for w in shown if not _is_fragment(w) and not _in_place(w)][:MAX_SHARED]
+
+
+def _inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    n = len(short)
+    return any(long[i : i + n] == short for i in range(len(long) - n + 1))
+
+
+def _idf(engine: ExplanationSource, phrase: Phrase, language: str) -> float:
+    """IDF of the phrase's rarest token over the IDF of a token no offer has (0–1), so
+    that one rule fits a pool of five postings and one of two thousand."""
+    tokens = tokenize(phrase.text, language)
+    top = engine.idf("offer", "\x00unseen")
+    return max((engine.idf("offer", t) for t in tokens), default=0.0) / top if top > 0 else 1.0
 
 
 def _fold(term: str) -> str:
-    """Case- and diacritics-folded form: "Hòa" and "hoa" are the same word here."""
-    decomposed = unicodedata.normalize("NFD", term.casefold().replace("đ", "d"))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    """Case- and diacritics-folded form (see :func:`indexer.phrases.fold`)."""
+    return fold(term)
 
 
 def _is_fragment(word: str) -> bool:
@@ -100,39 +186,63 @@ def _in_place(word: str) -> bool:
     return any(folded in _fold(p).split() or folded == _fold(p) for p in PLACES)
 
 
-def linked_terms(
-    engine: ExplanationSource, need: Posting, offer: Posting
+def linked_phrases(
+    need: PostingPhrases,
+    offer: PostingPhrases,
+    same_language: bool,
+    shared: Sequence[Phrase] = (),
+    rule: LinkRule = RULE,
 ) -> list[dict[str, object]]:
-    """Key terms of the need and the offer that mean the same, across languages too.
+    """Phrases of the need and the offer that mean the same in different words.
 
-    Each key term was embedded when its posting was indexed; a pair of terms is
-    linked when their cosine reaches ``LINK_THRESHOLD``; each term is used once.
-    """
-    need_terms = [(t, engine.term_vector(t)) for t in engine.terms_of(need.id)]
-    offer_terms = [(t, engine.term_vector(t)) for t in engine.terms_of(offer.id)]
-    candidates: list[tuple[float, str, str]] = []
-    for nt, nv in need_terms:
-        for ot, ov in offer_terms:
-            if nv is None or ov is None or _fold(nt) == _fold(ot):
-                continue  # "x ≈ x" (also case or diacritics variants) is no link
-            cos = float(np.dot(nv, ov))
-            short = _is_short(nt) or _is_short(ot)
-            if cos >= (SHORT_TERM_LINK_THRESHOLD if short else LINK_THRESHOLD):
-                candidates.append((cos, nt, ot))
-    used_need: set[str] = set()
-    used_offer: set[str] = set()
+    Candidates are ranked by margin (see :class:`LinkRule`) and taken greedily; a phrase
+    whose words were used by a taken link (or by a shared term) is not used again, and
+    "x ≈ x" (same words up to case and diacritics) is never a link."""
+    if not need.phrases or not offer.phrases:
+        return []
+    raw = need.vectors @ offer.vectors.T
+    sims = _centred(need.vectors) @ _centred(offer.vectors).T
+    k = max(1, min(rule.k, sims.shape[0], sims.shape[1]))
+    row = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+    col = np.sort(sims, axis=0)[-k:, :].mean(axis=0)
+    margin = sims - (row[:, None] + col[None, :]) / 2
+    best_row, best_col = margin.argmax(axis=1), margin.argmax(axis=0)
+    used_need = {w for p in shared for w in p.words}
+    used_offer = set(used_need)
     links: list[dict[str, object]] = []
-    for cos, nt, ot in sorted(candidates, reverse=True):
-        if nt in used_need or ot in used_offer:
+    for flat in np.argsort(-margin, axis=None):
+        i, j = divmod(int(flat), margin.shape[1])
+        m = float(margin[i, j])
+        if m < rule.margin:
+            break
+        a, b = need.phrases[i], offer.phrases[j]
+        if sims[i, j] < rule.cosine or a.key == b.key:
             continue
-        used_need.add(nt)
-        used_offer.add(ot)
-        links.append({"need": nt, "offer": ot, "similarity": round(cos, 3)})
-    return links[:MAX_TERMS]
+        if rule.mutual and (best_row[i] != j or best_col[j] != i):
+            continue
+        if (a.lone_syllable or b.lone_syllable) and m < rule.lone_margin:
+            continue
+        if (len(a.words) == 1 or len(b.words) == 1) and not rule.single_words:
+            continue
+        if same_language and (m < rule.same_margin or set(a.words) & set(b.words)):
+            continue
+        if used_need & set(a.words) or used_offer & set(b.words):
+            continue
+        used_need.update(a.words)
+        used_offer.update(b.words)
+        links.append({"need": a.text, "offer": b.text, "similarity": round(float(raw[i, j]), 3)})
+        if len(links) >= MAX_TERMS:
+            break
+    return links
 
 
-def _is_short(term: str) -> bool:
-    return " " not in term and len(term) < 5
+def _centred(vectors: np.ndarray) -> np.ndarray:
+    """Rows minus their mean, unit length again: what all phrases of a posting share
+    (its language and topic) says nothing about which phrase means which."""
+    if len(vectors) < 2:
+        return vectors
+    centred = vectors - vectors.mean(axis=0)
+    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-6)
 
 
 def aligned_sentences(

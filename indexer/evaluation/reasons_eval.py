@@ -23,10 +23,10 @@ import json
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from indexer.engine import MatchEngine
-from indexer.evaluation.devset import DevSet
+from indexer.evaluation.devset import DEFAULT_DEVSET, DevSet
 
 if TYPE_CHECKING:
     from models import EmbeddingModel
@@ -142,14 +142,17 @@ def evaluate_reasons(model: EmbeddingModel, devset: DevSet, directory: Path) -> 
         examples.append(
             {"pair": f"{pair.need}-{pair.offer}", "shared": reasons.shared_terms, "linked": links}
         )
-    out: dict[str, Any] = {name: _summary(c) for name, c in groups.items()}
+    order = ["heldout", "tune", *[g for g in groups if g not in ("heldout", "tune")]]
+    out: dict[str, Any] = {name: _summary(groups[name]) for name in order if name in groups}
     out["examples"] = examples
     return out
 
 
 def format_reasons(result: dict[str, Any]) -> list[str]:
-    """Markdown table lines of :func:`evaluate_reasons`."""
+    """Markdown table lines of :func:`evaluate_reasons` (held-out first, then tune)."""
     lines = [
+        "",
+        "#### reasons (goal: precision >= 0.9, link recall >= 0.6)",
         "",
         "| reasons | pairs | shown terms | precision | link recall |",
         "|---|---|---|---|---|",
@@ -161,3 +164,45 @@ def format_reasons(result: dict[str, Any]) -> list[str]:
                 f"{r['link_recall']:.3f} |"
             )
     return lines
+
+
+class _Context(Protocol):
+    """The part of :class:`indexer.evaluation.report.EvalContext` this section reads."""
+
+    model: EmbeddingModel
+    devset: DevSet
+    options: dict[str, Any]
+
+
+class ReasonsSection:
+    """The reasons figures of ``techmatch eval`` (a :class:`ReportSection`): skipped when
+    the dev set folder has no ``term_links.jsonl``."""
+
+    key = "reasons"
+
+    def compute(self, ctx: _Context) -> dict[str, Any] | None:
+        directory = Path(ctx.options.get("devset_dir") or DEFAULT_DEVSET)
+        if not (directory / "term_links.jsonl").is_file():
+            return None
+        return evaluate_reasons(ctx.model, ctx.devset, directory)
+
+    def format(self, data: dict[str, Any]) -> list[str]:
+        return format_reasons(data) + [""]
+
+
+def main() -> None:
+    """``python -m indexer.evaluation.reasons_eval [MODEL_CACHE]``: the reasons table
+    alone (``techmatch eval`` prints it among the other sections)."""
+    import sys
+
+    from indexer.evaluation.devset import load_devset
+    from models import load_model
+
+    cache = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    model = load_model("multilingual-e5-small", cache)
+    result = evaluate_reasons(model, load_devset(DEFAULT_DEVSET), DEFAULT_DEVSET)
+    print("\n".join(format_reasons(result)))
+
+
+if __name__ == "__main__":
+    main()

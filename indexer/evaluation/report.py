@@ -24,6 +24,7 @@ from indexer.evaluation.devset import (
     split_parts,
 )
 from indexer.evaluation.ranking import evaluate_ranking_by_part, systems
+from indexer.evaluation.reasons_eval import ReasonsSection
 
 if TYPE_CHECKING:
     from models import EmbeddingModel
@@ -120,7 +121,7 @@ class BitextSection:
         return lines + [""]
 
 
-SECTIONS: list[ReportSection] = [RankingSection(), BitextSection()]
+SECTIONS: list[ReportSection] = [RankingSection(), BitextSection(), ReasonsSection()]
 
 
 def run_evaluation(
@@ -136,7 +137,8 @@ def run_evaluation(
     directory = Path(devset_dir or DEFAULT_DEVSET)
     devset = load_devset(directory)
     parts = split_parts(devset, read_split(directory))
-    ctx = EvalContext(model, devset, parts, bitext_dir, segmentation, options or {})
+    options = {"devset_dir": directory, **(options or {})}
+    ctx = EvalContext(model, devset, parts, bitext_dir, segmentation, options)
     report: dict[str, Any] = {
         "model": model.name,
         "devset": {

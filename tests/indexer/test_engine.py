@@ -231,7 +231,7 @@ def test_reasons_name_shared_terms_and_field_disagreements(model):
     engine = make(model)
     match = engine.explain(2, 102)
     reasons = match.reasons
-    assert "container" in reasons.shared_terms
+    assert "container stacking" in reasons.shared_terms  # whole phrases (issue 11)
     assert any("TRL 4 below the TRL 6" in d for d in reasons.disagreements)
     assert any("same sector" in a for a in reasons.agreements)
     assert reasons.aligned_sentences and reasons.language_pair == "en-en"

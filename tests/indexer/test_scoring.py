@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
+from indexer.phrases import PostingPhrases
 from indexer.postings import Posting
 from indexer.reasons import explain_pair
 from indexer.scoring import FusionConfig, dense_signal, field_signal, fuse, trl_gap, trl_signal
@@ -107,6 +109,9 @@ class _NoTerms:
 
     def term_vector(self, term: str) -> None:
         return None
+
+    def phrases(self, posting: Posting, compute: bool = True) -> PostingPhrases | None:
+        return PostingPhrases([], np.zeros((0, 4), np.float32))
 
     def idf(self, kind: str, token: str) -> float:
         return 0.0
