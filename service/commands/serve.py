@@ -62,6 +62,9 @@ def serve(
         "service.main:create_app",
         factory=True,
         workers=workers,
+        # uvicorn restarts a worker that does not answer its supervisor's ping in time;
+        # on busy cores (embedding a bulk import) 5 s is too short.
+        timeout_worker_healthcheck=30,
         host=host,
         port=port,
         log_level=log_level,

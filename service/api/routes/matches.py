@@ -78,10 +78,12 @@ def matches_router(kind: str) -> APIRouter:
             found = find()
         except NotIndexed:
             # Written through another worker a moment ago: catch up with the change feed
-            # (the write is committed, so its change is there), then ask again.
+            # (the write is committed, so its change is there; the follower thread may be
+            # applying it right now), then ask again.
             follower = getattr(request.app.state, "follower", None)
-            if follower is None or not follower.catch_up():
+            if follower is None:
                 raise
+            follower.catch_up()
             found = find()
         items = []
         for found_one in found:
