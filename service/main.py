@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -94,13 +93,7 @@ def _follower(database: Database, matcher: Matcher, settings: Settings) -> Follo
     lock = WriterLock(database.url, settings.index_dir)
     lock.try_acquire()
     matcher.may_write_index = lambda: lock.held
-    follower = Follower(
-        database,
-        matcher,
-        lock,
-        poll_seconds=settings.change_poll_seconds,
-        retention=timedelta(hours=settings.change_retention_hours),
-    )
+    follower = Follower(database, matcher, lock)
     follower.begin()
     return follower
 

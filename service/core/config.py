@@ -131,17 +131,6 @@ class Settings(BaseSettings):
         "characters (429 with Retry-After above); `off` turns it off.",
     )
 
-    change_poll_seconds: float = Field(
-        default=0.5,
-        gt=0,
-        le=60,
-        description="Each worker reads the change feed at least this often (LISTEN/NOTIFY "
-        "wakes it at once on PostgreSQL).",
-    )
-    change_retention_hours: float = Field(
-        default=24.0, gt=0, description="How long the change feed keeps a posting change."
-    )
-
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL to connect to (SQLite in ``data_dir`` when none is set)."""
