@@ -83,26 +83,35 @@ class Follower:
 
     # -- applying --------------------------------------------------------------
 
-    def catch_up(self) -> int:
+    def catch_up(self, wait: float | None = None) -> int:
         """Apply every change committed so far; returns how many postings were synced.
 
-        Safe from any thread (request threads call it before answering "not indexed")."""
-        with self._apply_lock:
-            if time.monotonic() - self._last_read > self.retention.total_seconds() / 2:
-                self._resync()  # we may have slept past pruned changes: compare everything
-            synced = 0
-            while True:
-                changes = feed.read_after(self.database, self.applied)
-                self._last_read = time.monotonic()
-                if not changes:
-                    return synced
-                ids = {c.posting_id for c in changes}
-                done = self._apply(ids)
-                synced += done
-                self.skipped_changes += len(ids) - done
-                self.applied = changes[-1].id
-                if len(changes) < feed.BATCH:
-                    return synced
+        Safe from any thread. A request thread (about to answer "not indexed") passes
+        ``wait``: when the follower is busy longer than that (a bulk import), it gives up
+        and returns 0 instead of holding the request."""
+        if not self._apply_lock.acquire(timeout=-1 if wait is None else wait):
+            return 0
+        try:
+            return self._catch_up()
+        finally:
+            self._apply_lock.release()
+
+    def _catch_up(self) -> int:
+        if time.monotonic() - self._last_read > self.retention.total_seconds() / 2:
+            self._resync()  # we may have slept past pruned changes: compare everything
+        synced = 0
+        while True:
+            changes = feed.read_after(self.database, self.applied)
+            self._last_read = time.monotonic()
+            if not changes:
+                return synced
+            ids = {c.posting_id for c in changes}
+            done = self._apply(ids)
+            synced += done
+            self.skipped_changes += len(ids) - done
+            self.applied = changes[-1].id
+            if len(changes) < feed.BATCH:
+                return synced
 
     def _apply(self, ids: Iterable[int]) -> int:
         """Sync those of ``ids`` the index does not hold as the database does; how many."""

@@ -221,3 +221,20 @@ def _update(**fields: Any) -> Any:
     from service.schemas.postings import PostingUpdate
 
     return PostingUpdate(**fields)
+
+
+def test_a_request_does_not_wait_long_for_a_busy_follower(
+    database: Database, hashing_model: Any, tmp_path: Path
+) -> None:
+    matcher = _matcher_started(database, hashing_model, tmp_path)
+    follower = Follower(database, matcher, WriterLock(database.url, tmp_path))
+    follower.begin()
+    _insert_sql(database, "written while the follower is busy")
+    result: list[int] = []
+    with follower._apply_lock:  # the follower thread applying a long batch
+        asking = threading.Thread(target=lambda: result.append(follower.catch_up(wait=0.2)))
+        started = time.monotonic()
+        asking.start()
+        asking.join(timeout=10)
+        assert result == [0] and time.monotonic() - started < 5
+    assert follower.catch_up(wait=0.2) == 1

@@ -16,6 +16,9 @@ from service.schemas.matches import NeedMatches, OfferMatches
 from service.schemas.postings import Sector
 from vocabulary import other_kind
 
+#: Longest a match request waits for a busy follower before answering "not indexed".
+CATCH_UP_WAIT = 5.0
+
 
 def matches_router(kind: str) -> APIRouter:
     """The ranked counterparts of a ``kind`` posting, under ``/{kind}s/{id}/matches``."""
@@ -83,7 +86,7 @@ def matches_router(kind: str) -> APIRouter:
             follower = getattr(request.app.state, "follower", None)
             if follower is None:
                 raise
-            follower.catch_up()
+            follower.catch_up(wait=CATCH_UP_WAIT)
             found = find()
         items = []
         for found_one in found:
