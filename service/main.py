@@ -28,6 +28,8 @@ from service.api.routes import sessions as sessions_routes
 from service.api.routes.imports import imports_router
 from service.api.routes.matches import matches_router
 from service.api.routes.postings import postings_router
+from service.changes.follower import Follower
+from service.changes.writer_lock import WriterLock
 from service.core.config import Settings, get_settings
 from service.db.engine import Database
 from service.db.migrate import upgrade
@@ -85,6 +87,17 @@ TAGS = [
 ]
 
 
+def _follower(database: Database, matcher: Matcher, settings: Settings) -> Follower:
+    """This worker's change-feed follower, its place in the feed taken before the matcher's
+    start-up reconcile; the index file is written only while the writer lock is ours."""
+    lock = WriterLock(database.url, settings.index_dir)
+    lock.try_acquire()
+    matcher.may_write_index = lambda: lock.held
+    follower = Follower(database, matcher, lock)
+    follower.begin()
+    return follower
+
+
 def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAPI:
     """Build the app. ``model`` may hand over an already loaded embedding model (tests)."""
     settings = settings or get_settings()
@@ -95,9 +108,12 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
         database = Database(settings.sqlalchemy_url)
         upgrade(database)
         matcher = Matcher.from_settings(database, settings, model=model)
+        follower = _follower(database, matcher, settings)
         matcher.start()
+        follower.start()
         app.state.database = database
         app.state.matcher = matcher
+        app.state.follower = follower
         app.state.postings = PostingService(
             database, matcher, settings.max_postings_per_organization
         )
@@ -116,7 +132,9 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
         finally:
             app.state.mailer.close()
             app.state.import_jobs.close()
+            follower.close()
             matcher.close()
+            follower.lock.release()
             database.dispose()
 
     app = FastAPI(

@@ -19,7 +19,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -163,6 +163,9 @@ class Matcher:
         self.started_at: float | None = None
         self.rebuilt = False
         self.reconciled: dict[str, int] = {}
+        #: Whether this process may write the index file now (several workers: only the
+        #: holder of the writer lock, see service/changes/writer_lock.py).
+        self.may_write_index: Callable[[], bool] = lambda: True
 
     @classmethod
     def from_settings(
@@ -498,6 +501,8 @@ class Matcher:
 
     def _save_now(self) -> None:
         assert self._engine is not None
+        if not self.may_write_index():
+            return  # another worker writes the file; ours stays marked unsaved
         try:
             self._engine.save(self.index_dir)
         except Exception:  # a failed save only costs a rebuild at the next start

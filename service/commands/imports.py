@@ -69,8 +69,9 @@ def import_file(
 
     Bad rows are reported and skipped, good ones stored; the exit code is 1 when a row
     failed, 2 when the file was refused. Without --url it writes to the database and the
-    saved index directly (stop the server first, or it sees the rows only after its next
-    start). Importing the same file again updates its rows instead of duplicating them.
+    saved index directly; a running server sees the rows at once through the database's
+    change feed (and then keeps writing the index file itself). Importing the same file
+    again updates its rows instead of duplicating them.
     """
     from service.importing import guess_format
 
@@ -93,6 +94,7 @@ def _direct(file: Path, kind: str, fmt: str, org: str, settings: Any, lang: str)
     from tqdm import tqdm
 
     from service.auth.roles import Principal, Role
+    from service.changes.writer_lock import WriterLock
     from service.errors import ServiceError
     from service.importing import ImportLimits, ImportReport, import_rows, read_file
     from service.matching import Matcher
@@ -101,6 +103,11 @@ def _direct(file: Path, kind: str, fmt: str, org: str, settings: Any, lang: str)
     principal = Principal(role=Role.admin, organization=org)
     with open_database(settings) as database:
         matcher = Matcher.from_settings(database, settings, save_delay=-1)
+        # A running server holds the writer lock: then it writes the index file (it sees
+        # these rows through the change feed) and this import leaves the file alone.
+        lock = WriterLock(database.url, settings.index_dir)
+        lock.try_acquire()
+        matcher.may_write_index = lambda: lock.held
         matcher.start()
         try:
             try:
@@ -126,6 +133,7 @@ def _direct(file: Path, kind: str, fmt: str, org: str, settings: Any, lang: str)
             result.encoding = parsed.encoding
         finally:
             matcher.close()
+            lock.release()
     return result.to_dict()
 
 

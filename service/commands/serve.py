@@ -1,7 +1,9 @@
-"""``techmatch serve``: run the HTTP service with uvicorn."""
+"""``techmatch serve``: run the HTTP service with uvicorn, as one process or as several
+workers behind one port (PostgreSQL only: they keep in step through the change feed)."""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -13,6 +15,14 @@ from service.commands.common import (
     load_model_or_exit,
     make_settings,
 )
+from service.db.engine import is_sqlite
+
+SQLITE_ONE_WORKER = (
+    "techmatch: SQLite chạy một worker: chỉ một tiến trình được ghi tệp SQLite cùng lúc, "
+    "nên --workers cần PostgreSQL (TECHMATCH_DATABASE_URL).\n"
+    "techmatch: SQLite runs one worker: one process at a time may write an SQLite file, "
+    "so --workers needs PostgreSQL (TECHMATCH_DATABASE_URL)."
+)
 
 
 def serve(
@@ -21,15 +31,41 @@ def serve(
     data_dir: DataDirOption = None,
     database_url: DatabaseOption = None,
     model: ModelOption = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Worker processes behind the port (PostgreSQL; SQLite runs one)."),
+    ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
-    """Serve the API (docs at /docs). Run one process: the match index lives in memory."""
+    """Serve the API (docs at /docs). With --workers N over PostgreSQL, N processes share
+    the port; each holds its own index, kept in step by the database's change feed."""
     import uvicorn
 
-    from service.main import create_app
-
     settings = make_settings(data_dir=data_dir, database_url=database_url, model=model)
-    model_instance = load_model_or_exit(settings)
+    if workers > 1 and is_sqlite(settings.sqlalchemy_url):
+        typer.echo(SQLITE_ONE_WORKER, err=True)
+        workers = 1
+    if workers == 1:
+        from service.main import create_app
+
+        model_instance = load_model_or_exit(settings)
+        uvicorn.run(
+            create_app(settings, model=model_instance), host=host, port=port, log_level=log_level
+        )
+        return
+    # Each worker process builds its app from the environment: hand the options over.
+    for name, value in (("DATA_DIR", data_dir), ("DATABASE_URL", database_url), ("MODEL", model)):
+        if value is not None:
+            os.environ[f"TECHMATCH_{name}"] = str(value)
+    load_model_or_exit(settings)  # a missing model fails here, not in every worker
     uvicorn.run(
-        create_app(settings, model=model_instance), host=host, port=port, log_level=log_level
+        "service.main:create_app",
+        factory=True,
+        workers=workers,
+        # uvicorn restarts a worker that does not answer its supervisor's ping in time;
+        # on busy cores (embedding a bulk import) 5 s is too short.
+        timeout_worker_healthcheck=30,
+        host=host,
+        port=port,
+        log_level=log_level,
     )

@@ -319,3 +319,17 @@ class SessionEmailRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PostingChangeRow(Base):
+    """One insert, update or delete of a posting (the change feed). Written only by the
+    database trigger of migration 0008, in the transaction of the posting write; read by
+    every worker's follower (``service/changes/``) and pruned after a retention time."""
+
+    __tablename__ = "posting_changes"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    posting_id: Mapped[int] = mapped_column(BigId)
+    op: Mapped[str] = mapped_column(String(8))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

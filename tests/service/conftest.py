@@ -71,7 +71,10 @@ def postgres_base_url() -> str:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # any failure to connect means "no PostgreSQL here"
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}: {exc}")
+        reason = f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}: {exc}"
+        if os.environ.get("TECHMATCH_REQUIRE_POSTGRES") == "1":  # CI: fail, don't skip
+            pytest.fail(reason)
+        pytest.skip(reason)
     finally:
         engine.dispose()
     return PG_URL

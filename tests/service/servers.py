@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,8 @@ class ThreadServer:
 class ServerProcess:
     """``techmatch serve`` in a subprocess (so that it can be killed with SIGKILL)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, extra_args: Sequence[str] = ()) -> None:
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
@@ -90,6 +92,7 @@ class ServerProcess:
             str(self.port),
             "--log-level",
             "warning",
+            *self.extra_args,
         ]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(

@@ -24,7 +24,9 @@ def health(
 ) -> JSONResponse:
     """`status` is `ok` when the database answers and the index and model are loaded
     (HTTP 200), `error` otherwise (HTTP 503). `index.directory` only with a moderator or
-    admin key. `model.selection` says how the embedding backend was chosen (`auto`: the CPU,
+    admin key. `worker`: this process (`pid`), the last change of the feed it applied, how
+    many it is `behind`, its wake-up (`listen` or `poll`) and whether it `writes_index_file`.
+    `model.selection` says how the embedding backend was chosen (`auto`: the CPU,
     each candidate's texts/s and cosine to fp32)."""
     db: dict[str, Any] = {"ok": True, "backend": database.backend}
     try:
@@ -33,6 +35,9 @@ def health(
     except Exception as exc:  # report, don't raise: this is the health check
         db = {"ok": False, "backend": database.backend, "error": type(exc).__name__}
     body: dict[str, Any] = {"database": db, **matcher.status()}
+    follower = getattr(request.app.state, "follower", None)
+    if follower is not None:  # which worker answered, how far behind the change feed it is
+        body["worker"] = follower.status()
     if not _staff(request, credentials):
         body["index"].pop("directory", None)
     # How the backend was chosen: "auto" with the CPU, the figures per candidate and whether

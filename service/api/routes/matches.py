@@ -2,11 +2,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from service.api.deps import MatcherDep, PostingsDep, PrincipalDep, ReviewsDep
 from service.api.routes.postings import PostingId
 from service.errors import Forbidden
+from service.matching import NotIndexed
 from service.postings import to_out
 from service.ranked_pairs import suggestions
 from service.schemas.common import ERROR_RESPONSES
@@ -14,6 +15,9 @@ from service.schemas.enums import Language
 from service.schemas.matches import NeedMatches, OfferMatches
 from service.schemas.postings import Sector
 from vocabulary import other_kind
+
+#: Longest a match request waits for a busy follower before answering "not indexed".
+CATCH_UP_WAIT = 5.0
 
 
 def matches_router(kind: str) -> APIRouter:
@@ -29,6 +33,7 @@ def matches_router(kind: str) -> APIRouter:
         summary=f"Ranked {other}s for a {kind}",
     )
     def matches(
+        request: Request,
         posting_id: PostingId,
         principal: PrincipalDep,
         postings: PostingsDep,
@@ -58,17 +63,31 @@ def matches_router(kind: str) -> APIRouter:
                 "chỉ điều phối viên và quản trị viên được xem các cặp đã bị loại",
             )
         row = postings.get(principal, kind, posting_id)  # 404 unless visible
-        found = suggestions(  # 404 NotIndexed when the index does not hold it (yet)
-            postings,
-            matcher,
-            reviews,
-            row,
-            limit=limit,
-            min_score=min_score,
-            sectors=sector,
-            languages=[lang.value for lang in language] if language else None,
-            include_rejected=include_rejected,
-        )
+
+        def find() -> list[Any]:  # 404 NotIndexed when the index does not hold it (yet)
+            return suggestions(
+                postings,
+                matcher,
+                reviews,
+                row,
+                limit=limit,
+                min_score=min_score,
+                sectors=sector,
+                languages=[lang.value for lang in language] if language else None,
+                include_rejected=include_rejected,
+            )
+
+        try:
+            found = find()
+        except NotIndexed:
+            # Written through another worker a moment ago: catch up with the change feed
+            # (the write is committed, so its change is there; the follower thread may be
+            # applying it right now), then ask again.
+            follower = getattr(request.app.state, "follower", None)
+            if follower is None:
+                raise
+            follower.catch_up(wait=CATCH_UP_WAIT)
+            found = find()
         items = []
         for found_one in found:
             item = found_one.match.to_dict()
