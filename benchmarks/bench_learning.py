@@ -4,7 +4,9 @@ The development set is embedded once with the real model (``multilingual-e5-smal
 ``TECHMATCH_MODEL_CACHE``, offline). Then, for each seed, the needs are split at random
 into two halves. On the tuning half, a simulated moderator decides on each need's top
 ``--suggest`` (20) suggestions of the built-in ranking: grade 2 → accepted, grade 0 and
-unjudged → rejected (not relevant), grade 1 → left undecided. :func:`indexer.learned.evaluate`
+unjudged → rejected (not relevant), grade 1 (solves part of the need) → accepted as well
+(``--grade1 accept``, the default: a moderator sends such a pair to a meeting) or left
+undecided (``--grade1 skip``). nDCG gains are the grades. :func:`indexer.learned.evaluate`
 cross-validates a learned ranking on those decisions (GroupKFold by need) and applies the
 switch rule; :func:`indexer.learned.fit` fits it on all of them. The learned ranking is set
 on the engine (``set_rescore``) and every held-out need with a relevant offer is ranked
@@ -51,22 +53,24 @@ from indexer.learned import (  # noqa: E402
 RESULT = ROOT / "benchmarks" / "results" / "learning.json"
 
 
-def decisions(engine: MatchEngine, devset: DevSet, needs: list[int], suggest: int) -> list[Sample]:
+def decisions(
+    engine: MatchEngine, devset: DevSet, needs: list[int], suggest: int, grade1: str
+) -> list[Sample]:
     """The simulated moderator's decisions on the built-in top ``suggest`` of ``needs``."""
     pairs: list[tuple[int, int, int]] = []
     for need_id in needs:
         for match in engine.match(need_id, suggest, with_reasons=False):
             grade = devset.qrels.get(need_id, {}).get(match.offer_id, 0)
-            if grade != 1:
-                pairs.append((need_id, match.offer_id, 1 if grade == 2 else 0))
+            if grade != 1 or grade1 == "accept":
+                pairs.append((need_id, match.offer_id, grade))
     parts = engine.pair_parts([(n, o) for n, o, _ in pairs])
     out = []
-    for (need_id, offer_id, label), part in zip(pairs, parts, strict=True):
+    for (need_id, offer_id, grade), part in zip(pairs, parts, strict=True):
         need, offer = engine.get(need_id), engine.get(offer_id)
         assert need is not None and offer is not None
         cross = need.language != offer.language
         features = tuple(feature_vector(part, cross))
-        out.append(Sample(need_id, offer_id, features, label, label))
+        out.append(Sample(need_id, offer_id, features, int(grade > 0), grade))
     return out
 
 
@@ -129,6 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--suggest", type=int, default=20, help="suggestions decided per need")
+    parser.add_argument("--grade1", choices=("accept", "skip"), default="accept")
     parser.add_argument("--model", default="multilingual-e5-small")
     parser.add_argument("--out", type=Path, default=RESULT)
     args = parser.parse_args()
@@ -149,7 +154,7 @@ def main() -> None:
         rng = np.random.default_rng(seed)
         order = rng.permutation(need_ids).tolist()
         tune, held_out = sorted(order[: len(order) // 2]), sorted(order[len(order) // 2 :])
-        real = decisions(engine, devset, tune, args.suggest)
+        real = decisions(engine, devset, tune, args.suggest, args.grade1)
         labels = rng.permutation([s.label for s in real])
         noise = [
             Sample(s.need_id, s.offer_id, s.features, int(y), int(y))
@@ -202,6 +207,7 @@ def main() -> None:
         "command": " ".join(["python", "benchmarks/bench_learning.py", *sys.argv[1:]]),
         "model": args.model,
         "suggest": args.suggest,
+        "grade1": args.grade1,
         "embed_seconds": embed_s,
         "machine": machine(getattr(model, "backend", None)),
         "summary": summary,

@@ -17,7 +17,8 @@ only when, on the held-out decisions,
 2. the one-sided lower 90 % bound of that gain (paired percentile bootstrap: needs
    resampled with replacement, :data:`BOOTSTRAP` times, fixed seed; the 10th percentile of
    the resampled means) is above 0,
-3. the AUC of accepted vs rejected is not lower than the current ranking's,
+3. the AUC of accepted vs rejected pairs of the same need (:func:`auc`) is not lower than
+   the current ranking's,
 4. the learned ranking's AUC is above chance: its one-sided lower 90 % bound
    (Hanley–McNeil standard error) is above 0.5, and
 5. it stays where the decisions were taken: over each decided need's whole candidate
@@ -236,13 +237,34 @@ def per_need_ndcg(
 
 
 def auc(samples: Sequence[Sample], scores: Sequence[float]) -> float:
-    """AUC of accepted vs rejected pairs under ``scores`` (0.5 when one label is missing)."""
+    """AUC of accepted vs rejected pairs *of the same need* under ``scores``: the share of
+    such (accepted, rejected) pairs ordered right, ties half (0.5 when there is none). Within
+    needs, as a ranking is used, and as held-out logits of different folds can be compared."""
     from sklearn.metrics import roc_auc_score
 
-    labels = [s.label for s in samples]
-    if len(set(labels)) < 2:
-        return 0.5
-    return float(roc_auc_score(labels, list(scores)))
+    by_need: dict[int, tuple[list[int], list[float]]] = {}
+    for sample, score in zip(samples, scores, strict=True):
+        labels, values = by_need.setdefault(sample.need_id, ([], []))
+        labels.append(sample.label)
+        values.append(float(score))
+    right = total = 0.0
+    for labels, values in by_need.values():
+        positives = sum(labels)
+        pairs = positives * (len(labels) - positives)
+        if pairs:
+            right += float(roc_auc_score(labels, values)) * pairs
+            total += pairs
+    return right / total if total else 0.5
+
+
+def auc_counts(samples: Sequence[Sample]) -> tuple[int, int]:
+    """Accepted and rejected pairs of the needs that have both (what :func:`auc` compares)."""
+    by_need: dict[int, list[int]] = {}
+    for sample in samples:
+        by_need.setdefault(sample.need_id, []).append(sample.label)
+    both = [labels for labels in by_need.values() if 0 < sum(labels) < len(labels)]
+    positives = sum(sum(labels) for labels in both)
+    return positives, sum(len(labels) for labels in both) - positives
 
 
 def held_out_logits(samples: Sequence[Sample], folds: int = FOLDS) -> np.ndarray:
@@ -371,7 +393,7 @@ def evaluate(
     current = Figures(_mean(current_ndcg), auc(samples, current_scores))
     learned = Figures(_mean(learned_ndcg), auc(samples, logits.tolist()))
     accepted = sum(s.label for s in samples)
-    auc_low = auc_lower_bound(learned.auc, accepted, len(samples) - accepted)
+    auc_low = auc_lower_bound(learned.auc, *auc_counts(samples))
     refusal = should_switch(gain, lower, learned.auc, current.auc, auc_low, kept)
     evaluation = Evaluation(
         decisions=len(samples),
