@@ -38,7 +38,7 @@ from indexer.pool_view import PoolView
 from indexer.postings import Filters, Match, Posting
 from indexer.ranking import Ranker
 from indexer.retrieval import Retriever
-from indexer.scoring import PairScorer
+from indexer.scoring import PairScorer, Rescore
 from indexer.store import PostingStore
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class MatchEngine:
         self.model = model
         self.config = config or EngineConfig()
         self.dimension = model.dimension
+        self._rescore: Rescore | None = None
         self._assemble(PostingStore(self.dimension))
 
     def _assemble(self, store: PostingStore) -> None:
@@ -74,7 +75,7 @@ class MatchEngine:
             store, self.corrected_vectors, c.ann, c.ann_threshold, c.lexical_background_above
         )
         self.indexer = Indexer(self.model, c, store, self.bias, self.retriever)
-        scorer = PairScorer(self.bias.z, self.retriever.pair_lexical, c.fusion)
+        scorer = PairScorer(self.bias.z, self.retriever.pair_lexical, c.fusion, self._rescore)
         self.view = PoolView(store, self.retriever, self.bias, self.model)
         self.ranker = Ranker(store, self.retriever, scorer, self.view, c)
 
@@ -123,7 +124,7 @@ class MatchEngine:
     def clear_caches(self) -> None:
         """Forget every cache valid for one pool state (benchmarks measure cold calls)."""
         self.retriever.invalidate()
-        self.ranker.recommender.clear()
+        self.ranker.clear()
 
     # ---------------------------------------------------------------- writes
     def upsert(self, postings: Sequence[Posting]) -> None:
@@ -177,6 +178,19 @@ class MatchEngine:
         the recommended flag. Raises :class:`UnknownPosting` for an id not indexed and
         ``ValueError`` for a pair that is not need–offer."""
         return self.ranker.score_pairs([self._pair(n, o) for n, o in pairs])
+
+    def set_rescore(self, rescore: Rescore | None) -> None:
+        """Rank with ``rescore`` (a learned ranking) instead of the built-in fusion, or go
+        back to it with ``None``; kept across :meth:`rebuild`."""
+        self._rescore = rescore
+        self.ranker.scorer.rescore = rescore
+        self.ranker.recommender.clear()  # best-need scores are on the ranking's scale
+
+    def pair_parts(self, pairs: Iterable[tuple[int, int]]) -> list[dict[str, float]]:
+        """The built-in score parts of each known ``(need id, offer id)`` pair, ``fusion``
+        (the built-in score) included, whatever the rescore hook (same errors as
+        :meth:`score_pairs`)."""
+        return self.ranker.pair_parts([self._pair(n, o) for n, o in pairs])
 
     def _pair(self, need_id: int, offer_id: int) -> tuple[Posting, Posting]:
         need, offer = self.store.require(need_id), self.store.require(offer_id)

@@ -37,6 +37,27 @@ class Ranker:
         self.store, self.retriever, self.scorer = store, retriever, scorer
         self.source, self.config = source, config
         self.recommender = Recommender(self.best_needs, config.fusion)
+        self._best_builtin: dict[int, float] = {}  # offer id → best built-in score, per pool
+        scorer.reciprocal = self.offer_best
+
+    def clear(self) -> None:
+        """Forget the scores cached for one pool state."""
+        self.recommender.clear()
+        self._best_builtin.clear()
+
+    def offer_best(self, offer_id: int) -> float:
+        """The best built-in score ``offer_id`` reaches with any published need (cached)."""
+        if offer_id not in self._best_builtin:
+            self._best_builtin.update(self.best_needs([offer_id], builtin=True))
+        return self._best_builtin[offer_id]
+
+    def _prefetch_best(self, offer_ids: Iterable[int]) -> None:
+        """Batch :meth:`offer_best` for the offers a learned ranking is about to score."""
+        if self.scorer.rescore is None:
+            return
+        missing = [o for o in dict.fromkeys(offer_ids) if o not in self._best_builtin]
+        if missing:
+            self._best_builtin.update(self.best_needs(missing, builtin=True))
 
     def scored(
         self,
@@ -47,29 +68,35 @@ class Ranker:
         allowed: np.ndarray | None | str = "compute",
         dense: Dense | None = None,
         depth: int | None = None,
+        builtin: bool = False,
     ) -> list[Scored]:
         """A posting's candidates scoring at least ``min_score``, best first (ties: lower id);
-        ``depth`` overrides the dense search depth (default ``max(candidates, 3·limit)``)."""
+        ``depth`` overrides the dense search depth (default ``max(candidates, 3·limit)``);
+        ``builtin``: by the built-in fusion even when a learned ranking is set."""
         if isinstance(allowed, str):
             allowed = self.retriever.allowed(other_kind(posting.kind), filters)
         k = depth if depth is not None else max(self.config.candidates, limit * 3)
         scored: list[Scored] = []
         cosines, lexical = self.retriever.candidates(posting, k, allowed, dense)
         postings = self.store.postings
+        score_of = self.scorer.builtin if builtin else self.scorer.score
+        if not builtin:
+            self._prefetch_best(cosines if posting.kind == "need" else [posting.id])
         for cid, cosine in cosines.items():
             other = postings[cid]
             need, offer = (posting, other) if posting.kind == "need" else (other, posting)
             lex = lexical.get(cid)
             if lex is None:
                 lex = self.retriever.pair_lexical(need.id, offer.id)
-            score, _ = self.scorer.score(need, offer, cosine, lex)
+            score, _ = score_of(need, offer, cosine, lex)
             if score >= min_score:
                 scored.append((score, cid, cosine, lex))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return scored[:limit]
 
-    def best_needs(self, offer_ids: list[int]) -> dict[int, float]:
-        """The best score each offer reaches with any published need (one batched search)."""
+    def best_needs(self, offer_ids: list[int], builtin: bool = False) -> dict[int, float]:
+        """The best score each offer reaches with any published need (one batched search;
+        ``builtin``: by the built-in fusion)."""
         depth = self.config.reciprocal_candidates
         allowed = self.retriever.allowed("need", None)
         if allowed is not None and not len(allowed):
@@ -79,7 +106,8 @@ class Ranker:
         out: dict[int, float] = {}
         for row, offer_id in enumerate(offer_ids):
             dense = (scores[row], ids[row])
-            top = self.scored(self.store.postings[offer_id], 1, 0.0, None, allowed, dense, depth)
+            offer = self.store.postings[offer_id]
+            top = self.scored(offer, 1, 0.0, None, allowed, dense, depth, builtin)
             out[offer_id] = top[0][0] if top else 0.0
         return out
 
@@ -129,6 +157,23 @@ class Ranker:
             by_need.setdefault(need.id, (need, []))[1].append(offer.id)
         signals = {n: self.retriever.known_pairs(need, o) for n, (need, o) in by_need.items()}
         return [self.scorer.score(n, o, *signals[n.id][o.id])[0] for n, o in pairs]
+
+    def pair_parts(self, pairs: list[tuple[Posting, Posting]]) -> list[dict[str, float]]:
+        """The built-in score parts of known pairs (``fusion``: the built-in score), as
+        :meth:`score_pairs` computes them, for learning a ranking (:mod:`indexer.learned`)."""
+        by_need: dict[int, tuple[Posting, list[int]]] = {}
+        for need, offer in pairs:
+            by_need.setdefault(need.id, (need, []))[1].append(offer.id)
+        signals = {n: self.retriever.known_pairs(need, o) for n, (need, o) in by_need.items()}
+        missing = [o for o in dict.fromkeys(o.id for _, o in pairs) if o not in self._best_builtin]
+        if missing:
+            self._best_builtin.update(self.best_needs(missing, builtin=True))
+        out = []
+        for need, offer in pairs:
+            fused, parts = self.scorer.builtin(need, offer, *signals[need.id][offer.id])
+            reciprocal = fused - self._best_builtin[offer.id]
+            out.append({**parts, "fusion": fused, "reciprocal": reciprocal})
+        return out
 
     def pairs(
         self,

@@ -24,6 +24,8 @@ from indexer.sectors import sector_affinity
 
 ZScore = Callable[[int, str, float], float]  # (need id, offer language, cosine) → z
 PairLexical = Callable[[int, int], float]  # (need id, offer id) → normalised BM25
+#: (need, offer, score parts with ``fusion`` = the built-in score) → the pair's score in [0, 1]
+Rescore = Callable[[Posting, Posting, dict[str, float]], float]
 
 
 @dataclass(frozen=True)
@@ -96,15 +98,39 @@ def fuse(
 
 
 class PairScorer:
-    """Scores a pair from its corrected cosine: the need's z-score, BM25, fusion."""
+    """Scores a pair from its corrected cosine: the need's z-score, BM25, fusion; a
+    ``rescore`` hook (a learned ranking, :mod:`indexer.learned`) may replace the fused
+    score, the built-in one then kept as the ``fusion`` component."""
 
-    def __init__(self, z: ZScore, lexical: PairLexical, config: FusionConfig) -> None:
+    def __init__(
+        self,
+        z: ZScore,
+        lexical: PairLexical,
+        config: FusionConfig,
+        rescore: Rescore | None = None,
+    ) -> None:
         self.z, self.lexical, self.config = z, lexical, config
+        self.rescore = rescore
+        #: offer id → its best built-in score with any need (set by the ranker); gives the
+        #: ``reciprocal`` part a learned ranking reads: this pair's score minus that best
+        self.reciprocal: Callable[[int], float] | None = None
 
     def score(
         self, need: Posting, offer: Posting, cosine: float, lexical: float | None = None
     ) -> tuple[float, dict[str, float]]:
         """``(score, components)``; ``lexical`` is computed when not given."""
+        score, components = self.builtin(need, offer, cosine, lexical)
+        if self.rescore is not None:
+            components["fusion"] = score
+            if self.reciprocal is not None:
+                components["reciprocal"] = score - self.reciprocal(offer.id)
+            score = self.rescore(need, offer, components)
+        return score, components
+
+    def builtin(
+        self, need: Posting, offer: Posting, cosine: float, lexical: float | None = None
+    ) -> tuple[float, dict[str, float]]:
+        """The built-in fusion's ``(score, components)``, whatever the rescore hook."""
         z = self.z(need.id, offer.language or "other", cosine)
         if lexical is None:
             lexical = self.lexical(need.id, offer.id)

@@ -20,6 +20,7 @@ from service.api.routes import (
     meetings,
     outcomes,
     pairs,
+    ranking,
     reviews,
     sectors,
 )
@@ -37,6 +38,7 @@ from service.email import Mailer, parse_smtp_url
 from service.importing.jobs import ImportJobs
 from service.matching import Matcher
 from service.postings import PostingService
+from service.ranking import RankingWatcher
 from service.web import install_web
 from vocabulary import KINDS
 
@@ -79,6 +81,7 @@ TAGS = [
     {"name": "offers", "description": "Technology offers · Công nghệ chào bán"},
     {"name": "pairs", "description": "Pairs for moderators · Cặp kết nối cho điều phối viên"},
     {"name": "reviews", "description": "Moderator decisions on pairs · Duyệt cặp kết nối"},
+    {"name": "ranking", "description": "Ranking learned from decisions · Học xếp hạng"},
     {"name": "sessions", "description": "Tech-transfer sessions and meetings · Phiên kết nối"},
     {"name": "imports", "description": "Booth lists from CSV, XLSX or JSONL"},
     {"name": "keys", "description": "API keys"},
@@ -111,6 +114,8 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
         follower = _follower(database, matcher, settings)
         matcher.start()
         follower.start()
+        app.state.ranking_watcher = RankingWatcher(database, matcher)
+        app.state.ranking_watcher.refresh(force=True)
         app.state.database = database
         app.state.matcher = matcher
         app.state.follower = follower
@@ -162,6 +167,7 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
     api.include_router(pairs.router)
     api.include_router(reviews.router)
     api.include_router(interest.router)
+    api.include_router(ranking.router)
     api.include_router(sectors.router)
     api.include_router(keys.router)
     api.include_router(sessions_routes.router)

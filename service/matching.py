@@ -19,7 +19,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,6 +27,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import select
 
 from indexer.errors import UnknownPosting
+from indexer.learned import (
+    MIN_DECISIONS,
+    MIN_NEEDS,
+    Evaluation,
+    LearnedRanking,
+    Sample,
+    feature_vector,
+    overlap_depths,
+    top_overlap,
+)
+from indexer.learned import evaluate as evaluate_ranking
 from indexer.postings import Filters, Match, Posting
 from indexer.text import detect_language, normalize
 from service.core.config import EngineSettings, Settings
@@ -43,17 +54,26 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPIRED",
+    "MIN_DECISIONS",
+    "MIN_NEEDS",
+    "Evaluation",
     "Filters",
     "IndexNotReady",
+    "LearnedRanking",
     "Match",
     "Matcher",
     "NotIndexed",
     "Posting",
+    "Sample",
     "content_hash",
     "detect_language",
+    "evaluate_ranking",
+    "feature_vector",
     "indexer_commands",
     "normalize",
+    "overlap_depths",
     "to_posting",
+    "top_overlap",
 ]
 
 log = logging.getLogger(__name__)
@@ -166,6 +186,7 @@ class Matcher:
         #: Whether this process may write the index file now (several workers: only the
         #: holder of the writer lock, see service/changes/writer_lock.py).
         self.may_write_index: Callable[[], bool] = lambda: True
+        self._ranking: tuple[int | None, LearnedRanking | None] = (None, None)
 
     @classmethod
     def from_settings(
@@ -207,6 +228,7 @@ class Matcher:
                 )
                 engine = MatchEngine(self._model, self.engine_config)
                 self.rebuilt = True
+            engine.set_rescore(self._rescore())
             self._engine = engine
             self.reconciled = self._reconcile()
             if self.rebuilt or any(self.reconciled.values()):
@@ -241,6 +263,66 @@ class Matcher:
         config = getattr(self._engine, "config", None)
         fusion = config.fusion if config is not None else FusionConfig()
         return float(fusion.recommend_threshold)
+
+    # -- ranking ---------------------------------------------------------------
+
+    @property
+    def ranking_version(self) -> int | None:
+        """The version (``ranking_models`` id) of the ranking in use; ``None``: built-in."""
+        return self._ranking[0]
+
+    def set_ranking(self, version: int | None, model: Mapping[str, Any] | None) -> None:
+        """Rank with the learned ``model`` (JSON of :class:`LearnedRanking`) from now on, or
+        with the built-in fusion when ``model`` is ``None``; ``version`` names it."""
+        learned = LearnedRanking.from_json(model) if model is not None else None
+        with self._lock:
+            self._ranking = (version, learned)
+            if self._engine is not None:
+                self._engine.set_rescore(self._rescore())
+
+    def _rescore(self) -> Any:
+        learned = self._ranking[1]
+        return learned.rescore if learned is not None else None
+
+    def trial_tops(
+        self, learned: LearnedRanking, depth: Mapping[int, int]
+    ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """The top ``depth[need]`` published offers of each indexed need under the current
+        ranking and under ``learned`` (tried, not switched on): the switch rule's overlap."""
+        filters = Filters(statuses=frozenset({"published"}))
+        with self._lock:
+            engine = self._require()
+            ids = [n for n in depth if _kind(engine.get(n)) == "need"]
+
+            def tops() -> dict[int, list[int]]:
+                return {
+                    n: [m.offer_id for m in engine.match(n, depth[n], 0.0, filters, False)]
+                    for n in ids
+                }
+
+            current = tops()
+            engine.set_rescore(learned.rescore)
+            try:
+                trial = tops()
+            finally:
+                engine.set_rescore(self._rescore())
+            return current, trial
+
+    def pair_parts(
+        self, pairs: Iterable[tuple[int, int]]
+    ) -> dict[tuple[int, int], dict[str, float]]:
+        """The built-in score parts of each ``(need_id, offer_id)`` pair whose postings are
+        indexed as a need and an offer (others left out), for learning a ranking."""
+        with self._lock:
+            engine = self._require()
+            known = sorted(
+                {
+                    (n, o)
+                    for n, o in pairs
+                    if _kind(engine.get(n)) == "need" and _kind(engine.get(o)) == "offer"
+                }
+            )
+            return dict(zip(known, engine.pair_parts(known), strict=True))
 
     # -- writes ----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from service.errors import Forbidden, ServiceError
 from service.matching import Matcher
 from service.postings import PostingService
 from service.ranked_pairs import RankedPairs
+from service.ranking import RankingService, RankingWatcher
 from service.reviews import ReviewService
 from service.sessions import SessionService
 
@@ -84,9 +85,19 @@ def get_database(request: Request) -> Database:
 
 
 def get_matcher(request: Request) -> Matcher:
-    """The app's matcher (the bridge to the index)."""
+    """The app's matcher (the bridge to the index), on the active ranking of the database
+    (its version is checked at most every few seconds)."""
     matcher: Matcher = request.app.state.matcher
+    watcher: RankingWatcher | None = getattr(request.app.state, "ranking_watcher", None)
+    if watcher is not None:
+        watcher.refresh()
     return matcher
+
+
+def get_ranking(request: Request) -> RankingService:
+    """Learning, showing and resetting the ranking over the app's database and matcher."""
+    state = request.app.state
+    return RankingService(get_database(request), get_matcher(request), state.ranking_watcher)
 
 
 def get_postings(request: Request) -> PostingService:
@@ -193,3 +204,4 @@ AdminDep = Annotated[Principal, Depends(require_admin)]
 ReviewsDep = Annotated[ReviewService, Depends(get_reviews)]
 SessionsDep = Annotated[SessionService, Depends(get_sessions)]
 RankedPairsDep = Annotated[RankedPairs, Depends(get_ranked_pairs)]
+RankingDep = Annotated[RankingService, Depends(get_ranking)]

@@ -1,6 +1,6 @@
 """ORM models: postings (needs and offers in one table), API keys, pair reviews
 (current decision, audit log), interest marks, tech-transfer sessions (participants,
-meetings, outcomes), and import jobs."""
+meetings, outcomes), import jobs and learned rankings."""
 
 from __future__ import annotations
 
@@ -333,3 +333,29 @@ class PostingChangeRow(Base):
     posting_id: Mapped[int] = mapped_column(BigId)
     op: Mapped[str] = mapped_column(String(8))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class RankingModelRow(Base):
+    """One learn attempt or reset of the ranking, never changed: who, when, from how many
+    decisions and needs, the held-out figures and, for a learned one, its weights. The
+    newest ``activated`` row is the active ranking (a ``reset`` one: the built-in fusion)."""
+
+    __tablename__ = "ranking_models"
+    __table_args__ = (
+        CheckConstraint("action IN ('learn', 'reset')", name="ck_ranking_models_action"),
+        Index("ix_ranking_models_activated", "activated", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    action: Mapped[str] = mapped_column(String(16))
+    activated: Mapped[bool] = mapped_column(Boolean)
+    model: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    decisions: Mapped[int] = mapped_column(Integer)
+    needs: Mapped[int] = mapped_column(Integer)
+    figures: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by_org: Mapped[str] = mapped_column(String(200))
+    created_by_role: Mapped[str] = mapped_column(String(16))
+    created_by_key_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -54,7 +54,7 @@ def test_migrations_create_the_schema_and_are_idempotent(backend_url: str) -> No
         assert "web_sessions" in tables
         assert {"session_publications", "session_emails"} <= tables
         with database.session() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0008"
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0009"
     finally:
         database.dispose()
 
@@ -95,4 +95,4 @@ def test_alembic_ini_points_at_the_migrations() -> None:
 
     root = Path(__file__).resolve().parents[2]
     script = ScriptDirectory.from_config(Config(str(root / "alembic.ini")))
-    assert script.get_current_head() == "0008"
+    assert script.get_current_head() == "0009"

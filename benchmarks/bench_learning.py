@@ -1,0 +1,222 @@
+"""Learning the ranking from decisions (issue 17): held-out nDCG@10 before and after.
+
+The development set is embedded once with the real model (``multilingual-e5-small``, from
+``TECHMATCH_MODEL_CACHE``, offline). Then, for each seed, the needs are split at random
+into two halves. On the tuning half, a simulated moderator decides on each need's top
+``--suggest`` (20) suggestions of the built-in ranking: grade 2 → accepted, grade 0 and
+unjudged → rejected (not relevant), grade 1 (solves part of the need) → accepted as well
+(``--grade1 accept``, the default: a moderator sends such a pair to a meeting) or left
+undecided (``--grade1 skip``). nDCG gains are the grades. :func:`indexer.learned.evaluate`
+cross-validates a learned ranking on those decisions (GroupKFold by need) and applies the
+switch rule; :func:`indexer.learned.fit` fits it on all of them. The learned ranking is set
+on the engine (``set_rescore``) and every held-out need with a relevant offer is ranked
+again over the whole pool: nDCG@10 before, with the learned ranking (forced), and after
+the rule (learned if it switched, built-in otherwise).
+
+The same is repeated with RANDOM decisions (the same suggestions, accepted with the same
+rate at random): the rule must refuse, so that "after" equals "before" (no loss).
+
+    TECHMATCH_MODEL_CACHE=/work/main/.cache/models python benchmarks/bench_learning.py [--seeds 10]
+
+Writes ``benchmarks/results/learning.json`` (per seed, medians, the CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.machine import machine  # noqa: E402
+from indexer.engine import MatchEngine  # noqa: E402
+from indexer.evaluation.devset import DevSet, load_devset  # noqa: E402
+from indexer.evaluation.metrics import ndcg_at_k  # noqa: E402
+from indexer.learned import (  # noqa: E402
+    LearnedRanking,
+    Sample,
+    evaluate,
+    feature_vector,
+    overlap_depths,
+    top_overlap,
+)
+
+RESULT = ROOT / "benchmarks" / "results" / "learning.json"
+
+
+def decisions(
+    engine: MatchEngine, devset: DevSet, needs: list[int], suggest: int, grade1: str
+) -> list[Sample]:
+    """The simulated moderator's decisions on the built-in top ``suggest`` of ``needs``."""
+    pairs: list[tuple[int, int, int]] = []
+    for need_id in needs:
+        for match in engine.match(need_id, suggest, with_reasons=False):
+            grade = devset.qrels.get(need_id, {}).get(match.offer_id, 0)
+            if grade != 1 or grade1 == "accept":
+                pairs.append((need_id, match.offer_id, grade))
+    parts = engine.pair_parts([(n, o) for n, o, _ in pairs])
+    out = []
+    for (need_id, offer_id, grade), part in zip(pairs, parts, strict=True):
+        need, offer = engine.get(need_id), engine.get(offer_id)
+        assert need is not None and offer is not None
+        cross = need.language != offer.language
+        features = tuple(feature_vector(part, cross))
+        out.append(Sample(need_id, offer_id, features, int(grade > 0), grade))
+    return out
+
+
+def held_out_ndcg(engine: MatchEngine, devset: DevSet, needs: list[int]) -> float:
+    """Mean nDCG@10 of ``needs`` (those with a relevant offer) over the whole offer pool."""
+    judged = [n for n in needs if devset.relevant(n)]
+    values = []
+    for need_id in judged:
+        ranked = [m.offer_id for m in engine.match(need_id, 10, with_reasons=False)]
+        values.append(ndcg_at_k(ranked, devset.qrels[need_id], 10))
+    return float(np.mean(values))
+
+
+def one_run(
+    engine: MatchEngine, devset: DevSet, samples: list[Sample], held_out: list[int]
+) -> dict[str, Any]:
+    """Cross-validate and fit on ``samples``, then measure the held-out needs."""
+    current = [s.features[0] for s in samples]  # the built-in score ("fusion")
+    depth = overlap_depths(s.need_id for s in samples)
+
+    def tops() -> dict[int, list[int]]:
+        return {
+            n: [m.offer_id for m in engine.match(n, k, with_reasons=False)]
+            for n, k in depth.items()
+        }
+
+    engine.set_rescore(None)
+    builtin_tops = tops()
+
+    def overlap(model: LearnedRanking) -> float:
+        engine.set_rescore(model.rescore)
+        try:
+            return top_overlap(builtin_tops, tops())
+        finally:
+            engine.set_rescore(None)
+
+    started = time.perf_counter()
+    report, model = evaluate(samples, current, overlap)
+    learn_s = time.perf_counter() - started
+    before = held_out_ndcg(engine, devset, held_out)
+    engine.set_rescore(model.rescore)
+    learned = held_out_ndcg(engine, devset, held_out)
+    engine.set_rescore(None)
+    after = learned if report.switch else before
+    return {
+        "decisions": report.decisions,
+        "needs": report.needs,
+        "accepted": report.accepted,
+        "cv": report.to_json(),
+        "switched": report.switch,
+        "held_out_ndcg10": {"before": before, "learned": learned, "after": after},
+        "gain_after": after - before,
+        "gain_forced": learned - before,
+        "learn_seconds": learn_s,
+        "weights": dict(zip(model.features, model.weights, strict=True)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--suggest", type=int, default=20, help="suggestions decided per need")
+    parser.add_argument("--grade1", choices=("accept", "skip"), default="accept")
+    parser.add_argument("--model", default="multilingual-e5-small")
+    parser.add_argument("--out", type=Path, default=RESULT)
+    args = parser.parse_args()
+
+    from models import load_model
+
+    cache = os.environ.get("TECHMATCH_MODEL_CACHE")
+    model = load_model(args.model, Path(cache) if cache else None)
+    devset = load_devset()
+    engine = MatchEngine(model)
+    started = time.perf_counter()
+    engine.upsert(devset.needs + devset.offers)  # embedded once, reused by every seed
+    embed_s = time.perf_counter() - started
+    need_ids = sorted(n.id for n in devset.needs)
+
+    runs: list[dict[str, Any]] = []
+    for seed in range(args.seeds):
+        rng = np.random.default_rng(seed)
+        order = rng.permutation(need_ids).tolist()
+        tune, held_out = sorted(order[: len(order) // 2]), sorted(order[len(order) // 2 :])
+        real = decisions(engine, devset, tune, args.suggest, args.grade1)
+        labels = rng.permutation([s.label for s in real])
+        noise = [
+            Sample(s.need_id, s.offer_id, s.features, int(y), int(y))
+            for s, y in zip(real, labels, strict=True)
+        ]
+        run: dict[str, Any] = {
+            "seed": seed,
+            "labelled": one_run(engine, devset, real, held_out),
+            "random": one_run(engine, devset, noise, held_out),
+        }
+        runs.append(run)
+        lab, rnd = run["labelled"], run["random"]
+        print(
+            f"seed {seed}: {lab['decisions']} decisions / {lab['needs']} needs · labelled "
+            f"{lab['held_out_ndcg10']['before']:.4f} → {lab['held_out_ndcg10']['after']:.4f} "
+            f"(switched {lab['switched']}, forced {lab['gain_forced']:+.4f}) · random: "
+            f"switched {rnd['switched']}, after {rnd['gain_after']:+.4f} "
+            f"(forced {rnd['gain_forced']:+.4f})",
+            flush=True,
+        )
+
+    def med(kind: str, key: str) -> float:
+        return statistics.median(r[kind][key] for r in runs)
+
+    summary = {
+        "seeds": len(runs),
+        "median_decisions": statistics.median(r["labelled"]["decisions"] for r in runs),
+        "min_decisions": min(r["labelled"]["decisions"] for r in runs),
+        "labelled": {
+            "switched": sum(r["labelled"]["switched"] for r in runs),
+            "median_before": statistics.median(
+                r["labelled"]["held_out_ndcg10"]["before"] for r in runs
+            ),
+            "median_after": statistics.median(
+                r["labelled"]["held_out_ndcg10"]["after"] for r in runs
+            ),
+            "median_gain_after": med("labelled", "gain_after"),
+            "min_gain_after": min(r["labelled"]["gain_after"] for r in runs),
+            "median_gain_forced": med("labelled", "gain_forced"),
+        },
+        "random": {
+            "switched": sum(r["random"]["switched"] for r in runs),
+            "median_gain_after": med("random", "gain_after"),
+            "min_gain_after": min(r["random"]["gain_after"] for r in runs),
+            "median_gain_forced": med("random", "gain_forced"),
+        },
+    }
+    result = {
+        "benchmark": "learning",
+        "command": " ".join(["python", "benchmarks/bench_learning.py", *sys.argv[1:]]),
+        "model": args.model,
+        "suggest": args.suggest,
+        "grade1": args.grade1,
+        "embed_seconds": embed_s,
+        "machine": machine(getattr(model, "backend", None)),
+        "summary": summary,
+        "runs": runs,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,420 @@
+"""A ranking learned from moderator decisions over the score parts the engine computes.
+
+In: decided pairs (:class:`Sample`: the need, the pair's score parts, accepted or not, and
+a graded gain), and the score the *current* ranking gives each of them. Out: a
+:class:`LearnedRanking` (plain weights, JSON, applied without scikit-learn) and an
+:class:`Evaluation` that says whether it should replace the current ranking.
+
+The model is scikit-learn's logistic regression on standardised features (the scaler is
+folded into the stored weights). Its held-out figures come from cross-validation grouped
+by need (:class:`~sklearn.model_selection.GroupKFold`): no need is both in the fitting and
+in the checking part, so a need's own decisions never vouch for its ranking.
+
+**The switch rule** (:func:`should_switch`): the learned ranking replaces the current one
+only when, on the held-out decisions,
+
+1. the mean per-need gain in nDCG@10 is at least :data:`MIN_GAIN` (0.01),
+2. the one-sided lower 90 % bound of that gain (paired percentile bootstrap: needs
+   resampled with replacement, :data:`BOOTSTRAP` times, fixed seed; the 10th percentile of
+   the resampled means) is above 0,
+3. the AUC of accepted vs rejected pairs of the same need (:func:`auc`) is not lower than
+   the current ranking's,
+4. the learned ranking's AUC is above chance: its one-sided lower 90 % bound
+   (Hanley–McNeil standard error) is above 0.5, and
+5. it stays where the decisions were taken: over each decided need's whole candidate
+   pool, its top k keeps at least :data:`MIN_OVERLAP` (a third) of the current top k
+   (median over the needs; k = the need's decisions, at most 10: the places of the list
+   the moderators have seen).
+
+Conditions 2, 4 and 5 keep a fit on random decisions from being switched on: a mean gain of
++0.01 on a handful of needs is easily noise, a lower bound above 0 rarely is; random
+decisions that happen to disagree with the current ranking (its AUC below 0.5) can make
+any other ranking look better than it, but not better than chance; and decisions only
+speak about the pairs moderators saw, so a ranking that replaces those by pairs nobody
+judged (what a fit on noise does, with weights of the wrong sign) is not trusted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from indexer.evaluation.metrics import dcg
+from indexer.postings import Posting
+
+#: The score parts a learned ranking reads, in order (see :func:`feature_vector`).
+FEATURES: tuple[str, ...] = (
+    "fusion",
+    "dense",
+    "dense_z",
+    "lexical",
+    "lexical_used",
+    "field",
+    "sector",
+    "sector_known",
+    "trl",
+    "trl_known",
+    "cross_lingual",
+    "reciprocal",
+)
+MIN_DECISIONS = 30
+MIN_NEEDS = 10
+MIN_GAIN = 0.01
+BOOTSTRAP = 2000
+CONFIDENCE = 0.90  # one-sided lower bounds
+Z_ONE_SIDED = 1.2816  # the normal quantile of CONFIDENCE
+MIN_OVERLAP = 1 / 3
+FOLDS = 5
+K = 10
+FORMAT = 1
+
+
+def feature_vector(parts: Mapping[str, float], cross_lingual: bool) -> list[float]:
+    """The features of one pair from its score parts (``fusion`` is the built-in score);
+    an unknown sector or TRL reads 0 with its ``…_known`` flag at 0; ``dense_z`` is clipped
+    to [-4, 8] so that one odd pair does not dominate the fit; ``reciprocal`` is the pair's
+    built-in score minus the best one its offer reaches with any need (<= 0: the offer
+    serves another need better), the one part the built-in ranking does not use."""
+    sector, trl = parts.get("sector"), parts.get("trl")
+    return [
+        float(parts.get("fusion", 0.0)),
+        float(parts.get("dense", 0.0)),
+        min(max(float(parts.get("dense_z", 0.0)), -4.0), 8.0),
+        float(parts.get("lexical", 0.0)),
+        float(parts.get("lexical_used", parts.get("lexical", 0.0))),
+        float(parts.get("field", 0.0)),
+        float(sector) if sector is not None else 0.0,
+        1.0 if sector is not None else 0.0,
+        float(trl) if trl is not None else 0.0,
+        1.0 if trl is not None else 0.0,
+        1.0 if cross_lingual else 0.0,
+        min(max(float(parts.get("reciprocal", 0.0)), -1.0), 1.0),
+    ]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One decided pair: ``label`` 1 accepted / 0 rejected, ``gain`` its graded relevance
+    for nDCG (0 rejected, 1 accepted, 2 accepted and confirmed by both sides or a meeting)."""
+
+    need_id: int
+    offer_id: int
+    features: tuple[float, ...]
+    label: int
+    gain: int
+
+
+@dataclass(frozen=True)
+class LearnedRanking:
+    """A fitted ranking: ``logit = weights · features + intercept`` over :data:`FEATURES`,
+    shown as ``slope · logit + offset`` clipped to [0, 1], a line fitted so that learned
+    scores stay on the built-in score's scale (the recommend threshold keeps its meaning)."""
+
+    weights: tuple[float, ...]
+    intercept: float
+    slope: float
+    offset: float
+    features: tuple[str, ...] = FEATURES
+    format: int = FORMAT
+
+    def logit(self, features: Sequence[float]) -> float:
+        """The model's log-odds that the pair is accepted."""
+        weighted = sum(w * x for w, x in zip(self.weights, features, strict=True))
+        return float(weighted + self.intercept)
+
+    def score(self, parts: Mapping[str, float], cross_lingual: bool) -> float:
+        """The learned score of a pair in [0, 1] from its score parts."""
+        value = self.slope * self.logit(feature_vector(parts, cross_lingual)) + self.offset
+        return min(max(value, 0.0), 1.0)
+
+    def rescore(self, need: Posting, offer: Posting, parts: Mapping[str, float]) -> float:
+        """The engine's rescore hook (:class:`indexer.scoring.PairScorer`)."""
+        return self.score(parts, need.language != offer.language)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (what the database stores)."""
+        data = asdict(self)
+        data["weights"] = list(self.weights)
+        data["features"] = list(self.features)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LearnedRanking:
+        """The ranking :meth:`to_json` wrote; ``ValueError`` for another format or features."""
+        if data.get("format") != FORMAT or tuple(data.get("features", ())) != FEATURES:
+            raise ValueError("learned ranking of an unknown format or feature set")
+        return cls(
+            weights=tuple(float(w) for w in data["weights"]),
+            intercept=float(data["intercept"]),
+            slope=float(data["slope"]),
+            offset=float(data["offset"]),
+        )
+
+
+def fit(samples: Sequence[Sample], c: float = 1.0) -> LearnedRanking:
+    """Fit the logistic regression on ``samples`` (both labels must occur)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.array([s.features for s in samples], dtype=np.float64)
+    y = np.array([s.label for s in samples])
+    scaler = StandardScaler().fit(x)
+    model = LogisticRegression(C=c, max_iter=1000).fit(scaler.transform(x), y)
+    scale = np.asarray(scaler.scale_, dtype=np.float64)
+    weights = model.coef_[0] / scale
+    intercept = float(model.intercept_[0] - np.sum(model.coef_[0] * scaler.mean_ / scale))
+    logits = x @ weights + intercept
+    slope, offset = _scale_line(logits, x[:, FEATURES.index("fusion")])
+    return LearnedRanking(tuple(float(w) for w in weights), intercept, slope, offset)
+
+
+def _scale_line(logits: np.ndarray, fused: np.ndarray) -> tuple[float, float]:
+    """``(slope, offset)`` of the least-squares line from logits to built-in scores, with a
+    positive slope (order is the model's); a degenerate fit falls back to a logistic-like
+    slope around the built-in mean."""
+    spread = float(np.var(logits))
+    slope = float(np.cov(logits, fused, bias=True)[0, 1] / spread) if spread > 1e-12 else 0.0
+    if slope <= 1e-6:
+        slope = 0.25 * max(float(np.std(fused)), 0.05) / max(math.sqrt(spread), 1e-6)
+    return slope, float(np.mean(fused) - slope * np.mean(logits))
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Held-out figures of one ranking over the decided needs."""
+
+    ndcg_at_10: float
+    auc: float
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Cross-validated figures of the learned ranking next to the current one, and the rule."""
+
+    decisions: int
+    needs: int
+    accepted: int
+    rejected: int
+    ranked_needs: int  # needs with at least one accepted pair (those nDCG is over)
+    current: Figures
+    learned: Figures
+    learned_auc_lower: float
+    gain: float
+    gain_lower: float
+    gain_upper: float
+    top_overlap: float
+    switch: bool
+    reason_code: str
+    reason: str
+    per_need_gain: dict[int, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (per-need gains left out)."""
+        data = asdict(self)
+        data.pop("per_need_gain")
+        return data
+
+
+def per_need_ndcg(
+    samples: Sequence[Sample], scores: Sequence[float], k: int = K
+) -> dict[int, float]:
+    """nDCG@k of each need with at least one accepted pair, its decided pairs ranked by
+    ``scores`` (ties: the order of ``samples``)."""
+    by_need: dict[int, list[tuple[float, int, int]]] = {}
+    for i, (sample, score) in enumerate(zip(samples, scores, strict=True)):
+        by_need.setdefault(sample.need_id, []).append((-float(score), i, sample.gain))
+    out: dict[int, float] = {}
+    for need_id, rows in by_need.items():
+        gains = [g for *_, g in rows]
+        ideal = dcg(sorted(gains, reverse=True)[:k])
+        if ideal > 0:
+            out[need_id] = dcg([g for *_, g in sorted(rows)[:k]]) / ideal
+    return out
+
+
+def auc(samples: Sequence[Sample], scores: Sequence[float]) -> float:
+    """AUC of accepted vs rejected pairs *of the same need* under ``scores``: the share of
+    such (accepted, rejected) pairs ordered right, ties half (0.5 when there is none). Within
+    needs, as a ranking is used, and as held-out logits of different folds can be compared."""
+    from sklearn.metrics import roc_auc_score
+
+    by_need: dict[int, tuple[list[int], list[float]]] = {}
+    for sample, score in zip(samples, scores, strict=True):
+        labels, values = by_need.setdefault(sample.need_id, ([], []))
+        labels.append(sample.label)
+        values.append(float(score))
+    right = total = 0.0
+    for labels, values in by_need.values():
+        positives = sum(labels)
+        pairs = positives * (len(labels) - positives)
+        if pairs:
+            right += float(roc_auc_score(labels, values)) * pairs
+            total += pairs
+    return right / total if total else 0.5
+
+
+def auc_counts(samples: Sequence[Sample]) -> tuple[int, int]:
+    """Accepted and rejected pairs of the needs that have both (what :func:`auc` compares)."""
+    by_need: dict[int, list[int]] = {}
+    for sample in samples:
+        by_need.setdefault(sample.need_id, []).append(sample.label)
+    both = [labels for labels in by_need.values() if 0 < sum(labels) < len(labels)]
+    positives = sum(sum(labels) for labels in both)
+    return positives, sum(len(labels) for labels in both) - positives
+
+
+def held_out_logits(samples: Sequence[Sample], folds: int = FOLDS) -> np.ndarray:
+    """Each sample's logit from a model fitted on the other needs' folds (GroupKFold by
+    need); a fold whose fitting part lacks a label scores its samples 0."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.array([s.need_id for s in samples])
+    splits = min(folds, len(set(groups.tolist())))
+    out = np.zeros(len(samples))
+    for fit_idx, check_idx in GroupKFold(n_splits=splits).split(samples, groups=groups):
+        part = [samples[i] for i in fit_idx]
+        if len({s.label for s in part}) < 2:
+            continue
+        model = fit(part)
+        for i in check_idx:
+            out[i] = model.logit(samples[i].features)
+    return out
+
+
+def bootstrap_interval(
+    gains: Sequence[float], confidence: float = CONFIDENCE, rounds: int = BOOTSTRAP, seed: int = 17
+) -> tuple[float, float]:
+    """One-sided ``confidence`` bounds (lower, upper) of the mean of ``gains`` by resampling
+    them (percentile bootstrap, fixed seed so that the same decisions give the same answer)."""
+    values = np.asarray(gains, dtype=np.float64)
+    if not len(values):
+        return 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, len(values), size=(rounds, len(values)))].mean(axis=1)
+    tail = 1.0 - confidence
+    return float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))
+
+
+def auc_lower_bound(value: float, positives: int, negatives: int) -> float:
+    """The one-sided lower :data:`CONFIDENCE` bound of an AUC (Hanley–McNeil, 1982)."""
+    if not positives or not negatives:
+        return 0.0
+    q1, q2 = value / (2 - value), 2 * value * value / (1 + value)
+    variance = (
+        value * (1 - value)
+        + (positives - 1) * (q1 - value * value)
+        + (negatives - 1) * (q2 - value * value)
+    ) / (positives * negatives)
+    return value - Z_ONE_SIDED * math.sqrt(max(variance, 0.0))
+
+
+def should_switch(
+    gain: float,
+    lower: float,
+    learned_auc: float,
+    current_auc: float,
+    auc_lower: float = 1.0,
+    overlap: float = 1.0,
+) -> tuple[str, str] | None:
+    """``None`` when the rule (module docstring) says switch, else ``(code, why not)``;
+    codes: ``gain_too_small``, ``gain_not_reliable``, ``auc_lower``, ``no_signal``,
+    ``off_decisions``."""
+    if gain < MIN_GAIN:
+        why = f"mean held-out nDCG@10 gain {gain:+.4f} is below the required +{MIN_GAIN:.2f}"
+        return "gain_too_small", why
+    if lower <= 0.0:
+        why = (
+            f"the gain is not reliably positive: the lower {CONFIDENCE:.0%} bootstrap bound "
+            f"over needs is {lower:+.4f} (must be above 0)"
+        )
+        return "gain_not_reliable", why
+    if learned_auc < current_auc:
+        why = f"held-out AUC {learned_auc:.4f} is lower than the current {current_auc:.4f}"
+        return "auc_lower", why
+    if auc_lower <= 0.5:
+        why = (
+            f"the decisions do not carry a reliable signal: held-out AUC {learned_auc:.4f}, "
+            f"lower {CONFIDENCE:.0%} bound {auc_lower:.4f} (must be above 0.5)"
+        )
+        return "no_signal", why
+    if overlap < MIN_OVERLAP:
+        why = (
+            f"the learned ranking's top places keep only {overlap:.0%} of the current ones of the "
+            f"decided needs (median; at least {MIN_OVERLAP:.0%} needed): it would put pairs "
+            "nobody judged at the top"
+        )
+        return "off_decisions", why
+    return None
+
+
+#: The fitted ranking → median share of the current top 10 it keeps (condition 5).
+Overlap = Callable[[LearnedRanking], float]
+
+
+def overlap_depths(need_ids: Iterable[int], k: int = K) -> dict[int, int]:
+    """How deep condition 5 compares each need's lists: its decisions, at most ``k``
+    (``need_ids``: the need of each decision)."""
+    counts: dict[int, int] = {}
+    for need_id in need_ids:
+        counts[need_id] = counts.get(need_id, 0) + 1
+    return {n: min(c, k) for n, c in counts.items()}
+
+
+def top_overlap(
+    current: Mapping[int, Sequence[int]], learned: Mapping[int, Sequence[int]]
+) -> float:
+    """Median over needs of the share of ``current[need]`` (a top k) in ``learned[need]``."""
+    shares = [
+        len(set(top) & set(learned.get(need, ()))) / len(top)
+        for need, top in current.items()
+        if top
+    ]
+    return float(np.median(shares)) if shares else 1.0
+
+
+def evaluate(
+    samples: Sequence[Sample], current_scores: Sequence[float], overlap: Overlap | None = None
+) -> tuple[Evaluation, LearnedRanking]:
+    """Cross-validate the learned ranking against ``current_scores`` (the active ranking's
+    score of each sample), fit it on every sample and apply the switch rule (``overlap``:
+    how the fitted ranking's top 10 compares with the current one; unchecked when ``None``)."""
+    model = fit(samples)
+    kept = overlap(model) if overlap is not None else 1.0
+    logits = held_out_logits(samples)
+    current_ndcg = per_need_ndcg(samples, current_scores)
+    learned_ndcg = per_need_ndcg(samples, logits.tolist())
+    gains = {n: learned_ndcg[n] - current_ndcg[n] for n in current_ndcg}
+    gain = float(np.mean(list(gains.values()))) if gains else 0.0
+    lower, upper = bootstrap_interval(list(gains.values()))
+    current = Figures(_mean(current_ndcg), auc(samples, current_scores))
+    learned = Figures(_mean(learned_ndcg), auc(samples, logits.tolist()))
+    accepted = sum(s.label for s in samples)
+    auc_low = auc_lower_bound(learned.auc, *auc_counts(samples))
+    refusal = should_switch(gain, lower, learned.auc, current.auc, auc_low, kept)
+    evaluation = Evaluation(
+        decisions=len(samples),
+        needs=len({s.need_id for s in samples}),
+        accepted=accepted,
+        rejected=len(samples) - accepted,
+        ranked_needs=len(gains),
+        current=current,
+        learned=learned,
+        learned_auc_lower=auc_low,
+        gain=gain,
+        gain_lower=lower,
+        gain_upper=upper,
+        switch=refusal is None,
+        reason_code=refusal[0] if refusal else "switched",
+        reason=refusal[1] if refusal else "better on held-out decisions by the documented margin",
+        top_overlap=kept,
+        per_need_gain=gains,
+    )
+    return evaluation, model
+
+
+def _mean(values: Mapping[int, float]) -> float:
+    return float(np.mean(list(values.values()))) if values else 0.0
