@@ -20,9 +20,9 @@ from indexer.reasons import LINK_THRESHOLD
 from indexer.store import PostingStore
 
 #: How many counterpart words an unused term lists at most.
-ALTERNATIVES = 3
+ALTERNATIVES = 8
 #: Cosine under which a counterpart term is too far away to be offered as an alternative.
-ALTERNATIVE_FLOOR = 0.84
+ALTERNATIVE_FLOOR = 0.85
 
 
 @dataclass(frozen=True)

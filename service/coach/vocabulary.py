@@ -8,23 +8,28 @@ engine's key terms: keywords, then title words, then frequent description words)
 - no active counterpart's text contains the term (case and diacritics ignored) and no
   counterpart key term means the same (cosine ≥ the engine's link threshold), and
 - the key terms of the posting's :data:`NEAR` best-matched counterparts (every
-  counterpart for an unsaved draft) hold at least one word close to it (cosine ≥ 0.84),
+  counterpart for an unsaved draft) hold at least one word close to it (cosine ≥ 0.85),
   which the hint names — in the posting's language first.
 
-Place names, numbers, one-syllable Vietnamese fragments and terms under 4 letters are
-skipped; at most :data:`MAX_HINTS` hints, in the order of the key terms.
+Only the poster's keywords and key terms of several words are checked (one loose title
+word such as "strong" is not advice); place names, numbers, one-syllable Vietnamese
+fragments and terms under 4 letters are skipped, on both sides, and so are generic
+suggestions ("quản lý", "sản phẩm", "solution"). At most :data:`MAX_HINTS` hints, in the
+order of the key terms, each naming at most :data:`ALTERNATIVES` words.
 """
 
 from __future__ import annotations
 
 from service.coach.draft import Draft, Hint
 from service.coach.messages import COUNTERPARTS, message, quoted
-from service.matching import Matcher, NotIndexed
+from service.coach.text_quality import GENERIC
+from service.matching import Matcher, NotIndexed, tokenize
 from service.textutil import fold
 from vocabulary.places import PLACES
 
 MIN_COUNTERPARTS = 5
 MAX_HINTS = 3
+ALTERNATIVES = 3
 NEAR = 10
 _PLACES = frozenset(fold(p) for p in PLACES)
 
@@ -37,6 +42,19 @@ def eligible_term(term: str) -> bool:
     if " " not in term and any(ord(c) > 0x7F for c in term):
         return False  # one Vietnamese syllable is a fragment of a word
     return folded not in _PLACES
+
+
+def _worth_checking(draft: Draft, term: str) -> bool:
+    """A keyword of the poster's, or a key term of several words: single title or
+    description words ("strong", "new") are too loose to advise on."""
+    folded = fold(term)
+    return " " in term.strip() or any(folded == fold(k) for k in draft.keywords)
+
+
+def _alternative(word: str) -> bool:
+    """A counterpart word worth suggesting: eligible and not a generic word."""
+    tokens = set(tokenize(word, "vi" if any(ord(c) > 0x7F for c in word) else "en"))
+    return eligible_term(word) and not (tokens and tokens <= GENERIC)
 
 
 def _field(draft: Draft, term: str) -> str:
@@ -62,21 +80,26 @@ def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
     other = "offer" if draft.kind == "need" else "need"
     if matcher.active_count(other) < MIN_COUNTERPARTS:
         return []
-    terms = [t for t in matcher.key_terms(draft.posting()) if eligible_term(t)]
+    terms = [
+        t
+        for t in matcher.key_terms(draft.posting())
+        if eligible_term(t) and _worth_checking(draft, t)
+    ]
     lang = draft.lang
     near = _near(draft, matcher)
     out: list[Hint] = []
     for use in matcher.term_usage(terms, draft.kind, draft.language or lang, near):
-        if use.users or not use.instead:
+        instead = [w for w in use.instead if _alternative(w)][:ALTERNATIVES]
+        if use.users or not instead:
             continue
         text = message(
             "term_unused",
             lang,
             term=use.term,
             counterparts=COUNTERPARTS[lang][draft.kind],
-            instead=quoted(use.instead),
+            instead=quoted(instead),
         )
-        out.append(Hint("term_unused", _field(draft, use.term), text, list(use.instead)))
+        out.append(Hint("term_unused", _field(draft, use.term), text, instead))
         if len(out) >= MAX_HINTS:
             break
     return out
