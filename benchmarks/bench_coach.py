@@ -116,10 +116,14 @@ def fire_rates(pool: Pool) -> tuple[dict[str, dict[str, float]], list[dict[str, 
 
 def agreement(dump: list[dict[str, Any]]) -> dict[str, Any]:
     """Share of labelled hints a poster would agree with, overall and per code; labels
-    whose hint no longer fires are counted apart (``stale``)."""
-    fired = {(d["kind"], d["id"], h["code"]) for d in dump for h in d["hints"]}
+    whose hint no longer fires (same code and terms) are counted apart (``stale``)."""
+    fired = {(d["kind"], d["id"], h["code"], tuple(h["terms"])) for d in dump for h in d["hints"]}
     labels = read_jsonl(COACH / "labels.jsonl")
-    live = [lab for lab in labels if (lab["kind"], lab["id"], lab["code"]) in fired]
+    live = [
+        lab
+        for lab in labels
+        if (lab["kind"], lab["id"], lab["code"], tuple(lab.get("terms") or ())) in fired
+    ]
     per_code: dict[str, list[bool]] = {}
     for lab in live:
         per_code.setdefault(lab["code"], []).append(bool(lab["agree"]))

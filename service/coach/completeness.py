@@ -5,7 +5,8 @@ Triggers (see ``docs/coach.md``):
 - ``offer_trl`` / ``offer_ip_status`` / ``offer_transfer_mode``: an offer whose TRL, IP
   status or transfer modes field is empty.
 - ``need_quantity``: a need whose text has no number with a unit of scale (tấn, TEU, ha,
-  con, units, beds…) and no word of scale (quy mô, công suất, capacity…).
+  con, units, beds…, or an English plural noun: "45 reefer trucks", "18 pharmacies") and
+  no word of scale (quy mô, công suất, capacity, a year, mỗi ngày…).
 - ``need_place``: a need with no province and no known place, industrial park, district
   or city named in its text or its organization's name.
 - ``need_budget``: a need whose text names no budget (ngân sách, kinh phí, budget) and no
@@ -36,10 +37,14 @@ _UNITS = (
     r"students?|benh nhan|patients?|luot|calls?|cuoc goi|invoices?|hoa don|chung tu|"
     r"documents?|nha kho|warehouses?|ho|households?|thanh vien|members?|tau ca|farms?)"
 )
-_QUANTITY = re.compile(rf"{_NUMBER}{_UNITS}\b")
+_QUANTITY = re.compile(
+    rf"{_NUMBER}{_UNITS}\b|\d[\d.,]*\s+(?:[a-z-]+\s+)?[a-z]+s\b|"
+    r"\d[\d.,]*\s+(?:co so|hieu thuoc|nha thuoc|chi nhanh|ca|lo hang|me)\b"
+)
 _QUANTITY_WORDS = re.compile(
     r"\b(?:quy mo|cong suat|san luong|so luong|khoi luong|capacity|volume|quantity|"
-    r"throughput|output of|per day|a day|moi ngay|/ngay|/day|/nam|/year|/thang|/month)\b"
+    r"throughput|output of|per day|a day|a year|per year|a month|per month|moi ngay|moi nam|"
+    r"moi thang|/ngay|/day|/nam|/year|/thang|/month)\b"
 )
 _PLACE_WORDS = re.compile(
     r"\b(?:kcn|ccn|khu cong nghiep|cum cong nghiep|khu kinh te|industrial (?:park|zone|estate)|"

@@ -6,7 +6,7 @@ Triggers (see ``docs/coach.md``):
   Vietnamese word counted per syllable, so its threshold is higher). The shortest
   description in the development set has 25 words; its median is about 70.
 - ``description_vague`` (only when not short): the title and description together give
-  fewer than :data:`MIN_TERMS` distinct content terms (the engine's lexical tokens: stop
+  fewer than :data:`MIN_TERMS` (15) distinct content terms (the engine's lexical tokens: stop
   words dropped, English stemmed, Vietnamese segmented), or at least
   :data:`GENERIC_SHARE` of those terms are generic words ("giải pháp", "hiệu quả",
   "solution", "smart"…). The development set's median is about 40 distinct terms.
@@ -19,7 +19,7 @@ from service.coach.messages import GENERIC_NOTE, message, quoted
 from service.matching import tokenize
 
 MIN_WORDS = {"vi": 40, "en": 30}
-MIN_TERMS = 20
+MIN_TERMS = 15
 GENERIC_SHARE = 0.3
 
 #: Words that say nothing about what is needed or offered (as lexical tokens).
