@@ -62,6 +62,7 @@ _TIMELINE = re.compile(
     r"within|deadline|timeline|next (?:season|year|quarter)|this year|asap|"
     r"as soon as possible|cang som cang tot|tien do|thoi han|thoi gian trien khai)\b"
 )
+_PUNCTUATION = re.compile(r"[^\w]+")
 _PLACES = tuple(sorted({f" {fold(p)} " for p in PLACES}))
 
 
@@ -93,7 +94,8 @@ def has_place(text: str, province: str | None) -> bool:
     """True when a province is given or folded ``text`` names a place."""
     if province:
         return True
-    return any(p in text for p in _PLACES) or bool(_PLACE_WORDS.search(text))
+    words = " " + " ".join(_PUNCTUATION.sub(" ", text).split()) + " "  # "Cát Bà," → " cat ba "
+    return any(p in words for p in _PLACES) or bool(_PLACE_WORDS.search(words))
 
 
 def has_budget(text: str) -> bool:

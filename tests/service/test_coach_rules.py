@@ -68,6 +68,7 @@ def test_fact_detectors_read_folded_text_with_and_without_diacritics() -> None:
     assert not has_timeline(folded("hệ thống quản lý kho"))
     assert has_place(folded("nhà máy tại KCN Đình Vũ"), None)
     assert has_place(folded("nhà máy"), "Hải Phòng")
+    assert has_place(folded("Homestay ở Cát Bà, gần bến tàu"), None)  # punctuation ignored
     assert not has_place(folded("quản lý chất lượng tính toán"), None)  # "quan", "tinh" ≠ places
 
 
