@@ -15,6 +15,7 @@ from service.api.limits import BodyLimitMiddleware
 from service.api.routes import (
     agendas,
     health,
+    hints,
     interest,
     keys,
     meetings,
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
     api.include_router(interest.router)
     api.include_router(ranking.router)
     api.include_router(sectors.router)
+    api.include_router(hints.router)
     api.include_router(keys.router)
     api.include_router(sessions_routes.router)
     api.include_router(meetings.router)

@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
 from sqlalchemy import select
 
 from indexer.errors import UnknownPosting
@@ -39,7 +40,8 @@ from indexer.learned import (
 )
 from indexer.learned import evaluate as evaluate_ranking
 from indexer.postings import Filters, Match, Posting
-from indexer.text import detect_language, normalize
+from indexer.term_usage import TermUse
+from indexer.text import detect_language, normalize, tokenize
 from service.core.config import EngineSettings, Settings
 from service.db.engine import Database
 from service.db.models import PostingRow
@@ -65,6 +67,7 @@ __all__ = [
     "NotIndexed",
     "Posting",
     "Sample",
+    "TermUse",
     "content_hash",
     "detect_language",
     "evaluate_ranking",
@@ -74,6 +77,7 @@ __all__ = [
     "overlap_depths",
     "to_posting",
     "top_overlap",
+    "tokenize",
 ]
 
 log = logging.getLogger(__name__)
@@ -447,6 +451,56 @@ class Matcher:
                 }
             )
             return dict(zip(known, engine.score_pairs(known), strict=True))
+
+    # -- the coach's reads (service/coach) ---------------------------------------
+
+    def active_count(self, kind: str) -> int:
+        """How many published, unexpired postings of ``kind`` are matched now."""
+        with self._lock:
+            self._require()
+            return sum(1 for k in self._active.values() if k == kind)
+
+    def key_terms(self, posting: Posting) -> list[str]:
+        """The key terms the engine derives for ``posting``: the stored ones when it is
+        indexed with this text, else computed from its text (an unsaved draft)."""
+        from indexer.features import prepare
+        from indexer.text import key_terms
+
+        with self._lock:
+            engine = self._require()
+            prepared = prepare(posting)
+            stored = engine.get(posting.id)
+            if stored is not None and stored.content_hash() == prepared.content_hash():
+                return list(engine.store.terms.get(posting.id, []))
+            return key_terms(prepared, engine.config.key_terms)
+
+    def term_usage(
+        self,
+        terms: Sequence[str],
+        kind: str,
+        language: str | None,
+        near: Iterable[int] | None = None,
+    ) -> list[TermUse]:
+        """For each of ``terms`` (written in a posting of ``kind``), how many active
+        counterparts use it and, when none does, the words nearest to it among the key
+        terms of the counterparts ``near`` (all when ``None``); see
+        :mod:`indexer.term_usage`."""
+        from indexer.term_usage import counterpart_vocabulary, term_usage
+
+        other = "offer" if kind == "need" else "need"
+        with self._lock:
+            engine = self._require()
+            self._refresh_expired()
+            ids = [i for i, k in self._active.items() if k == other]
+            close = None if near is None else set(near)
+            vocabulary = counterpart_vocabulary(engine.store, ids, close)
+            known = engine.store.term_vectors
+            missing = [t for t in dict.fromkeys(terms) if t not in known]
+            fresh = dict(zip(missing, engine.model.encode(missing), strict=True)) if missing else {}
+            if not terms:
+                return []
+            vectors = np.stack([known[t] if t in known else fresh[t] for t in terms])
+            return term_usage(list(terms), vectors, vocabulary, language)
 
     def content_hashes(self) -> dict[int, str]:
         """``{id: content hash}`` of every indexed posting (compare with the database's)."""

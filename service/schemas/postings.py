@@ -185,6 +185,17 @@ class PostingUpdate(PostingFields):
         return value
 
 
+class HintOut(BaseModel):
+    """One coach hint: what would make the posting easier to match (see docs/coach.md)."""
+
+    code: str = Field(description="Stable hint code, e.g. need_budget or term_unused.")
+    field: str = Field(description="The form field the hint is about.")
+    message: str = Field(description="The advice, in the posting's language (vi or en).")
+    terms: list[str] = Field(
+        default_factory=list, description="Words the hint suggests using (may be empty)."
+    )
+
+
 class PostingOut(BaseModel):
     """A posting as the API shows it."""
 
@@ -210,6 +221,25 @@ class PostingOut(BaseModel):
     owner_org: str = Field(description="The organization that owns (may edit) the posting.")
     created_at: datetime
     updated_at: datetime
+    hints: list[HintOut] = Field(
+        default_factory=list,
+        description="Coach hints, filled in the answers of create and update only.",
+    )
+
+
+class HintsRequest(PostingFields):
+    """An unsaved draft to check: its ``kind`` and any of the posting fields; ``id`` of
+    the saved posting when editing one (then the reach hint reads its matches)."""
+
+    kind: Kind
+    id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+
+
+class HintsOut(BaseModel):
+    """The coach's hints for a draft."""
+
+    language: Language = Field(description="The language the messages are written in.")
+    hints: list[HintOut]
 
 
 class SectorOut(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from service.coach import Draft, Hint
 from service.db.models import PostingRow
 from service.schemas.enums import IpStatus, Status, TransferMode
 from service.web.i18n import translate
@@ -71,16 +72,44 @@ def field_errors(exc: ValidationError, lang: str) -> dict[str, str]:
     return out
 
 
-def form_context(kind: str, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    """The template context of the posting form."""
+def form_context(
+    kind: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    hints: list[Hint] | None = None,
+) -> dict[str, Any]:
+    """The template context of the posting form (``hints``: the coach's, by field)."""
     return {
         "kind": kind,
         "values": values,
         "errors": errors,
+        "hints": hints_by_field(hints or []),
+        "hint_count": len(hints or []),
         "ip_statuses": [s.value for s in IpStatus],
         "transfer_modes": [m.value for m in TransferMode],
         "statuses": [s.value for s in Status],
     }
+
+
+#: Form fields a hint may sit next to; any other field's hints go under the description.
+HINT_FIELDS = ("title", "description", "keywords", "trl", "ip_status", "province", "transfer_modes")
+
+
+def hints_by_field(hints: list[Hint]) -> dict[str, list[dict[str, Any]]]:
+    """``{form field: [hint dict, …]}`` in the coach's order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for hint in hints:
+        field = hint.field if hint.field in HINT_FIELDS else "description"
+        out.setdefault(field, []).append(hint.to_dict())
+    return out
+
+
+def draft_of(kind: str, values: dict[str, Any], posting_id: int | None = None) -> Draft:
+    """The coach's draft of what the form holds (unparsable fields left empty)."""
+    data = payload(values, partial=False)
+    if not isinstance(data.get("trl"), int):
+        data.pop("trl", None)
+    return Draft.of_dict(kind, data, posting_id)
 
 
 def empty_values() -> dict[str, Any]:

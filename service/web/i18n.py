@@ -165,6 +165,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "form.too_long": ("Quá dài: tối đa {max} ký tự.", "Too long: at most {max} characters."),
     "form.bad_format": ("Sai định dạng.", "Not in the expected format."),
     "form.save": ("Lưu", "Save"),
+    "coach.check": ("Kiểm tra gợi ý", "Check hints"),
+    "coach.title": (
+        "{n} gợi ý giúp tin dễ được ghép đúng",
+        "{n} hints to make this posting easier to match",
+    ),
+    "coach.none": (
+        "Không có gợi ý nào: tin đã đủ các thông tin mà bộ ghép cần.",
+        "No hints: the posting says what matching needs.",
+    ),
+    "coach.edit": ("Sửa tin theo gợi ý", "Edit the posting with the hints"),
+    "coach.help": (
+        "Gợi ý là các quy tắc đo được (không phải văn bản sinh tự động); bấm “Kiểm tra gợi ý” "
+        "để xem lại khi đang viết, không cần lưu.",
+        "Hints are measured rules, not generated text; press “Check hints” to see them again "
+        "while writing, without saving.",
+    ),
     "form.cancel": ("Hủy", "Cancel"),
     "pstatus.draft": ("Nháp", "Draft"),
     "pstatus.published": ("Công khai", "Published"),

@@ -6,12 +6,21 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
 from service.api.deps import PostingsDep, PrincipalDep, require_json
 from service.api.examples import CREATE_EXAMPLES, UPDATE_EXAMPLES
+from service.coach import Draft, coach
+from service.db.models import PostingRow
+from service.matching import Matcher
 from service.postings import ListQuery, to_out
 from service.schemas.common import ERROR_RESPONSES, Page
 from service.schemas.enums import Language, Status
-from service.schemas.postings import PostingCreate, PostingOut, PostingUpdate, Sector
+from service.schemas.postings import HintOut, PostingCreate, PostingOut, PostingUpdate, Sector
 
 PostingId = Annotated[int, Path(ge=1, le=2**62, description="Posting id.")]
+
+
+def with_hints(out: PostingOut, row: PostingRow, matcher: Matcher) -> PostingOut:
+    """``out`` carrying the coach's hints for the posting just written."""
+    out.hints = [HintOut(**h.to_dict()) for h in coach(Draft.of_row(row), matcher)]
+    return out
 
 
 def postings_router(kind: str) -> APIRouter:
@@ -31,10 +40,10 @@ def postings_router(kind: str) -> APIRouter:
         postings: PostingsDep,
         data: Annotated[PostingCreate, Body(openapi_examples=CREATE_EXAMPLES[kind])],
     ) -> PostingOut:
-        """Create a posting; it is indexed before the answer. The answer carries its `id`
-        and its `language` (detected when not given)."""
+        """Create a posting; it is indexed before the answer. The answer carries its `id`,
+        its `language` (detected when not given) and the coach's `hints`."""
         row = postings.create(principal, kind, data)
-        return to_out(row, principal)
+        return with_hints(to_out(row, principal), row, postings.matcher)
 
     @router.get("", response_model=Page[PostingOut], name=f"list_{kind}s", summary=f"List {kind}s")
     def list_postings(
@@ -93,8 +102,10 @@ def postings_router(kind: str) -> APIRouter:
         postings: PostingsDep,
         data: Annotated[PostingUpdate, Body(openapi_examples=UPDATE_EXAMPLES)],
     ) -> PostingOut:
-        """Change the fields present in the body (owner, moderators, admins)."""
-        return to_out(postings.update(principal, kind, posting_id, data), principal)
+        """Change the fields present in the body (owner, moderators, admins). The answer
+        carries the coach's `hints` for the posting as it is now."""
+        row = postings.update(principal, kind, posting_id, data)
+        return with_hints(to_out(row, principal), row, postings.matcher)
 
     @router.delete(
         "/{posting_id}",

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from service.api.deps import PostingsDep
 from service.auth.roles import Principal, can_create
+from service.coach import Draft, coach
 from service.errors import ServiceError
 from service.schemas.postings import PostingCreate, PostingUpdate
 from service.web.forms import (
+    draft_of,
     empty_values,
     field_errors,
     form_context,
@@ -23,6 +26,7 @@ from service.web.pages import (
     SignedInDep,
     WebError,
     checked_form,
+    finish,
     language,
     redirect,
     render,
@@ -80,8 +84,37 @@ def edit_posting(
     """The form to change a posting (its organization, moderators, admins)."""
     row = load_posting(postings, principal, posting_id)
     require_owner(principal, row)
-    context = form_context(row.kind, row_values(row), {})
+    hints = coach(Draft.of_row(row), postings.matcher)
+    context = form_context(row.kind, row_values(row), {}, hints)
     context["posting_id"] = posting_id
+    return render(request, "posting_form.html", context)
+
+
+@router.post("/postings/check")
+async def check_posting(
+    request: Request, principal: SignedInDep, postings: PostingsDep
+) -> Response:
+    """The coach's hints for what the form holds, nothing saved: the form again with the
+    hints next to the fields, or JSON (``Accept: application/json``, the form's script)."""
+    form = await checked_form(request)
+    raw_id = str(form.get("posting_id") or "")
+    posting_id = int(raw_id) if raw_id.isdigit() else None
+    if posting_id is not None:
+        row = load_posting(postings, principal, posting_id)
+        require_owner(principal, row)
+        kind = row.kind
+    else:
+        kind = _creatable_kind(principal, form.get("kind"))
+    values = form_values(form)
+    draft = draft_of(kind, values, posting_id)
+    hints = await run_in_threadpool(coach, draft, postings.matcher)
+    if "application/json" in request.headers.get("accept", ""):
+        body = {"language": draft.lang, "hints": [h.to_dict() for h in hints]}
+        return finish(request, JSONResponse(body, headers={"Cache-Control": "no-store"}))
+    context = form_context(kind, values, {}, hints)
+    context["checked"] = True
+    if posting_id is not None:
+        context["posting_id"] = posting_id
     return render(request, "posting_form.html", context)
 
 

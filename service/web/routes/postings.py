@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.api.deps import MatcherDep, PostingsDep, ReviewsDep
 from service.auth.roles import Principal, can_create, can_edit, can_view
+from service.coach import Draft, coach
 from service.db.models import PostingRow
 from service.errors import ServiceError
 from service.matching import NotIndexed
@@ -110,6 +111,8 @@ def posting_page(
         "can_edit": can_edit(principal, row.owner_org),
         "show_contact": can_edit(principal, row.owner_org),
     }
+    if context["can_edit"]:  # the coach's hints, shown in full next to the edit form's fields
+        context["hints"] = [h.to_dict() for h in coach(Draft.of_row(row), postings.matcher)]
     return render(request, "posting.html", context)
 
 

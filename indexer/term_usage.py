@@ -1,0 +1,128 @@
+"""Which key terms the postings of the other kind use, and the words they use instead.
+
+A posting's key term is *used* by counterparts when its folded form (case and diacritics
+ignored) occurs in the text of at least one counterpart, or when one counterpart key term
+means the same (term-vector cosine at the link threshold of :mod:`indexer.reasons`, so
+across languages too). For an unused term, :func:`term_usage` lists the counterpart key
+terms nearest to it by cosine: the words the other side writes instead. Pure functions
+over a :class:`indexer.store.PostingStore`; the engine's state is never changed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from indexer.reasons import LINK_THRESHOLD
+from indexer.store import PostingStore
+
+#: How many counterpart words an unused term lists at most.
+ALTERNATIVES = 8
+#: Cosine under which a counterpart term is too far away to be offered as an alternative.
+ALTERNATIVE_FLOOR = 0.85
+
+
+@dataclass(frozen=True)
+class TermUse:
+    """One key term of a posting: ``users`` counterparts contain it (or a linked term);
+    ``instead`` the nearest counterpart key terms, filled only when nobody uses it."""
+
+    term: str
+    users: int
+    instead: list[str] = field(default_factory=list)
+
+
+def fold(text: str) -> str:
+    """Case- and diacritics-folded text with single spaces ("Đảo chuyển" → "dao chuyen")."""
+    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " " + " ".join("".join(c if c.isalnum() else " " for c in plain).split()) + " "
+
+
+@dataclass
+class Vocabulary:
+    """The counterparts' side: each one's folded text, and every distinct key term with
+    its language, its unit vector (rows of ``matrix``) and whether it may be offered as
+    an alternative (``near``)."""
+
+    texts: list[str]
+    terms: list[str]
+    languages: list[str]
+    near: np.ndarray
+    matrix: np.ndarray
+
+
+def counterpart_vocabulary(
+    store: PostingStore, ids: Iterable[int], near: Collection[int] | None = None
+) -> Vocabulary:
+    """The folded texts and key-term vectors of the indexed postings ``ids``; only the
+    terms of those in ``near`` (all when ``None``) may be offered as alternatives, so
+    that they come from the counterparts a posting is nearest to, about its subject."""
+    texts: list[str] = []
+    terms: dict[str, tuple[str, bool]] = {}
+    for posting_id in ids:
+        posting = store.get(posting_id)
+        if posting is None:
+            continue
+        texts.append(fold(posting.text()))
+        close = near is None or posting_id in near
+        for term in store.terms.get(posting_id, []):
+            if term in store.term_vectors:
+                language, was_close = terms.get(term, (posting.language or "other", False))
+                terms[term] = (language, was_close or close)
+    names = list(terms)
+    if names:
+        matrix = np.stack([store.term_vectors[t] for t in names]).astype(np.float32)
+    else:
+        matrix = np.zeros((0, store.dimension), dtype=np.float32)
+    return Vocabulary(
+        texts=texts,
+        terms=names,
+        languages=[terms[t][0] for t in names],
+        near=np.array([terms[t][1] for t in names], dtype=bool),
+        matrix=matrix,
+    )
+
+
+def term_usage(
+    terms: Sequence[str],
+    vectors: np.ndarray,
+    vocabulary: Vocabulary,
+    language: str | None = None,
+    alternatives: int = ALTERNATIVES,
+) -> list[TermUse]:
+    """How many counterparts use each of ``terms`` (one row of ``vectors`` per term) and,
+    for the unused ones, the nearest counterpart key terms above :data:`ALTERNATIVE_FLOOR`
+    whose folded form differs from the term's — those written in ``language`` first (a
+    poster reuses words of its own language more readily)."""
+    out: list[TermUse] = []
+    cosines = (
+        vectors @ vocabulary.matrix.T
+        if len(vocabulary.terms) and len(terms)
+        else np.zeros((len(terms), 0), dtype=np.float32)
+    )
+    for row, term in enumerate(terms):
+        needle = fold(term)
+        users = sum(1 for text in vocabulary.texts if needle in text)
+        similar = cosines[row]
+        if users == 0 and similar.size and float(similar.max()) >= LINK_THRESHOLD:
+            users = 1  # another word for the same thing (often the other language's)
+        instead: list[str] = []
+        if users == 0:
+            near = [
+                int(i)
+                for i in np.argsort(-similar)
+                if similar[i] >= ALTERNATIVE_FLOOR and vocabulary.near[i]
+            ]
+            near.sort(key=lambda i: vocabulary.languages[i] != language)  # stable: by cosine
+            for index in near:
+                word = vocabulary.terms[index]
+                if fold(word) != needle and word not in instead:
+                    instead.append(word)
+                if len(instead) >= alternatives:
+                    break
+        out.append(TermUse(term=term, users=users, instead=instead))
+    return out

@@ -1,0 +1,72 @@
+"""A need no offer is recommended for: what the nearest offers offer, and in which words.
+
+Trigger (see ``docs/coach.md``): ``need_no_recommended_offer`` fires for a saved need
+when none of its :data:`LOOK_AT` best offers is recommended by the engine (score under
+the threshold, or not reciprocal) and at least one offer is matched at all. The hint
+names the :data:`NEAREST` nearest offers' titles and their distinctive key terms: key
+terms of those offers that the need's text does not contain and that are not linked to
+one of its terms, the terms shared by more of the nearest offers first (at most
+:data:`MAX_TERMS`). An unsaved draft has no matches yet, so the rule needs ``draft.id``.
+"""
+
+from __future__ import annotations
+
+from service.coach.draft import Draft, Hint
+from service.coach.messages import message, quoted
+from service.coach.vocabulary import eligible_term
+from service.matching import Matcher, NotIndexed
+from service.textutil import fold
+
+LOOK_AT = 10
+NEAREST = 3
+MAX_TERMS = 5
+TITLE_CHARS = 70
+
+
+def distinctive_terms(need_text: str, offers_terms: list[tuple[list[str], set[str]]]) -> list[str]:
+    """Key terms of the nearest offers that ``need_text`` lacks: each offer given as its
+    key terms and the terms linked to the need; most shared first, then in order."""
+    folded = f" {fold(need_text)} "
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for terms, linked in offers_terms:
+        for position, term in enumerate(terms):
+            if term in linked or not eligible_term(term) or f" {fold(term)} " in folded:
+                continue
+            counts[term] = counts.get(term, 0) + 1
+            first.setdefault(term, len(first) + position)
+    ranked = sorted(counts, key=lambda t: (-counts[t], first[t]))
+    return ranked[:MAX_TERMS]
+
+
+def _title(title: str) -> str:
+    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
+    """The ``need_no_recommended_offer`` hint of a saved need, when it applies."""
+    if draft.kind != "need" or draft.id is None:
+        return []
+    try:
+        matches = matcher.matches(draft.id, limit=LOOK_AT)
+    except NotIndexed:
+        return []
+    if not matches or any(m.recommended for m in matches):
+        return []
+    nearest = matches[:NEAREST]
+    offers_terms = [
+        (m.reasons.offer_terms, {str(link["offer"]) for link in m.reasons.linked_terms})
+        for m in nearest
+    ]
+    terms = distinctive_terms(draft.text, offers_terms)
+    if not terms:
+        return []
+    titles = [p.title for m in nearest if (p := matcher.indexed(m.offer_id)) is not None]
+    lang = draft.lang
+    text = message(
+        "need_no_recommended_offer",
+        lang,
+        titles="; ".join(f"«{_title(t)}»" for t in titles),
+        terms=quoted(terms),
+    )
+    return [Hint("need_no_recommended_offer", "description", text, terms)]
