@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.reasons import LINK_THRESHOLD
 from indexer.store import PostingStore
 
+#: Cosine from which a counterpart's key term counts as the same term said otherwise (the
+#: single-word link threshold the reasons used before they moved to phrases).
+LINK_THRESHOLD = 0.90
 #: How many counterpart words an unused term lists at most.
 ALTERNATIVES = 8
 #: Cosine under which a counterpart term is too far away to be offered as an alternative.
