@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from indexer.engine import EngineConfig
+from indexer.evaluation.abstention import AbstentionSection
 from indexer.evaluation.bitext import evaluate_bitext
 from indexer.evaluation.devset import (
     DEFAULT_DEVSET,
@@ -24,6 +25,7 @@ from indexer.evaluation.devset import (
     split_parts,
 )
 from indexer.evaluation.ranking import evaluate_ranking_by_part, systems
+from indexer.evaluation.unaccented import UnaccentedSection
 
 if TYPE_CHECKING:
     from models import EmbeddingModel
@@ -120,7 +122,12 @@ class BitextSection:
         return lines + [""]
 
 
-SECTIONS: list[ReportSection] = [RankingSection(), BitextSection()]
+SECTIONS: list[ReportSection] = [
+    RankingSection(),
+    AbstentionSection(),
+    UnaccentedSection(),
+    BitextSection(),
+]
 
 
 def run_evaluation(
