@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.engine import EngineConfig  # noqa: E402
 from indexer.evaluation.abstention import (  # noqa: E402
+    RecommendRule,
     calibrate,
     default_rule,
     figures,
@@ -55,6 +56,11 @@ def main() -> None:
         }
         for name, rule in rules.items()
     }
+    margin = config.fusion.reciprocal_margin
+    report["curve"] = {  # one threshold for every pair, the engine's margin: the trade-off
+        f"{t:.3f}": {p: figures(cands, RecommendRule(t, t, margin), ds) for p, ds in parts.items()}
+        for t in (0.40 + 0.025 * i for i in range(17))
+    }
     try:
         from benchmarks.machine import machine
 
@@ -62,7 +68,7 @@ def main() -> None:
     except ImportError:
         pass
     for name, entry in report.items():
-        if name == "machine":
+        if name in ("machine", "curve"):
             continue
         print(name, entry["rule"])
         for part, f in entry["parts"].items():
@@ -71,6 +77,13 @@ def main() -> None:
                 f"relevant {f['relevant']:.2f}  ({f['no_good_offer_needs']} without a good "
                 f"offer, {f['needs_with_grade2']} with a grade-2 offer)"
             )
+    print("one threshold (margin as the engine's): silent / grade-2, tune | held-out")
+    for t, by_part in report["curve"].items():
+        tu, ho = by_part["tune"], by_part["heldout"]
+        print(
+            f"  {t}  {tu['silent']:.2f} / {tu['grade2']:.2f} | "
+            f"{ho['silent']:.2f} / {ho['grade2']:.2f}"
+        )
     if args.out:
         args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
 

@@ -39,6 +39,10 @@ _DOMAIN_FILES = (  # accented in-domain postings that are not dev-set needs
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
 MAX_CANDIDATES = 8  # accented forms kept per unaccented syllable (most frequent first)
 WEIGHTS = (0.6, 0.3, 0.1)  # trigram, bigram, unigram interpolation weights
+# In-domain postings count this many times over the general text: syllable accuracy on the
+# tune needs with a restorer trained without them, 0.877 (1×), 0.890 (2×), 0.894 (4×),
+# 0.896 (8×) (weights (0.4, 0.4, 0.2) … (0.8, 0.15, 0.05) all within 0.003 of these).
+DOMAIN_WEIGHT = 4
 
 
 def strip_diacritics(text: str) -> str:
@@ -293,9 +297,8 @@ def devset_texts(directory: Path = _DEVSET) -> list[str]:
 def default_restorer() -> DiacriticRestorer:
     """The restorer the indexer uses (see the module docstring for its training text)."""
     sentences: list[list[str]] = list(lexicon_sentences())
-    for text in devset_texts() + domain_texts():
-        sentences.extend(text_sentences(text))
-    return DiacriticRestorer.train(sentences)
+    domain = [s for text in devset_texts() + domain_texts() for s in text_sentences(text)]
+    return DiacriticRestorer.train(sentences + domain * DOMAIN_WEIGHT)
 
 
 def restore_diacritics(text: str) -> str:
