@@ -14,6 +14,7 @@ class EngineConfig:
     fusion: FusionConfig = field(default_factory=FusionConfig)
     bias_correction: str = "center+z"  # "none" | "center" | "center+z"
     segment_for_embedding: bool = False
+    restore_diacritics: bool = True  # Vietnamese typed plain: marks restored before embedding
     candidates: int = 100
     reference_sample: int = 512
     min_language_reference: int = 20

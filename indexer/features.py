@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from indexer.postings import Posting
 from indexer.text import detect_language, key_terms, normalize, tokenize_with_surface
+from vocabulary.diacritics import has_diacritics, restore_diacritics, syllables
+
+UNACCENTED_BELOW = 0.2  # a Vietnamese text with fewer marked syllables was typed plain
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,29 @@ def prepare(posting: Posting) -> Posting:
     language = posting.language or detect_language(f"{title}. {description}")
     return dataclasses.replace(
         posting, title=title, description=description, keywords=keywords, language=language
+    )
+
+
+def typed_without_diacritics(text: str) -> bool:
+    """True when fewer than ``UNACCENTED_BELOW`` of the words of a Vietnamese ``text`` carry
+    a mark (accented Vietnamese has most of them marked)."""
+    words = syllables(text)
+    if not words:
+        return False
+    return sum(1 for w in words if has_diacritics(w)) / len(words) < UNACCENTED_BELOW
+
+
+def model_view(posting: Posting, restore: bool = True) -> Posting:
+    """The posting as the model and the lexical side read it: a Vietnamese posting typed
+    without diacritics gets them restored (:mod:`vocabulary.diacritics`); any other
+    posting, or ``restore=False``, is returned as it is. The stored posting keeps its text."""
+    if not restore or posting.language != "vi" or not typed_without_diacritics(posting.text()):
+        return posting
+    return dataclasses.replace(
+        posting,
+        title=restore_diacritics(posting.title),
+        description=restore_diacritics(posting.description),
+        keywords=tuple(restore_diacritics(k) for k in posting.keywords),
     )
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from indexer.bias import BiasModel, LanguageStats, needs_refit, sample_references, z_stats
 from indexer.config import EngineConfig
-from indexer.features import embedding_text, featurise, prepare
+from indexer.features import embedding_text, featurise, model_view, prepare
 from indexer.postings import KINDS, Posting, other_kind
 from indexer.retrieval import Retriever
 from indexer.store import PostingStore
@@ -85,13 +85,14 @@ class Indexer:
 
     def _embed(self, postings: list[Posting]) -> None:
         segment = self.config.segment_for_embedding
+        views = [model_view(p, self.config.restore_diacritics) for p in postings]
         vectors = self.model.encode(
-            [embedding_text(p, segment) for p in postings], batch_size=self.config.batch_size
+            [embedding_text(v, segment) for v in views], batch_size=self.config.batch_size
         )
         self.embedded_count += len(postings)
         new_terms: list[str] = []
-        for posting, vector in zip(postings, vectors, strict=True):
-            features = featurise(posting, self.config.key_terms)
+        for posting, view, vector in zip(postings, views, vectors, strict=True):
+            features = featurise(view, self.config.key_terms)
             self.store.set_embedding(posting, vector, features)
             new_terms.extend(features.terms)
         unique = self.store.missing_terms(new_terms)

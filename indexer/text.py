@@ -87,6 +87,10 @@ _EN_COMMON = frozenset(
     }
 )
 _WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*", re.UNICODE)
+# A Vietnamese syllable written without diacritics: onset, vowels, coda.
+_VI_PLAIN_SYLLABLE = re.compile(
+    r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?"
+)
 
 
 def normalize(text: str) -> str:
@@ -110,8 +114,9 @@ def detect_language(text: str) -> str:
     """Return ``"vi"``, ``"en"`` or ``"other"`` for ``text``, offline and in microseconds.
 
     Vietnamese is recognised by the letters only it uses (ă, đ, ơ, ư, dot-below
-    and hook-above vowels), or by its common words when written without
-    diacritics; English by its common function words. Anything else, and text
+    and hook-above vowels), or, when written without diacritics, by its common
+    words or by nearly every word being a well-formed Vietnamese syllable; English
+    by its common function words. Anything else, and text
     mostly in another script, is ``"other"``.
     """
     text = normalize(text)
@@ -131,9 +136,23 @@ def detect_language(text: str) -> str:
     vi_hits = sum(1 for w in words if w in _VI_PLAIN_WORDS)
     if vi_hits > en_hits and vi_hits >= 2 and vi_hits / len(words) >= 0.15:
         return "vi"
+    if _plain_vietnamese(text):
+        return "vi"
     if en_hits / len(words) >= 0.05 or len(words) <= 4:
         return "en"
     return "other"
+
+
+def _plain_vietnamese(text: str) -> bool:
+    """True for Vietnamese typed without diacritics ("xu ly nuoc thai cho KCN"): nearly
+    every lower-case word is a well-formed Vietnamese syllable and English function words
+    that are not ("of", "and", "for") are rare; acronyms, in capitals, are not counted."""
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", text) if not w.isupper()]
+    if len(words) < 3:
+        return False
+    plain = sum(1 for w in words if _VI_PLAIN_SYLLABLE.fullmatch(w))
+    english = sum(1 for w in words if w in _EN_COMMON and not _VI_PLAIN_SYLLABLE.fullmatch(w))
+    return plain / len(words) >= 0.85 and english / len(words) < 0.04
 
 
 @lru_cache(maxsize=2)

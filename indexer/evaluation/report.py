@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from indexer.engine import EngineConfig
+from indexer.evaluation.abstention import AbstentionSection
 from indexer.evaluation.bitext import evaluate_bitext
 from indexer.evaluation.devset import (
     DEFAULT_DEVSET,
@@ -25,6 +26,7 @@ from indexer.evaluation.devset import (
 )
 from indexer.evaluation.ranking import evaluate_ranking_by_part, systems
 from indexer.evaluation.reasons_eval import ReasonsSection
+from indexer.evaluation.unaccented import UnaccentedSection
 
 if TYPE_CHECKING:
     from models import EmbeddingModel
@@ -121,7 +123,13 @@ class BitextSection:
         return lines + [""]
 
 
-SECTIONS: list[ReportSection] = [RankingSection(), BitextSection(), ReasonsSection()]
+SECTIONS: list[ReportSection] = [
+    RankingSection(),
+    AbstentionSection(),
+    UnaccentedSection(),
+    BitextSection(),
+    ReasonsSection(),
+]
 
 
 def run_evaluation(

@@ -6,8 +6,19 @@ import dataclasses
 
 import pytest
 
-from indexer.engine import MatchEngine
-from indexer.evaluation.devset import load_devset
+from indexer.engine import EngineConfig, MatchEngine
+from indexer.evaluation.abstention import (
+    AbstentionSection,
+    Candidates,
+    RecommendRule,
+    calibrate,
+    default_rule,
+    figures,
+)
+from indexer.evaluation.devset import DevSet, load_devset, read_split, split_parts
+from indexer.evaluation.ranking import rankings, score_rankings
+from indexer.evaluation.report import EvalContext
+from indexer.postings import Posting
 from indexer.recommendation import Recommender, is_recommended, needs_best_need
 from indexer.scoring import FusionConfig
 from models import load_model
@@ -84,3 +95,64 @@ def test_a_zero_margin_keeps_reciprocity_on_and_the_threshold_asks_for_the_best_
     assert not is_recommended(0.5, 0.501, strict)
     with pytest.raises(AssertionError):
         is_recommended(0.5, None, strict)  # reciprocity on: the best-need score is required
+
+
+# ------------------------------------------------------------- abstention (calibration)
+
+
+@pytest.mark.parametrize("score", [0.2, 0.39, 0.40, 0.45, 0.6])
+@pytest.mark.parametrize("best", [0.4, 0.45, 0.5, 0.7])
+def test_the_offline_rule_is_the_engines_rule(score: float, best: float) -> None:
+    rule = default_rule(EngineConfig(fusion=CONFIG))
+    best_need = max(best, score)
+    assert rule.recommends(score, False, best_need) == is_recommended(score, best_need, CONFIG)
+    assert rule.recommends(score, True, best_need) == is_recommended(score, best_need, CONFIG)
+
+
+def _toy() -> tuple[Candidates, DevSet]:
+    """Need 1 has a grade-2 offer 11 at 0.6 (cross-language); need 2 has no good offer but
+    a same-language distractor 12 at 0.5; need 3's grade-2 offer 13 scores 0.45."""
+    needs = [Posting(id=i, kind="need", title=f"n{i}", description="") for i in (1, 2, 3)]
+    offers = [Posting(id=i, kind="offer", title=f"o{i}", description="") for i in (11, 12, 13)]
+    qrels = {1: {11: 2, 12: 0}, 2: {12: 0}, 3: {13: 2}}
+    tags = {2: {"no_good_offer"}}
+    rows = {1: [(11, 0.6, True), (12, 0.3, False)], 2: [(12, 0.5, False)], 3: [(13, 0.45, True)]}
+    return Candidates(rows, {11: 0.6, 12: 0.5, 13: 0.45}), DevSet(needs, offers, qrels, tags)
+
+
+def test_figures_count_silent_needs_and_grade2_recommendations() -> None:
+    cands, ds = _toy()
+    low = figures(cands, RecommendRule(0.4, 0.4, 0.05), ds)
+    assert (low["silent"], low["grade2"], low["relevant"]) == (0.0, 1.0, 1.0)
+    high = figures(cands, RecommendRule(0.55, 0.55, 0.05), ds)
+    assert (high["silent"], high["grade2"]) == (1.0, 0.5)
+
+
+def test_calibration_finds_the_language_pair_thresholds_that_separate() -> None:
+    """Only a same-language threshold above 0.5 and a cross-language one at most 0.45
+    silence need 2 and serve needs 1 and 3."""
+    cands, ds = _toy()
+    rule = calibrate(cands, ds)
+    assert figures(cands, rule, ds)["silent"] == 1.0
+    assert figures(cands, rule, ds)["grade2"] == 1.0
+    assert rule.threshold > 0.5 and rule.cross_threshold <= 0.45
+
+
+def test_abstention_section_reproduces_the_engines_flags_on_the_devset() -> None:
+    """The default rule applied offline gives the figures of the engine's own flags."""
+    devset = load_devset()
+    parts = split_parts(devset, read_split())
+
+    model = load_model("hashing")
+    data = AbstentionSection().compute(EvalContext(model, devset, parts))
+    engine = MatchEngine(model)
+    engine.upsert(devset.needs + devset.offers)
+    ranked = rankings(engine, devset)
+    for part, ds in parts.items():
+        want = score_rankings(ranked, ds)["recommend"]
+        got = data["default"]["parts"][part]
+        assert got["silent"] == pytest.approx(want["no_good_offer_without_recommendation"])
+        assert got["relevant"] == pytest.approx(want["grade2_needs_with_a_relevant_recommendation"])
+    assert set(data) == {"default", "calibrated on tune"}
+    lines = AbstentionSection().format(data)
+    assert any("heldout" in line for line in lines)

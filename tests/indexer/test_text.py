@@ -85,3 +85,28 @@ def test_key_terms_put_keywords_first():
     terms = key_terms(posting, 4)
     assert terms[0] == "tôm thẻ"
     assert "cảnh báo" in terms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xu ly nuoc thai",
+        "Can tim doi tac XLNT cho KCN Dinh Vu",
+        "Tram can o to tu dong khong nguoi van hanh, nhan dang bien so va in phieu can",
+        "Bo kit test nhanh an toan thuc pham cho bep an tap the",
+    ],
+)
+def test_vietnamese_typed_without_diacritics_is_vietnamese(text: str) -> None:
+    assert detect_language(text) == "vi"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We need a partner to treat wastewater in the industrial zone",
+        "Need XLNT partner in KCN Dinh Vu",
+        "Tool to plan the yard and cut rehandles at the terminal",
+    ],
+)
+def test_english_with_syllable_like_words_stays_english(text: str) -> None:
+    assert detect_language(text) == "en"
