@@ -18,7 +18,11 @@ By default all backends are loaded in one process and timed in interleaved round
 (onnxruntime's idle-thread spinning off, as in the selector's probe), so that load from
 other processes hits every backend alike and the ratios hold on a shared machine;
 ``--isolated`` runs each backend in a fresh process instead, one after the other.
-Writes ``benchmarks/results/embedding.json`` and prints a markdown table.
+Every backend row records the padding its batches carried (``padding``: pad tokens /
+all tokens, as the backend batched the texts — each sorts by length — and what batches
+in input order would have carried). Writes ``benchmarks/results/embedding-<cpu>.json``
+(``benchmarks.machine.cpu_slug``: the CPU model, and the hidden flags if any) and prints a
+markdown table.
 
     python benchmarks/bench_embedding.py [--quick] [--repeats 3] [--cache DIR]
 """
@@ -38,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.machine import machine  # noqa: E402
+from benchmarks.machine import cpu_slug, machine  # noqa: E402
 from indexer.evaluation.bitext import evaluate_bitext  # noqa: E402
 from indexer.evaluation.devset import load_devset  # noqa: E402
 from indexer.evaluation.ranking import evaluate_ranking, systems  # noqa: E402
@@ -51,7 +55,7 @@ from models.registry import DEFAULT_MODEL, E5_PROMPT, default_cache_dir  # noqa:
 
 BACKENDS = tuple(candidates(cpu_info()))
 BITEXT_DIR = ROOT.parent / "shared" / "data" / "bitext"
-RESULT = ROOT / "benchmarks" / "results" / "embedding.json"
+RESULT = ROOT / "benchmarks" / "results" / f"embedding-{cpu_slug()}.json"
 
 
 def _load_average() -> list[float]:
@@ -189,6 +193,68 @@ def padding_cost(model: Any, texts: list[str], batch_size: int = 32) -> dict[str
     }
 
 
+class PaddingRecorder:
+    """Counts the real and padded tokens of every batch a backend runs (the attention mask
+    handed to the transformer), while attached to a torch or ONNX model."""
+
+    def __init__(self) -> None:
+        self.real = 0
+        self.padded = 0
+
+    def add(self, mask: Any) -> None:
+        """Count one batch's attention mask (numpy array or torch tensor)."""
+        self.real += int(mask.sum())
+        self.padded += int(mask.shape[0] * mask.shape[1])
+
+    def share(self) -> float:
+        """Pad tokens over all tokens of the batches seen."""
+        return round(1 - self.real / self.padded, 4) if self.padded else 0.0
+
+    def attach(self, model: Any) -> Any:
+        """Start counting on ``model``; returns what :meth:`detach` needs."""
+        if hasattr(model, "session"):  # OnnxSentenceModel
+            session = model.session
+            recorder = self
+
+            class _Session:
+                def run(self, names: Any, feeds: dict[str, Any]) -> Any:
+                    recorder.add(feeds["attention_mask"])
+                    return session.run(names, feeds)
+
+            model.session = _Session()
+            return session
+        return model.model.register_forward_pre_hook(
+            lambda module, args: self.add(args[0]["attention_mask"])
+        )
+
+    @staticmethod
+    def detach(model: Any, handle: Any) -> None:
+        """Stop counting (undo :meth:`attach`)."""
+        if hasattr(model, "session"):
+            model.session = handle
+        else:
+            handle.remove()
+
+
+def input_order_padding(lengths: list[int], batch_size: int) -> float:
+    """Pad share if batches of ``batch_size`` were formed in input order."""
+    padded = real = 0
+    for start in range(0, len(lengths), batch_size):
+        chunk = lengths[start : start + batch_size]
+        padded += max(chunk) * len(chunk)
+        real += sum(chunk)
+    return round(1 - real / padded, 4) if padded else 0.0
+
+
+def token_lengths(folder: Path, texts: list[str], prompt: str = E5_PROMPT) -> list[int]:
+    """Token counts of ``texts`` (prompt prepended, at most 512) by the folder's tokenizer."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.enable_truncation(512)
+    return [len(e.ids) for e in tokenizer.encode_batch([prompt + t for t in texts])]
+
+
 def run_interleaved(
     quick: bool, repeats: int, cache: Path | None, backends: tuple[str, ...]
 ) -> dict[str, Any]:
@@ -217,21 +283,37 @@ def run_interleaved(
         models[backend].encode(short[:8])  # warm-up
         report["backends"][backend] = {"load_s": round(time.perf_counter() - started, 1)}
     times: dict[str, dict[str, list[float]]] = {b: {"short": [], "paragraph": []} for b in models}
-    for _ in range(repeats):
+    workloads = {"short": short, "paragraph": paragraphs}
+    lengths = {size: token_lengths(folder, texts) for size, texts in workloads.items()}
+    padding: dict[str, dict[str, PaddingRecorder]] = {b: {} for b in models}
+    for round_no in range(repeats):
         for backend, model in models.items():
-            for size, texts in (("short", short), ("paragraph", paragraphs)):
+            for size, texts in workloads.items():
+                recorder = PaddingRecorder()
+                handle = recorder.attach(model) if round_no == 0 else None
                 started = time.perf_counter()
                 model.encode(texts, batch_size=32)
                 times[backend][size].append(time.perf_counter() - started)
+                if handle is not None:
+                    recorder.detach(model, handle)
+                    padding[backend][size] = recorder
     for backend, per_size in times.items():
         row = report["backends"][backend]
+        row["backend"] = backend
         for size, spent in per_size.items():
-            n = len(short) if size == "short" else len(paragraphs)
+            n = len(workloads[size])
             row[size] = {
                 "texts": n,
                 "median_s": round(statistics.median(spent), 3),
                 "sentences_per_s": round(n / statistics.median(spent), 1),
             }
+        row["padding"] = {
+            size: {
+                "as_batched": padding[backend][size].share(),
+                "input_order": input_order_padding(lengths[size], 32),
+            }
+            for size in workloads
+        }
         row["threads"] = machine(backend)["threads"]
     report["machine"]["load_average_after_timing"] = _load_average()
     mixed = short + paragraphs
@@ -285,8 +367,8 @@ def format_table(report: dict) -> str:
     """Markdown table of a report from :func:`run`."""
     lines = [
         "| backend | short s/s | paragraph s/s | speed-up short / para | cos vs torch (min) | "
-        "hybrid nDCG@10 | Δ nDCG | bitext mixed VI / EN corr. |",
-        "|---|---|---|---|---|---|---|---|",
+        "hybrid nDCG@10 | Δ nDCG | bitext mixed VI / EN corr. | pad share para (input order) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in report["backends"].items():
         b = r.get("bitext", {})
@@ -295,7 +377,7 @@ def format_table(report: dict) -> str:
             f"{r.get('speedup_short', '')}× / {r.get('speedup_paragraph', '')}× | "
             f"{r['cosine_vs_torch']['min']} | {r['hybrid_ndcg@10']:.3f} | "
             f"{r.get('ndcg_change', 0):+.3f} | {b.get('mixed_vi_corrected', float('nan')):.3f} / "
-            f"{b.get('mixed_en_corrected', float('nan')):.3f} |"
+            f"{b.get('mixed_en_corrected', float('nan')):.3f} | {_padding_cell(r)} |"
         )
     m = report["machine"]
     cpu = m.get("cpu", {})
@@ -310,6 +392,11 @@ def format_table(report: dict) -> str:
     if "padding" in report:
         lines.append(f"padding: {json.dumps(report['padding'])}")
     return "\n".join(lines)
+
+
+def _padding_cell(row: dict[str, Any]) -> str:
+    pad = row.get("padding", {}).get("paragraph")
+    return f"{pad['as_batched']:.1%} ({pad['input_order']:.1%})" if pad else ""
 
 
 def run_isolated(args: argparse.Namespace, backends: tuple[str, ...]) -> dict:
