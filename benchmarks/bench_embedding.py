@@ -50,11 +50,12 @@ from models import load_model  # noqa: E402
 from models.backend_probe import load_backend  # noqa: E402
 from models.backend_select import candidates, select_backend, summary  # noqa: E402
 from models.cpu import cpu_info  # noqa: E402
+from models.padding import PaddingRecorder, input_order_padding, token_lengths  # noqa: E402
 from models.probe_texts import ENGLISH, VIETNAMESE  # noqa: E402
 from models.registry import DEFAULT_MODEL, E5_PROMPT, default_cache_dir  # noqa: E402
 
 BACKENDS = tuple(candidates(cpu_info()))
-BITEXT_DIR = ROOT.parent / "shared" / "data" / "bitext"
+BITEXT_DIR = ROOT.parent / "shared" / "data" / "bitext"  # --bitext elsewhere (a worktree)
 RESULT = ROOT / "benchmarks" / "results" / f"embedding-{cpu_slug()}.json"
 
 
@@ -191,68 +192,6 @@ def padding_cost(model: Any, texts: list[str], batch_size: int = 32) -> dict[str
         "sorted_s": round(sorted_s, 2),
         "min_cosine_same_rows": round(same, 5),
     }
-
-
-class PaddingRecorder:
-    """Counts the real and padded tokens of every batch a backend runs (the attention mask
-    handed to the transformer), while attached to a torch or ONNX model."""
-
-    def __init__(self) -> None:
-        self.real = 0
-        self.padded = 0
-
-    def add(self, mask: Any) -> None:
-        """Count one batch's attention mask (numpy array or torch tensor)."""
-        self.real += int(mask.sum())
-        self.padded += int(mask.shape[0] * mask.shape[1])
-
-    def share(self) -> float:
-        """Pad tokens over all tokens of the batches seen."""
-        return round(1 - self.real / self.padded, 4) if self.padded else 0.0
-
-    def attach(self, model: Any) -> Any:
-        """Start counting on ``model``; returns what :meth:`detach` needs."""
-        if hasattr(model, "session"):  # OnnxSentenceModel
-            session = model.session
-            recorder = self
-
-            class _Session:
-                def run(self, names: Any, feeds: dict[str, Any]) -> Any:
-                    recorder.add(feeds["attention_mask"])
-                    return session.run(names, feeds)
-
-            model.session = _Session()
-            return session
-        return model.model.register_forward_pre_hook(
-            lambda module, args: self.add(args[0]["attention_mask"])
-        )
-
-    @staticmethod
-    def detach(model: Any, handle: Any) -> None:
-        """Stop counting (undo :meth:`attach`)."""
-        if hasattr(model, "session"):
-            model.session = handle
-        else:
-            handle.remove()
-
-
-def input_order_padding(lengths: list[int], batch_size: int) -> float:
-    """Pad share if batches of ``batch_size`` were formed in input order."""
-    padded = real = 0
-    for start in range(0, len(lengths), batch_size):
-        chunk = lengths[start : start + batch_size]
-        padded += max(chunk) * len(chunk)
-        real += sum(chunk)
-    return round(1 - real / padded, 4) if padded else 0.0
-
-
-def token_lengths(folder: Path, texts: list[str], prompt: str = E5_PROMPT) -> list[int]:
-    """Token counts of ``texts`` (prompt prepended, at most 512) by the folder's tokenizer."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tokenizer.enable_truncation(512)
-    return [len(e.ids) for e in tokenizer.encode_batch([prompt + t for t in texts])]
 
 
 def run_interleaved(
@@ -413,6 +352,7 @@ def run_isolated(args: argparse.Namespace, backends: tuple[str, ...]) -> dict:
             command += ["--repeats", str(args.repeats), "--out", str(out)]
             command += ["--quick"] if args.quick else []
             command += ["--cache", str(args.cache)] if args.cache else []
+            command += ["--bitext", str(args.bitext)]
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
             part = json.loads(out.read_text())
             if merged is None:
@@ -444,7 +384,9 @@ def main() -> None:
         "--isolated", action="store_true", help="each backend in a fresh process, in turn"
     )
     parser.add_argument("--out", type=Path, default=RESULT)
+    parser.add_argument("--bitext", type=Path, default=BITEXT_DIR, help="bitext folder")
     args = parser.parse_args()
+    globals()["BITEXT_DIR"] = args.bitext
     backends = tuple(args.backends.split(","))
     if args.in_process:
         report = run(args.quick, args.repeats, args.cache, backends)
