@@ -18,7 +18,11 @@ By default all backends are loaded in one process and timed in interleaved round
 (onnxruntime's idle-thread spinning off, as in the selector's probe), so that load from
 other processes hits every backend alike and the ratios hold on a shared machine;
 ``--isolated`` runs each backend in a fresh process instead, one after the other.
-Writes ``benchmarks/results/embedding.json`` and prints a markdown table.
+Every backend row records the padding its batches carried (``padding``: pad tokens /
+all tokens, as the backend batched the texts — each sorts by length — and what batches
+in input order would have carried). Writes ``benchmarks/results/embedding-<cpu>.json``
+(``benchmarks.machine.cpu_slug``: the CPU model, and the hidden flags if any) and prints a
+markdown table.
 
     python benchmarks/bench_embedding.py [--quick] [--repeats 3] [--cache DIR]
 """
@@ -38,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.machine import machine  # noqa: E402
+from benchmarks.machine import cpu_slug, machine  # noqa: E402
 from indexer.evaluation.bitext import evaluate_bitext  # noqa: E402
 from indexer.evaluation.devset import load_devset  # noqa: E402
 from indexer.evaluation.ranking import evaluate_ranking, systems  # noqa: E402
@@ -46,12 +50,13 @@ from models import load_model  # noqa: E402
 from models.backend_probe import load_backend  # noqa: E402
 from models.backend_select import candidates, select_backend, summary  # noqa: E402
 from models.cpu import cpu_info  # noqa: E402
+from models.padding import PaddingRecorder, input_order_padding, token_lengths  # noqa: E402
 from models.probe_texts import ENGLISH, VIETNAMESE  # noqa: E402
 from models.registry import DEFAULT_MODEL, E5_PROMPT, default_cache_dir  # noqa: E402
 
 BACKENDS = tuple(candidates(cpu_info()))
-BITEXT_DIR = ROOT.parent / "shared" / "data" / "bitext"
-RESULT = ROOT / "benchmarks" / "results" / "embedding.json"
+BITEXT_DIR = ROOT.parent / "shared" / "data" / "bitext"  # --bitext elsewhere (a worktree)
+RESULT = ROOT / "benchmarks" / "results" / f"embedding-{cpu_slug()}.json"
 
 
 def _load_average() -> list[float]:
@@ -217,21 +222,37 @@ def run_interleaved(
         models[backend].encode(short[:8])  # warm-up
         report["backends"][backend] = {"load_s": round(time.perf_counter() - started, 1)}
     times: dict[str, dict[str, list[float]]] = {b: {"short": [], "paragraph": []} for b in models}
-    for _ in range(repeats):
+    workloads = {"short": short, "paragraph": paragraphs}
+    lengths = {size: token_lengths(folder, texts) for size, texts in workloads.items()}
+    padding: dict[str, dict[str, PaddingRecorder]] = {b: {} for b in models}
+    for round_no in range(repeats):
         for backend, model in models.items():
-            for size, texts in (("short", short), ("paragraph", paragraphs)):
+            for size, texts in workloads.items():
+                recorder = PaddingRecorder()
+                handle = recorder.attach(model) if round_no == 0 else None
                 started = time.perf_counter()
                 model.encode(texts, batch_size=32)
                 times[backend][size].append(time.perf_counter() - started)
+                if handle is not None:
+                    recorder.detach(model, handle)
+                    padding[backend][size] = recorder
     for backend, per_size in times.items():
         row = report["backends"][backend]
+        row["backend"] = backend
         for size, spent in per_size.items():
-            n = len(short) if size == "short" else len(paragraphs)
+            n = len(workloads[size])
             row[size] = {
                 "texts": n,
                 "median_s": round(statistics.median(spent), 3),
                 "sentences_per_s": round(n / statistics.median(spent), 1),
             }
+        row["padding"] = {
+            size: {
+                "as_batched": padding[backend][size].share(),
+                "input_order": input_order_padding(lengths[size], 32),
+            }
+            for size in workloads
+        }
         row["threads"] = machine(backend)["threads"]
     report["machine"]["load_average_after_timing"] = _load_average()
     mixed = short + paragraphs
@@ -285,8 +306,8 @@ def format_table(report: dict) -> str:
     """Markdown table of a report from :func:`run`."""
     lines = [
         "| backend | short s/s | paragraph s/s | speed-up short / para | cos vs torch (min) | "
-        "hybrid nDCG@10 | Δ nDCG | bitext mixed VI / EN corr. |",
-        "|---|---|---|---|---|---|---|---|",
+        "hybrid nDCG@10 | Δ nDCG | bitext mixed VI / EN corr. | pad share para (input order) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in report["backends"].items():
         b = r.get("bitext", {})
@@ -295,7 +316,7 @@ def format_table(report: dict) -> str:
             f"{r.get('speedup_short', '')}× / {r.get('speedup_paragraph', '')}× | "
             f"{r['cosine_vs_torch']['min']} | {r['hybrid_ndcg@10']:.3f} | "
             f"{r.get('ndcg_change', 0):+.3f} | {b.get('mixed_vi_corrected', float('nan')):.3f} / "
-            f"{b.get('mixed_en_corrected', float('nan')):.3f} |"
+            f"{b.get('mixed_en_corrected', float('nan')):.3f} | {_padding_cell(r)} |"
         )
     m = report["machine"]
     cpu = m.get("cpu", {})
@@ -312,6 +333,11 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _padding_cell(row: dict[str, Any]) -> str:
+    pad = row.get("padding", {}).get("paragraph")
+    return f"{pad['as_batched']:.1%} ({pad['input_order']:.1%})" if pad else ""
+
+
 def run_isolated(args: argparse.Namespace, backends: tuple[str, ...]) -> dict:
     """Measure each backend in a fresh process (torch's idle OpenMP threads otherwise slow
     down the onnxruntime run that follows in the same process), then merge the reports."""
@@ -326,6 +352,7 @@ def run_isolated(args: argparse.Namespace, backends: tuple[str, ...]) -> dict:
             command += ["--repeats", str(args.repeats), "--out", str(out)]
             command += ["--quick"] if args.quick else []
             command += ["--cache", str(args.cache)] if args.cache else []
+            command += ["--bitext", str(args.bitext)]
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
             part = json.loads(out.read_text())
             if merged is None:
@@ -357,7 +384,9 @@ def main() -> None:
         "--isolated", action="store_true", help="each backend in a fresh process, in turn"
     )
     parser.add_argument("--out", type=Path, default=RESULT)
+    parser.add_argument("--bitext", type=Path, default=BITEXT_DIR, help="bitext folder")
     args = parser.parse_args()
+    globals()["BITEXT_DIR"] = args.bitext
     backends = tuple(args.backends.split(","))
     if args.in_process:
         report = run(args.quick, args.repeats, args.cache, backends)

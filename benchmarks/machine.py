@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 from typing import Any
 
-from models.cpu import machine_info
+from models.cpu import cpu_info, machine_info
 
 
 def threads() -> dict[str, Any]:
@@ -37,3 +38,11 @@ def machine(backend: str | None = None) -> dict[str, Any]:
         "backend": backend,
         "threads": threads(),
     }
+
+
+def cpu_slug() -> str:
+    """A file-name part naming this CPU as the selector sees it, e.g. ``amd-epyc`` or
+    ``amd-epyc-hide-avx512_bf16-avx512_vnni`` (``TECHMATCH_CPU_FLAGS_HIDE``)."""
+    cpu = cpu_info()
+    slug = re.sub(r"[^a-z0-9]+", "-", cpu.model.lower()).strip("-")[:40].strip("-") or "cpu"
+    return slug + ("-hide-" + "-".join(cpu.hidden) if cpu.hidden else "")

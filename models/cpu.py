@@ -4,7 +4,10 @@
 platform's processor string and no flags) and keeps the flags that decide which embedding
 backends can be fast. ``TECHMATCH_CPU_FLAGS_HIDE=avx512_bf16,avx512_vnni`` removes flags
 from that view to simulate another CPU (the selector then offers fewer candidates, and
-the changed flags make it measure again).
+the changed flags make it measure again). Hiding a flag also caps the instruction sets
+torch's libraries use (``isa_cap_env``: oneDNN, which runs torch's bfloat16 matmuls, and
+MKL), so that what is measured is what such a CPU would run; onnxruntime has no such
+switch and keeps using every instruction the CPU has.
 """
 
 from __future__ import annotations
@@ -101,3 +104,43 @@ def machine_info() -> dict[str, object]:
     """CPU (model, relevant flags), core count and load average, for result files."""
     load = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
     return {"cpu": cpu_info().as_dict(), "cpus": os.cpu_count(), "load_average": load}
+
+
+ONEDNN_ENV = "ONEDNN_MAX_CPU_ISA"
+MKL_ENV = "MKL_ENABLE_INSTRUCTIONS"
+
+
+def onednn_isa(cpu: CpuInfo) -> str:
+    """The highest oneDNN ISA (``ONEDNN_MAX_CPU_ISA`` value) that ``cpu``'s flags allow."""
+    flags = set(cpu.flags)
+    if {"amx_tile", "amx_int8", "amx_bf16"} <= flags and "avx512_fp16" in flags:
+        return "AVX512_CORE_AMX_FP16"
+    if {"amx_tile", "amx_int8", "amx_bf16"} <= flags:
+        return "AVX512_CORE_AMX"
+    if {"avx512f", "avx512bw"} <= flags:
+        if "avx512_bf16" in flags:
+            return "AVX512_CORE_BF16"
+        return "AVX512_CORE_VNNI" if "avx512_vnni" in flags else "AVX512_CORE"
+    if "avx2" in flags:
+        return "AVX2_VNNI" if "avx_vnni" in flags else "AVX2"
+    return "SSE41"
+
+
+def isa_cap_env(cpu: CpuInfo) -> dict[str, str]:
+    """Environment variables that keep torch's libraries to ``cpu``'s visible flags: empty
+    unless flags are hidden (a real CPU needs no cap). Values already set are not listed."""
+    if not cpu.hidden:
+        return {}
+    flags = set(cpu.flags)
+    caps = {ONEDNN_ENV: onednn_isa(cpu)}
+    if not {"avx512f", "avx512bw"} <= flags:
+        caps[MKL_ENV] = "AVX2" if "avx2" in flags else "SSE4_2"
+    return {key: value for key, value in caps.items() if key not in os.environ}
+
+
+def apply_isa_cap(cpu: CpuInfo | None = None) -> dict[str, str]:
+    """Set :func:`isa_cap_env` in this process's environment (before torch first runs a
+    kernel: the libraries read it once); returns what was set."""
+    caps = isa_cap_env(cpu if cpu is not None else cpu_info())
+    os.environ.update(caps)
+    return caps

@@ -2,6 +2,7 @@
 
 Needs and offers in the style of a tech-transfer session; the last two of each language are
 paragraph-length (about 110-120 tokens), the rest short sentences (18-32 tokens).
+``POSTINGS`` are four posting-length paragraphs (164-177 tokens), two per language.
 """
 
 VIETNAMESE = [
@@ -60,5 +61,52 @@ ENGLISH = [
         "acclimatisation in a greenhouse. The institute can transfer the whole package with "
         "training for technicians, help set up a certified culture room and buy back part of "
         "the harvest during the first three years."
+    ),
+]
+
+# Posting-length paragraphs (about 150-200 tokens, like a dev-set posting's title and
+# description: median 138, 90th percentile 173): what the service embeds on every import.
+POSTINGS = [
+    (
+        "Hợp tác xã nuôi trồng thủy sản ven biển Cà Mau cần công nghệ xử lý nước cấp và nước "
+        "thải cho 40 ha ao nuôi tôm thẻ chân trắng siêu thâm canh. Hiện nay nước thải chứa "
+        "nhiều bùn đáy, thức ăn dư thừa và khí độc NH3, H2S làm tôm chết hàng loạt vào mùa "
+        "nắng nóng. Chúng tôi mong muốn một hệ thống lọc sinh học kết hợp tuần hoàn nước, có "
+        "cảm biến đo oxy hòa tan, pH và độ mặn gửi cảnh báo qua điện thoại, chi phí vận hành "
+        "dưới 5.000 đồng cho mỗi kilogram tôm. Hợp tác xã có mặt bằng, nhân công và sẵn sàng "
+        "đối ứng 30% kinh phí, ưu tiên đơn vị có mô hình đã chạy thực tế tại đồng bằng sông "
+        "Cửu Long và có thể hướng dẫn vận hành trong mùa vụ đầu tiên."
+    ),
+    (
+        "Trung tâm Ứng dụng tiến bộ khoa học và công nghệ tỉnh chào bán quy trình sản xuất "
+        "phân bón hữu cơ vi sinh từ bã mía, vỏ cà phê và phân gia súc bằng chủng nấm "
+        "Trichoderma và vi khuẩn Bacillus tuyển chọn. Thời gian ủ rút ngắn còn 25 ngày, sản "
+        "phẩm đạt tiêu chuẩn TCVN về hàm lượng hữu cơ, mật độ vi sinh vật hữu ích và kim loại "
+        "nặng. Gói chuyển giao gồm bộ giống gốc, hướng dẫn thiết kế nhà ủ quy mô 1.000 tấn mỗi "
+        "năm, đào tạo cán bộ kỹ thuật, hồ sơ công bố hợp quy và hỗ trợ tiêu thụ qua mạng lưới "
+        "hợp tác xã trồng cà phê, hồ tiêu ở Tây Nguyên. Đã có ba doanh nghiệp áp dụng, giảm "
+        "40% lượng phân hóa học mà năng suất cây trồng không đổi."
+    ),
+    (
+        "A mid-sized food processing company in Binh Duong exports dried mango, jackfruit and "
+        "dragon fruit to Japan and Korea and wants to replace its diesel-fired hot-air dryers. "
+        "The current line uses about 1,200 litres of diesel a week, browns the fruit and "
+        "loses much of its vitamin C, and buyers now ask for a lower carbon footprint. We are "
+        "looking for a heat-pump or solar-assisted drying technology with a capacity of three "
+        "tonnes of fresh fruit per batch, precise humidity control, automatic logging of the "
+        "drying curve for HACCP records, and a payback period under four years. We can host a "
+        "demonstration unit, share production data and co-finance the installation with a "
+        "provincial innovation grant."
+    ),
+    (
+        "Our university laboratory has developed a low-cost machine-vision system that grades "
+        "rice grains for broken kernels, chalkiness and foreign matter at 300 kilograms per "
+        "hour, using an industrial camera, a vibrating feeder and a convolutional neural "
+        "network trained on 60,000 labelled images of Vietnamese varieties. Accuracy against "
+        "trained inspectors is 97 percent, and the software runs on a small embedded computer "
+        "without an internet connection. We offer a licence for the software and the feeder "
+        "design, on-site installation, training for quality-control staff and two years of "
+        "model updates. We are looking for rice mills, exporters or equipment makers in the "
+        "Mekong Delta willing to pilot the system on a production line."
     ),
 ]

@@ -129,12 +129,16 @@ def load_model(
 
 def _load_folder(folder: Path, name: str, prompt: str | None, backend: str) -> EmbeddingModel:
     from models.backend_probe import load_backend
+    from models.cpu import apply_isa_cap
 
     if prompt is None:
         prompt = _saved_query_prompt(folder)
     selection: dict[str, Any] = {"mode": "explicit", "choice": backend}
     if backend == AUTO:
         backend, selection = _auto_backend(folder, prompt)
+    caps = apply_isa_cap()  # TECHMATCH_CPU_FLAGS_HIDE: torch's libraries avoid those flags too
+    if caps:
+        selection = {**selection, "isa_env": caps}
     model = load_backend(folder, name, prompt, backend)
     model.selection = selection
     return model  # type: ignore[no-any-return]

@@ -1,7 +1,8 @@
 """The ``auto`` backend selector's rules, with fake timings (no real model).
 
-The fake measurements give each candidate a speed and vectors that are the torch
-reference rotated by a chosen angle, so the cosine guard sees exactly that cosine.
+The fake measurements give each candidate a speed on short texts and on paragraphs and
+vectors that are the torch reference rotated by a chosen angle, so the cosine guard sees
+exactly that cosine.
 """
 
 from __future__ import annotations
@@ -15,15 +16,27 @@ import numpy as np
 import pytest
 
 from models import load_model
+from models.backend_probe import PARAGRAPH_RUN, PARAGRAPHS, SAMPLE, SHORT
 from models.backend_select import (
+    PARAGRAPH_SHARE,
     RECORD_FILE,
     Measurement,
     candidates,
     choose,
     read_record,
     select_backend,
+    weighted_rate,
 )
-from models.cpu import HIDE_ENV, CpuInfo, cpu_info, parse_cpuinfo
+from models.cpu import (
+    HIDE_ENV,
+    MKL_ENV,
+    ONEDNN_ENV,
+    CpuInfo,
+    cpu_info,
+    isa_cap_env,
+    onednn_isa,
+    parse_cpuinfo,
+)
 from models.onnx_backend import BACKEND_ENV
 
 EPYC = CpuInfo("AMD EPYC", ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16"))
@@ -48,10 +61,13 @@ def _vectors(cosine: float) -> np.ndarray:
 
 
 class FakeMeasure:
-    """Stands in for the child process: fixed texts/s and cosine per backend, counts calls."""
+    """Stands in for the child process: fixed texts/s and cosine per backend, counts calls.
 
-    def __init__(self, speeds: dict[str, tuple[float, float]]) -> None:
-        self.speeds = speeds  # backend -> (texts/s, cosine to torch)
+    A speed is (texts/s, cosine) — the same rate on short texts and on paragraphs — or
+    (short texts/s, paragraphs/s, cosine)."""
+
+    def __init__(self, speeds: dict[str, tuple[float, ...]]) -> None:
+        self.speeds = speeds
         self.calls: list[list[str]] = []
 
     def __call__(
@@ -60,8 +76,9 @@ class FakeMeasure:
         self.calls.append(list(backends))
         out = {}
         for name in backends:
-            rate, cosine = self.speeds.get(name, (1.0, 1.0))
-            out[name] = Measurement(name, rate, _vectors(cosine))
+            *rates, cosine = self.speeds.get(name, (1.0, 1.0))
+            short, paragraph = (rates[0], rates[0]) if len(rates) == 1 else rates
+            out[name] = Measurement(name, short, paragraph, _vectors(cosine))
         return out
 
 
@@ -102,17 +119,55 @@ def test_cosine_guard_drops_the_fast_but_wrong_candidate() -> None:
     assert choose(FakeMeasure(slow)(Path("."), "", list(slow)))[0] == "torch"
 
 
+def test_paragraph_speed_decides_not_short_text_speed() -> None:
+    # The last session's trap: torch-bf16 fast on short texts, the int8 backend on paragraphs.
+    speeds = {
+        "torch": (100.0, 10.0, 1.0),
+        "torch-bf16": (400.0, 12.0, 0.9999),  # 4x on short texts, 1.2x on paragraphs
+        "onnx-int8-vnni": (150.0, 30.0, 0.996),  # 1.5x on short texts, 3x on paragraphs
+    }
+    measured = FakeMeasure(speeds)(Path("."), "", list(speeds))
+    assert measured["torch-bf16"].short_per_s > measured["onnx-int8-vnni"].short_per_s
+    choice, rows = choose(measured)
+    assert choice == "onnx-int8-vnni"
+    assert rows["torch-bf16"]["speedup_paragraph"] == 1.2
+    assert rows["onnx-int8-vnni"]["speedup_paragraph"] == 3.0
+    # the score is the texts/s of a mix that is PARAGRAPH_SHARE paragraphs
+    mix = 1 / (PARAGRAPH_SHARE / 30.0 + (1 - PARAGRAPH_SHARE) / 150.0)
+    assert rows["onnx-int8-vnni"]["texts_per_s"] == pytest.approx(mix, abs=0.05)
+    assert weighted_rate(150.0, 30.0) == pytest.approx(mix)
+    assert weighted_rate(150.0, 0.0) == 0.0  # a workload that did not run scores nothing
+    # equal on paragraphs: the short-text speed breaks the tie
+    tie = {
+        "torch": (100.0, 10.0, 1.0),
+        "onnx": (100.0, 20.0, 1.0),
+        "torch-bf16": (300.0, 20.0, 1.0),
+    }
+    assert choose(FakeMeasure(tie)(Path("."), "", list(tie)))[0] == "torch-bf16"
+
+
 def test_a_failed_candidate_is_dropped() -> None:
     measured = FakeMeasure(SPEEDS)(Path("."), "", ["torch", "onnx"])
-    measured["onnx-int8"] = Measurement("onnx-int8", 0.0, None, error="RuntimeError: boom")
+    measured["onnx-int8"] = Measurement("onnx-int8", 0.0, 0.0, None, error="RuntimeError: boom")
     choice, rows = choose(measured)
     assert choice == "onnx" and rows["onnx-int8"] == {
         "texts_per_s": 0.0,
+        "short_per_s": 0.0,
+        "paragraph_per_s": 0.0,
         "load_s": 0.0,
         "kept": False,
         "reason": "RuntimeError: boom",
         "speedup": 0.0,
+        "speedup_paragraph": 0.0,
     }
+
+
+def test_the_sample_is_mostly_posting_length_paragraphs() -> None:
+    assert len(SAMPLE) == len(set(SAMPLE)) == len(SHORT) + len(PARAGRAPHS)
+    assert len(PARAGRAPHS) >= 8 and len(PARAGRAPH_RUN) >= 16
+    assert min(len(t.split()) for t in PARAGRAPHS) >= 60  # 109-177 e5 tokens
+    assert max(len(t.split()) for t in SHORT) <= 25
+    assert {"vi", "en"} <= {"vi" if "ư" in t or "ơ" in t else "en" for t in PARAGRAPHS}
 
 
 def test_record_is_written_then_reused(folder: Path) -> None:
@@ -159,6 +214,40 @@ def test_hidden_flags_remove_candidates_and_measure_again(
     assert record["cpu_hidden"] == ["avx512_bf16", "avx512_vnni"]
 
 
+def test_hidden_flags_cap_the_instruction_sets_of_torchs_libraries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    amx = CpuInfo(
+        "Intel Xeon Platinum 8480+",
+        (
+            "avx2",
+            "avx512f",
+            "avx512bw",
+            "avx512_vnni",
+            "avx512_bf16",
+            "amx_bf16",
+            "amx_int8",
+            "amx_tile",
+        ),
+    )
+    assert onednn_isa(amx) == "AVX512_CORE_AMX"
+    assert isa_cap_env(amx) == {}  # a real CPU is never capped
+    for env in (ONEDNN_ENV, MKL_ENV):
+        monkeypatch.delenv(env, raising=False)
+    cases = {
+        "amx_bf16,amx_int8,amx_tile": ("AVX512_CORE_BF16", None),
+        "amx_bf16,amx_int8,amx_tile,avx512_bf16": ("AVX512_CORE_VNNI", None),
+        "amx_bf16,amx_int8,amx_tile,avx512_bf16,avx512_vnni": ("AVX512_CORE", None),
+        "avx512f,amx_tile": ("AVX2", "AVX2"),
+    }
+    text = "model name\t: Xeon\nflags\t\t: " + " ".join(amx.flags) + "\n"
+    for hide, (onednn, mkl) in cases.items():
+        cpu = cpu_info(text, hide=hide)
+        assert isa_cap_env(cpu) == {ONEDNN_ENV: onednn, **({MKL_ENV: mkl} if mkl else {})}, hide
+    monkeypatch.setenv(ONEDNN_ENV, "AVX2")  # set by hand: left alone
+    assert ONEDNN_ENV not in isa_cap_env(cpu_info(text, hide="amx_tile"))
+
+
 def _copy_tiny(tmp_path: Path) -> Path:
     from tests.models.test_backends import _tiny_folder
 
@@ -193,12 +282,22 @@ def test_auto_measures_once_in_a_child_and_reuses_the_record(
     tiny: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(HIDE_ENV, "avx512_vnni,avx_vnni")  # fewer candidates: a faster test
+    for env in (ONEDNN_ENV, MKL_ENV):  # set by load_model below; undone after the test
+        monkeypatch.setenv(env, "")
+        monkeypatch.delenv(env)
     model = load_model(str(tiny), backend="auto")
     record = read_record(tiny)
     assert record is not None and model.backend == record["choice"]  # type: ignore[attr-defined]
     assert set(record["candidates"]) == set(candidates(cpu_info()))
     assert record["candidates"]["torch"]["min_cosine"] == pytest.approx(1.0, abs=1e-5)
-    assert all(row["texts_per_s"] > 0 for row in record["candidates"].values())
+    for row in record["candidates"].values():
+        assert row["short_per_s"] > 0 and row["paragraph_per_s"] > 0
+        assert row["texts_per_s"] == pytest.approx(
+            weighted_rate(row["short_per_s"], row["paragraph_per_s"]), abs=0.1
+        )
+    assert record["sample_texts"] == len(SAMPLE) and record["paragraph_share"] == PARAGRAPH_SHARE
+    # the child ran with torch's libraries kept off the hidden flags
+    assert record["isa_env"][ONEDNN_ENV] == onednn_isa(cpu_info())
     selection = model.selection  # type: ignore[attr-defined]
     assert selection["mode"] == "auto" and selection["reused"] is False
     again = load_model(str(tiny), backend="auto")

@@ -172,3 +172,27 @@ def test_auto_choice_matches_fp32_within_the_guard(
     # measured on AMD EPYC (choice onnx-int8-vnni): min 0.9949, median 0.9968
     assert float(np.median(cosines)) >= COSINE_GUARD
     assert cosines.min() >= 0.99
+
+
+def test_every_backend_batches_by_length(tiny_folder: Path) -> None:
+    """Each backend sorts texts by length before batching: its batches carry far less
+    padding than batches in input order would, and the rows still come back in order."""
+    from models.padding import PaddingRecorder, input_order_padding, token_lengths
+
+    long_texts = [t for t in ENGLISH + VIETNAMESE if len(t) > 200]
+    short_texts = [t for t in ENGLISH + VIETNAMESE if len(t) <= 200][:12]
+    mixed = [t for pair in zip(short_texts, long_texts * 3, strict=False) for t in pair]
+    mixed += short_texts[len(mixed) // 2 :]
+    lengths = token_lengths(tiny_folder, mixed, max_length=64)  # the tiny model's limit
+    before = input_order_padding(lengths, 4)
+    assert before > 0.3  # a long text in every batch of 4
+    for backend in ("torch", "torch-bf16", "onnx", "onnx-int8"):
+        model = load_model(str(tiny_folder), backend=backend)
+        expected = model.encode(mixed, batch_size=4)
+        recorder = PaddingRecorder()
+        handle = recorder.attach(model)
+        vectors = model.encode(mixed, batch_size=4)
+        recorder.detach(model, handle)
+        assert recorder.real == sum(lengths), backend  # every token of every text, once
+        assert recorder.share() < before / 2, (backend, recorder.share(), before)
+        assert np.allclose(vectors, expected, atol=1e-5), backend  # input order kept
