@@ -13,6 +13,7 @@ class EngineConfig:
 
     fusion: FusionConfig = field(default_factory=FusionConfig)
     bias_correction: str = "center+z"  # "none" | "center" | "center+z"
+    alignment_strength: float = 0.5  # VI → EN map after centering (indexer.alignment); 0: off
     segment_for_embedding: bool = False
     candidates: int = 100
     reference_sample: int = 512
