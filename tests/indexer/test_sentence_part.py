@@ -83,7 +83,7 @@ def test_the_matching_sentence_pair_aligns_across_languages(e5_model) -> None:
     related = best_aligned_cosine(vectors[1], vectors[2])
     unrelated = best_aligned_cosine(vectors[1], vectors[3])
     assert related is not None and unrelated is not None
-    assert related > unrelated + 0.1
+    assert related > unrelated + 0.05
     sims = vectors[1] @ vectors[2].T
     assert np.unravel_index(sims.argmax(), sims.shape) == (1, 1)  # the oxygen sentences
     config = dataclasses.replace(FusionConfig(), sentence_weight=0.2)
