@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.alignment import LanguageMap
+
 LANGUAGES = ("vi", "en", "other")
 
 
@@ -207,11 +209,15 @@ class BiasModel:
     """The pool's bias correction: language statistics, reference samples, z statistics.
 
     ``mode`` is ``"none"`` (normalise only), ``"center"`` (language-mean centering) or
-    ``"center+z"`` (centering and per-language z-scores)."""
+    ``"center+z"`` (centering and per-language z-scores). ``alignment``, when given, maps
+    Vietnamese rows after centering (:mod:`indexer.alignment`; ``None``: centering alone)."""
 
-    def __init__(self, dimension: int, mode: str = "center+z") -> None:
+    def __init__(
+        self, dimension: int, mode: str = "center+z", alignment: LanguageMap | None = None
+    ) -> None:
         self.dimension = dimension
         self.mode = mode
+        self.alignment = alignment
         self.stats = LanguageStats(dimension=dimension)
         self.reference_ids: dict[str, list[int]] = {}
         self.reference: dict[tuple[str, str], np.ndarray] = {}
@@ -223,7 +229,10 @@ class BiasModel:
             return np.zeros((0, self.dimension), np.float32)
         if self.mode == "none":
             return l2_normalize(raw)
-        return self.stats.correct(raw, languages)
+        centred = self.stats.correct(raw, languages)
+        if self.alignment is None:
+            return centred
+        return self.alignment.apply(centred, languages)
 
     def set_references(self, vectors: dict[str, np.ndarray]) -> None:
         """Install the corrected reference vectors, keyed like :attr:`reference_ids`."""

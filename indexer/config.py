@@ -13,6 +13,7 @@ class EngineConfig:
 
     fusion: FusionConfig = field(default_factory=FusionConfig)
     bias_correction: str = "center+z"  # "none" | "center" | "center+z"
+    alignment_strength: float = 0.5  # VI → EN map after centering (indexer.alignment); 0: off
     segment_for_embedding: bool = False
     restore_diacritics: bool = True  # Vietnamese typed plain: marks restored before embedding
     candidates: int = 100

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from indexer.alignment import LanguageMap, shared_map
 from indexer.bias import BiasModel
 from indexer.config import EngineConfig
 from indexer.errors import IndexLoadError, UnknownPosting
@@ -59,9 +60,21 @@ __all__ = [
 class MatchEngine:
     """Bilingual need ↔ offer matching over an in-memory pool (see module docstring)."""
 
-    def __init__(self, model: EmbeddingModel, config: EngineConfig | None = None) -> None:
+    def __init__(
+        self,
+        model: EmbeddingModel,
+        config: EngineConfig | None = None,
+        alignment: LanguageMap | None = None,
+    ) -> None:
+        """``alignment``: a VI → EN map applied after centering (:mod:`indexer.alignment`);
+        ``None``: the model's map at ``config.alignment_strength`` (fitted once per process
+        and model), or centering alone when that strength is 0."""
         self.model = model
         self.config = config or EngineConfig()
+        strength = self.config.alignment_strength
+        if alignment is None and strength > 0 and self.config.bias_correction != "none":
+            alignment = shared_map(model, strength)
+        self.alignment = alignment
         self.dimension = model.dimension
         self._rescore: Rescore | None = None
         self._assemble(PostingStore(self.dimension))
@@ -70,7 +83,7 @@ class MatchEngine:
         """Wire fresh parts around ``store`` (empty, or read from a file)."""
         c = self.config
         self.store = store
-        self.bias = BiasModel(self.dimension, c.bias_correction)
+        self.bias = BiasModel(self.dimension, c.bias_correction, self.alignment)
         self.retriever = Retriever(
             store, self.corrected_vectors, c.ann, c.ann_threshold, c.lexical_background_above
         )

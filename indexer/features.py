@@ -8,10 +8,11 @@ import sys
 from dataclasses import dataclass
 
 from indexer.postings import Posting
-from indexer.text import detect_language, key_terms, normalize, tokenize_with_surface
+from indexer.text import detect_language, key_terms, normalize, sentences, tokenize_with_surface
 from vocabulary.diacritics import has_diacritics, restore_diacritics, syllables
 
 UNACCENTED_BELOW = 0.2  # a Vietnamese text with fewer marked syllables was typed plain
+MAX_EVIDENCE_SENTENCES = 12
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,13 @@ def embedding_text(posting: Posting, segment: bool = False) -> str:
 
         text = word_tokenize(text, format="text")
     return text
+
+
+def evidence_sentences(posting: Posting) -> list[str]:
+    """The sentences of a prepared posting's description (at most 12) that sentence-level
+    evidence compares (:func:`indexer.scoring.best_aligned_cosine`); the reasons' aligned
+    sentences use the same split."""
+    return sentences(posting.description, posting.language or "other")[:MAX_EVIDENCE_SENTENCES]
 
 
 def featurise(posting: Posting, n_terms: int) -> Features:

@@ -10,7 +10,10 @@ a pair has one score. The parts:
   for a cross-language pair, where shared words are rare by construction, the
   lexical signal is replaced by the dense one so that a pair is not penalised
   for crossing languages;
-- ``field``: sector agreement and TRL compatibility.
+- ``field``: sector agreement and TRL compatibility;
+- ``sentence`` (off by default, ``sentence_weight`` 0): the best-aligned sentence pair of
+  two long postings, its corrected cosine as the need's z-score through the dense curve
+  (:func:`sentence_signal`); measured on the dev set and left at 0 (README, levers).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from indexer.postings import Posting
 from indexer.sectors import sector_affinity
@@ -41,6 +46,7 @@ class FusionConfig:
     cross_lingual_lexical: str = "dense"  # "dense": impute with the dense signal; "raw": keep BM25
     recommend_threshold: float = 0.40
     reciprocal_margin: float = 0.05  # < 0 turns the reciprocity condition off
+    sentence_weight: float = 0.0  # best-aligned sentence pair part; 0: not used (today)
 
 
 def dense_signal(z: float, config: FusionConfig) -> float:
@@ -73,10 +79,29 @@ def field_signal(need: Posting, offer: Posting) -> tuple[float | None, float | N
     return (sum(known) / len(known) if known else None), sector, trl
 
 
+def best_aligned_cosine(need_sentences: np.ndarray, offer_sentences: np.ndarray) -> float | None:
+    """The highest cosine between a need sentence and an offer sentence (corrected, unit
+    rows); ``None`` unless both postings are long (at least two sentences each)."""
+    if len(need_sentences) < 2 or len(offer_sentences) < 2:
+        return None
+    return float((need_sentences @ offer_sentences.T).max())
+
+
+def sentence_signal(z: float | None, config: FusionConfig) -> float | None:
+    """The sentence part in [0, 1]: the best-aligned pair's z-score through the dense curve."""
+    return None if z is None else dense_signal(z, config)
+
+
 def fuse(
-    need: Posting, offer: Posting, z: float, lexical: float, config: FusionConfig
+    need: Posting,
+    offer: Posting,
+    z: float,
+    lexical: float,
+    config: FusionConfig,
+    sentence: float | None = None,
 ) -> tuple[float, dict[str, float]]:
-    """The fused score of a pair and its components (all in [0, 1] but ``dense_z``)."""
+    """The fused score of a pair and its components (all in [0, 1] but ``dense_z``);
+    ``sentence`` (from :func:`sentence_signal`) counts only when ``sentence_weight`` > 0."""
     dense = dense_signal(z, config)
     lex = lexical**config.lexical_power if lexical > 0 else 0.0
     cross = need.language != offer.language
@@ -85,6 +110,8 @@ def fuse(
     parts = [(config.dense_weight, dense), (config.lexical_weight, lex_used)]
     if field is not None:
         parts.append((config.field_weight, field))
+    if sentence is not None and config.sentence_weight > 0:
+        parts.append((config.sentence_weight, sentence))
     total_weight = sum(w for w, _ in parts)
     score = sum(w * v for w, v in parts) / total_weight if total_weight else 0.0
     components = {"dense": dense, "dense_z": z, "lexical": lex, "lexical_used": lex_used}
@@ -94,6 +121,8 @@ def fuse(
         components["trl"] = trl
     if field is not None:
         components["field"] = field
+    if sentence is not None:
+        components["sentence"] = sentence
     return min(max(score, 0.0), 1.0), components
 
 

@@ -24,6 +24,7 @@ from indexer.evaluation.devset import (
     read_split,
     split_parts,
 )
+from indexer.evaluation.levers import alignment_grid, sentence_grid
 from indexer.evaluation.ranking import evaluate_ranking_by_part, systems
 from indexer.evaluation.reasons_eval import ReasonsSection
 from indexer.evaluation.unaccented import UnaccentedSection
@@ -123,12 +124,60 @@ class BitextSection:
         return lines + [""]
 
 
+def _lever_rows(grid: dict[str, dict[str, dict[str, float]]], name: str) -> list[str]:
+    """One row per setting: nDCG@10 / cross-lingual nDCG@10 per split part."""
+    part_names = list(next(iter(grid.values())).keys()) if grid else []
+    lines = [
+        f"| {name} | " + " | ".join(f"{p} nDCG@10 (cross)" for p in part_names) + " |",
+        "|---" * (len(part_names) + 1) + "|",
+    ]
+    for setting, by_part in grid.items():
+        cells = [f"{m['ndcg@10']:.3f} ({m['cross_ndcg@10']:.3f})" for m in by_part.values()]
+        lines.append(f"| {setting} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+class AlignmentSection:
+    """The VI → EN map's strength (0: centering alone), hybrid system per split part, and
+    the bitext mixed pools with the same map (fitted on ``data/parallel/``)."""
+
+    key = "alignment"
+
+    def compute(self, ctx: EvalContext) -> dict[str, Any]:
+        limit = int(ctx.options.get("bitext_limit", 0))
+        return alignment_grid(ctx.model, ctx.devset, ctx.parts, ctx.bitext_dir, bitext_limit=limit)
+
+    def format(self, data: dict[str, Any]) -> list[str]:
+        lines = ["#### lever: VI→EN map strength (hybrid)", ""]
+        lines += _lever_rows(data["devset"], "strength")
+        for corpus, by_strength in data.get("bitext", {}).items():
+            cells = ", ".join(
+                f"{s}: {v['mixed_vi']:.3f}/{v['mixed_en']:.3f}" for s, v in by_strength.items()
+            )
+            lines.append(f"{corpus} mixed pool top-1 VI/EN by strength: {cells}")
+        return lines + [""]
+
+
+class SentenceSection:
+    """The sentence part's weight (0: today's score), hybrid system per split part."""
+
+    key = "sentence_part"
+
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, dict[str, float]]]:
+        return sentence_grid(ctx.model, ctx.devset, ctx.parts)
+
+    def format(self, data: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+        return ["#### lever: sentence part weight (hybrid)", "", *_lever_rows(data, "weight")]
+
+
 SECTIONS: list[ReportSection] = [
     RankingSection(),
     AbstentionSection(),
     UnaccentedSection(),
     BitextSection(),
     ReasonsSection(),
+    AlignmentSection(),
+    SentenceSection(),
 ]
 
 

@@ -32,6 +32,12 @@ class EngineSettings(BaseModel):
     bias_correction: Literal["none", "center", "center+z"] = Field(
         default="center+z", description="Same-language bias correction of the dense scores."
     )
+    alignment_strength: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="VI→EN map after centering, shrunk toward the identity (0: centering alone).",
+    )
     candidates: int = Field(default=100, ge=1, le=10_000, description="Candidates per search.")
     reciprocal_candidates: int = Field(
         default=20, ge=1, le=1_000, description="Search depth of an offer's best need."
