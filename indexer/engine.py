@@ -31,7 +31,7 @@ import numpy as np
 from indexer.bias import BiasModel
 from indexer.config import EngineConfig
 from indexer.errors import IndexLoadError, UnknownPosting
-from indexer.indexing import Indexer
+from indexer.indexing import Embedded, Indexer
 from indexer.inspection import EngineInfo, describe
 from indexer.persistence import FORMAT_VERSION, INDEX_FILE, model_backend, read_index, write_index
 from indexer.pool_view import PoolView
@@ -126,10 +126,16 @@ class MatchEngine:
         self.ranker.recommender.clear()
 
     # ---------------------------------------------------------------- writes
-    def upsert(self, postings: Sequence[Posting]) -> None:
-        """Add or replace postings by id; only postings whose text changed are re-embedded."""
+    def embed_ahead(self, postings: Sequence[Posting]) -> Embedded:
+        """Embed what :meth:`upsert` of ``postings`` would embed, changing nothing (safe
+        beside concurrent reads; pass the result to :meth:`upsert`)."""
+        return self.indexer.embed_ahead(postings)
+
+    def upsert(self, postings: Sequence[Posting], ahead: Embedded | None = None) -> None:
+        """Add or replace postings by id; only postings whose text changed are re-embedded
+        (``ahead``: computed earlier by :meth:`embed_ahead`)."""
         self.clear_caches()
-        self.indexer.upsert(postings)
+        self.indexer.upsert(postings, ahead)
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove postings by id (unknown ids are ignored)."""

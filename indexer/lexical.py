@@ -76,11 +76,12 @@ def build_lexical(docs: dict[int, list[str]], k1: float, b: float) -> LexicalBui
 class LexicalIndex:
     """BM25 over one kind's postings; rebuilt after changes (see module docstring).
 
-    ``score(query_tokens)`` returns, for every indexed posting, BM25 divided by
-    the best score each query term reaches anywhere in the pool, so 1.0 means
-    "every query term matched as strongly as it can" and the value keeps its
-    meaning from query to query. Pools of ``background_above`` postings or more are
-    rebuilt in a background thread; callers must still serialise their own calls.
+        ``score(query_tokens)`` returns, for every indexed posting, BM25 divided by
+        the best score each query term reaches anywhere in the pool, so 1.0 means
+        "every query term matched as strongly as it can" and the value keeps its
+        meaning from query to query. Pools of ``background_above`` postings or more are
+        rebuilt in a background thread. Reads may run concurrently with each other (one
+    build at a time); writes (``upsert``, ``remove``) must exclude reads.
     """
 
     def __init__(self, k1: float = 1.2, b: float = 0.75, background_above: int = 20_000) -> None:
@@ -92,6 +93,7 @@ class LexicalIndex:
         self._built = LexicalBuild()
         self._builder: threading.Thread | None = None
         self._install_lock = threading.Lock()
+        self._build_lock = threading.Lock()
         self.version = 0  # bumped at every new build: PreparedQuery objects are per version
 
     def __len__(self) -> int:
@@ -121,16 +123,19 @@ class LexicalIndex:
     def _current(self) -> LexicalBuild:
         if not self.stale:
             return self._built
-        empty_build = len(self._built.ids) == 0
-        if len(self._docs) < self.background_above or empty_build:
-            self._install(build_lexical(dict(self._docs), self.k1, self.b), self._changes)
-        elif self._builder is None or not self._builder.is_alive():
-            snapshot, changes = dict(self._docs), self._changes
-            self._builder = threading.Thread(
-                target=self._build_in_background, args=(snapshot, changes), daemon=True
-            )
-            self._builder.start()
-        return self._built
+        with self._build_lock:  # concurrent readers: one build, one background thread
+            if not self.stale:
+                return self._built
+            empty_build = len(self._built.ids) == 0
+            if len(self._docs) < self.background_above or empty_build:
+                self._install(build_lexical(dict(self._docs), self.k1, self.b), self._changes)
+            elif self._builder is None or not self._builder.is_alive():
+                snapshot, changes = dict(self._docs), self._changes
+                self._builder = threading.Thread(
+                    target=self._build_in_background, args=(snapshot, changes), daemon=True
+                )
+                self._builder.start()
+            return self._built
 
     def _build_in_background(self, snapshot: dict[int, list[str]], changes: int) -> None:
         try:

@@ -57,6 +57,8 @@ class Recommender:
         """Whether the pair of ``offer_id`` scoring ``score`` is recommended."""
         if not needs_best_need(score, self.config):
             return is_recommended(score, None, self.config)
-        if offer_id not in self._cache:
-            self._cache.update(self._best_needs([offer_id]))
-        return is_recommended(score, self._cache[offer_id], self.config)
+        best = self._cache.get(offer_id)  # one lookup: safe beside concurrent readers
+        if best is None:
+            best = self._best_needs([offer_id])[offer_id]
+            self._cache[offer_id] = best
+        return is_recommended(score, best, self.config)

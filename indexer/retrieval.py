@@ -20,6 +20,7 @@ Vectors = Callable[[Sequence[int]], np.ndarray]  # ids → corrected unit-length
 Dense = tuple[np.ndarray, np.ndarray]  # one query's row of a search: (scores, ids)
 
 ALLOWED_CACHE_SIZE = 64
+_MISSING = object()
 
 
 class Retriever:
@@ -81,15 +82,17 @@ class Retriever:
         """Ids of ``kind`` passing ``filters`` (``None``: all do); cached until the pool changes."""
         filters = filters if filters is not None else Filters()
         key = (kind, filters)
-        if key not in self._allowed:
-            if len(self._allowed) >= ALLOWED_CACHE_SIZE:  # many distinct filters: bound memory
-                self._allowed.clear()
-            members = [p for p in self.store if p.kind == kind]
-            allowed = [p.id for p in members if filters.accepts(p)]
-            self._allowed[key] = (
-                None if len(allowed) == len(members) else np.array(allowed, dtype=np.int64)
-            )
-        return self._allowed[key]
+        cache = self._allowed  # concurrent readers may fill or clear it: one lookup, one set
+        found = cache.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        members = [p for p in self.store if p.kind == kind]
+        ids = [p.id for p in members if filters.accepts(p)]
+        allowed = None if len(ids) == len(members) else np.array(ids, dtype=np.int64)
+        if len(cache) >= ALLOWED_CACHE_SIZE:  # many distinct filters: bound memory
+            cache.clear()
+        cache[key] = allowed
+        return allowed
 
     def search(self, kind: Kind, queries: np.ndarray, k: int, allowed: np.ndarray | None) -> Dense:
         """Top-``k`` inner products of each query row among postings of ``kind``."""

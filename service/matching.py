@@ -7,7 +7,10 @@ never leave an older version behind), and :meth:`Matcher.start` loads the persis
 index and reconciles it with the database — rebuilding it when it is missing, stale
 or corrupt. That is what makes a SIGKILL during writes harmless.
 
-The engine is not thread-safe; one lock guards every call to it. The indexer's types
+Reads share a read–write lock (:mod:`service.rwlock`) and run side by side; a write
+holds it alone, and only for a short time: a sync embeds and tokenises its postings
+before it takes the lock, then re-reads them from the database under it. A ``/pairs``
+over the pool is a long read that never makes match requests wait. The indexer's types
 that the service needs (:class:`Match`, :class:`Posting`, :class:`Filters`, text
 normalisation and language detection) are re-exported here: no other service module
 imports ``indexer``.
@@ -20,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,11 +37,13 @@ from service.core.config import EngineSettings, Settings
 from service.db.engine import Database
 from service.db.models import PostingRow
 from service.errors import NotFound
+from service.rwlock import ReadWriteLock
 
 if TYPE_CHECKING:
     import typer
 
     from indexer.engine import EngineConfig, MatchEngine
+    from indexer.indexing import Embedded
     from indexer.inspection import EngineInfo
     from models import EmbeddingModel
 
@@ -152,7 +158,7 @@ class Matcher:
         self.engine_config = engine_config(engine or EngineSettings())
         self._model = model
         self._engine: MatchEngine | None = None
-        self._lock = threading.RLock()
+        self._lock = ReadWriteLock()
         self._dirty = False
         self._stale = False  # an index operation failed: reconcile before the next use
         self._timer: threading.Timer | None = None
@@ -194,7 +200,7 @@ class Matcher:
             from models import load_model
 
             self._model = load_model(self.model_name, self.model_cache, self.model_backend)
-        with self._lock:
+        with self._lock.write():
             try:
                 engine = MatchEngine.load(self.index_dir, self._model, self.engine_config)
                 self.rebuilt = False
@@ -213,7 +219,7 @@ class Matcher:
 
     def close(self) -> None:
         """Save pending changes and stop the save timer."""
-        with self._lock:
+        with self._lock.write():
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
@@ -250,17 +256,21 @@ class Matcher:
         wanted = sorted(set(ids))
         if not wanted:
             return
-        with self._lock:
+        engine = self._ready_engine()
+        # The slow part (embedding, tokenising) runs beside the reads; what the database
+        # holds is read again under the lock, so a concurrent sync can never leave an older
+        # version behind (a text changed meanwhile is embedded under the lock).
+        ahead = engine.embed_ahead(self._load(wanted, date.today())[0])
+        with self._lock.write():
             engine = self._require()
             try:
-                self._sync(engine, wanted)
+                self._sync(engine, wanted, ahead)
             except Exception:
                 self._stale = True
                 raise
             self._mark_dirty()
 
-    def _sync(self, engine: MatchEngine, wanted: list[int]) -> None:
-        today = date.today()
+    def _load(self, wanted: list[int], today: date) -> tuple[list[Posting], dict[int, date | None]]:
         expiry: dict[int, date | None] = {}
         postings: list[Posting] = []
         with self.database.session() as session:
@@ -269,8 +279,12 @@ class Matcher:
                 for row in rows:
                     expiry[row.id] = row.expires_on
                     postings.append(to_posting(row, today))
+        return postings, expiry
+
+    def _sync(self, engine: MatchEngine, wanted: list[int], ahead: Embedded | None = None) -> None:
+        postings, expiry = self._load(wanted, date.today())
         if postings:
-            engine.upsert(postings)
+            engine.upsert(postings, ahead)
         missing = [i for i in wanted if i not in expiry]
         if missing:
             engine.delete(missing)
@@ -298,9 +312,7 @@ class Matcher:
             languages=frozenset(languages) if languages else None,
             statuses=frozenset({"published"}),
         )
-        with self._lock:
-            engine = self._require()
-            self._refresh_expired()
+        with self._reading() as engine:
             try:
                 return engine.match(posting_id, limit=limit, min_score=min_score, filters=filters)
             except UnknownPosting as exc:
@@ -321,9 +333,7 @@ class Matcher:
         ``need_ids`` / ``offer_ids`` restrict the pool (e.g. to a session's participants)."""
         only_needs = None if need_ids is None else set(need_ids)
         only_offers = None if offer_ids is None else set(offer_ids)
-        with self._lock:
-            engine = self._require()
-            self._refresh_expired()
+        with self._reading(long=True) as engine:
             needs = [
                 i
                 for i, kind in self._active.items()
@@ -352,8 +362,7 @@ class Matcher:
 
         The cheap path for the scheduler: the same score as the pair gets in a match
         list, without a search over the pool, reasons or sentence encoding."""
-        with self._lock:
-            engine = self._require()
+        with self._reading() as engine:
             known = sorted(
                 {
                     (n, o)
@@ -365,27 +374,27 @@ class Matcher:
 
     def content_hashes(self) -> dict[int, str]:
         """``{id: content hash}`` of every indexed posting (compare with the database's)."""
-        with self._lock:
-            return self._require().content_hashes()
+        with self._reading() as engine:
+            return engine.content_hashes()
 
     def indexed(self, posting_id: int) -> Posting | None:
         """The posting as the index holds it now (text normalised, language detected)."""
-        with self._lock:
-            return self._require().get(posting_id)
+        with self._reading() as engine:
+            return engine.get(posting_id)
 
     def info(self) -> EngineInfo:
         """The engine's sizes and derived-state versions (see :class:`EngineInfo`)."""
-        with self._lock:
-            return self._require().info()
+        with self._reading() as engine:
+            return engine.info()
 
     def indexed_ids(self) -> set[int]:
         """Ids of every indexed posting."""
-        with self._lock:
-            return set(self._require().ids())
+        with self._reading() as engine:
+            return set(engine.ids())
 
     def status(self) -> dict[str, Any]:
         """Index and model state for ``/health``."""
-        with self._lock:
+        with self._lock.read():
             engine = self._engine
             return {
                 "index": {
@@ -413,7 +422,26 @@ class Matcher:
 
     # -- internals -------------------------------------------------------------
 
+    def _ready_engine(self) -> MatchEngine:
+        engine = self._engine
+        if engine is None:
+            raise IndexNotReady("the match index is not loaded")
+        return engine
+
+    @contextmanager
+    def _reading(self, long: bool = False) -> Iterator[MatchEngine]:
+        """The engine under the shared lock, reconciled and with today's expiries applied
+        first (under the exclusive lock, when either is due)."""
+        self._ready_engine()
+        if self._stale or self._expiry_checked != date.today():
+            with self._lock.write():
+                self._require()
+                self._refresh_expired()
+        with self._lock.read(long=long):
+            yield self._ready_engine()
+
     def _require(self) -> MatchEngine:
+        """The engine, reconciled first if an operation failed (exclusive lock held)."""
         if self._engine is None:
             raise IndexNotReady("the match index is not loaded")
         if self._stale:
@@ -491,7 +519,8 @@ class Matcher:
             self._timer.start()
 
     def _save_later(self) -> None:
-        with self._lock:
+        # Saving only reads the engine: reads go on meanwhile, writes wait.
+        with self._lock.read():
             self._timer = None
             if self._dirty and self._engine is not None:
                 self._save_now()
