@@ -63,6 +63,7 @@ class MatchEngine:
         self.model = model
         self.config = config or EngineConfig()
         self.dimension = model.dimension
+        self.extra: dict[str, np.ndarray] = {}  # the caller's arrays saved with the index
         self._assemble(PostingStore(self.dimension))
 
     def _assemble(self, store: PostingStore) -> None:
@@ -218,10 +219,21 @@ class MatchEngine:
         )
 
     # ------------------------------------------------------------ persistence
-    def save(self, directory: Path) -> Path:
-        """Write the engine atomically to ``directory/index.npz``; returns the file path."""
+    def save(self, directory: Path, extra: dict[str, np.ndarray] | None = None) -> Path:
+        """Write the engine atomically to ``directory/index.npz``; returns the file path.
+        ``extra`` arrays are saved with it and come back in :attr:`extra` at load."""
         bias = self.bias
-        return write_index(directory, self.store, self.model, bias.stats, bias.reference_ids)
+        lexical = {k: lex.export() for k, lex in self.retriever.lex.items()}
+        return write_index(
+            directory,
+            self.store,
+            self.model,
+            bias.stats,
+            bias.reference_ids,
+            zstats=bias.zstats,
+            lexical=lexical,  # type: ignore[arg-type]
+            extra=extra,
+        )
 
     @classmethod
     def load(
@@ -234,5 +246,8 @@ class MatchEngine:
         if saved.stats is not None:
             engine.bias.stats = saved.stats
             engine.bias.reference_ids = saved.reference_ids
-            engine.indexer.apply_stats()
+            engine.indexer.restore(saved.zstats)
+            for kind, (build, stale) in saved.lexical.items():
+                engine.retriever.lex[kind].restore(build, stale)  # type: ignore[index]
+        engine.extra = saved.extra
         return engine

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.bias import BiasModel, LanguageStats, needs_refit, sample_references, z_stats
+from indexer.bias import (
+    BiasModel,
+    LanguageStats,
+    ZStats,
+    needs_refit,
+    sample_references,
+    z_stats,
+)
 from indexer.config import EngineConfig
 from indexer.features import Features, embedding_text, featurise, prepare
 from indexer.postings import KINDS, Posting, other_kind
@@ -175,6 +182,23 @@ class Indexer:
             }
         )
         self._index_vectors(ids, dense=False)
+
+    def restore(self, zstats: dict[int, ZStats] | None) -> None:
+        """Rebuild the FAISS indexes and reference samples from the raw vectors of a loaded
+        store, and take the saved z statistics (computed for the postings without them)."""
+        ids = self.store.embedded_ids()
+        self.retriever.rebuild_dense(ids)
+        self.bias.set_references(
+            {
+                key: self.corrected([i for i in members if i in self.store.raw])
+                for key, members in self.bias.reference_ids.items()
+            }
+        )
+        self.bias.zstats = dict(zstats or {})
+        self.retriever.index_tokens(ids)
+        missing = [i for i in ids if i not in self.bias.zstats]
+        if missing:
+            self._index_vectors(missing, dense=False)
 
     def _index_vectors(self, ids: Sequence[int], dense: bool = True) -> None:
         ids = [i for i in ids if i in self.store.raw]

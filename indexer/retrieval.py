@@ -72,6 +72,12 @@ class Retriever:
             for n in rows:
                 self.lex[kind].upsert(ids[n], self.store.tokens[ids[n]])
 
+    def index_tokens(self, ids: Sequence[int]) -> None:
+        """Store postings' tokens in their kind's BM25 index (the vectors are not touched)."""
+        for posting_id in ids:
+            kind = self.store.postings[posting_id].kind
+            self.lex[kind].upsert(posting_id, self.store.tokens[posting_id])
+
     def remove(self, posting: Posting) -> None:
         """Drop a posting from its kind's indexes."""
         self.ann[posting.kind].remove([posting.id])
