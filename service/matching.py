@@ -19,6 +19,7 @@ imports ``indexer``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import threading
 import time
@@ -28,6 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
 from sqlalchemy import select
 
 from indexer.errors import UnknownPosting
@@ -75,10 +77,7 @@ def to_posting(row: PostingRow, today: date | None = None) -> Posting:
     A published posting past its expiry date gets the status ``"expired"``, so that it is
     no longer anybody's counterpart.
     """
-    status = row.status
-    expires_on = row.expires_on
-    if status == "published" and expires_on is not None and expires_on < (today or date.today()):
-        status = EXPIRED
+    status = _status(row.status, row.expires_on, today or date.today())
     keywords = (normalize(k) for k in row.keywords or ())
     return Posting(
         id=row.id,
@@ -91,6 +90,37 @@ def to_posting(row: PostingRow, today: date | None = None) -> Posting:
         language=row.language,
         status=status,
     )
+
+
+_ROW_COLUMNS = (
+    PostingRow.id,
+    PostingRow.kind,
+    PostingRow.title,
+    PostingRow.description,
+    PostingRow.keywords,
+    PostingRow.sector,
+    PostingRow.trl,
+    PostingRow.language,
+    PostingRow.status,
+    PostingRow.expires_on,
+)
+
+
+def row_fingerprint(values: Sequence[object]) -> int:
+    """A 64-bit digest of the columns :func:`to_posting` reads (``_ROW_COLUMNS`` order):
+    equal fingerprints mean the index's posting needs no recomputation (no normalising)."""
+    payload = "\x1f".join(repr(v) for v in values).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(payload, digest_size=8).digest(), "big", signed=True)
+
+
+def _row_values(row: PostingRow) -> tuple[object, ...]:
+    return tuple(getattr(row, column.key) for column in _ROW_COLUMNS)
+
+
+def _status(status: str, expires_on: date | None, today: date) -> str:
+    if status == "published" and expires_on is not None and expires_on < today:
+        return EXPIRED
+    return status
 
 
 def content_hash(row: PostingRow) -> str:
@@ -169,6 +199,7 @@ class Matcher:
         self.started_at: float | None = None
         self.rebuilt = False
         self.reconciled: dict[str, int] = {}
+        self._fingerprints: dict[int, int] = {}  # id → row_fingerprint of the indexed row
 
     @classmethod
     def from_settings(
@@ -204,12 +235,14 @@ class Matcher:
             try:
                 engine = MatchEngine.load(self.index_dir, self._model, self.engine_config)
                 self.rebuilt = False
+                self._fingerprints = _fingerprints_from(engine.extra)
             except IndexLoadError as exc:
                 log.info(
                     "index at %s not usable (%s); rebuilding from the database", self.index_dir, exc
                 )
                 engine = MatchEngine(self._model, self.engine_config)
                 self.rebuilt = True
+                self._fingerprints = {}
             self._engine = engine
             self.reconciled = self._reconcile()
             if self.rebuilt or any(self.reconciled.values()):
@@ -270,7 +303,11 @@ class Matcher:
                 raise
             self._mark_dirty()
 
-    def _load(self, wanted: list[int], today: date) -> tuple[list[Posting], dict[int, date | None]]:
+    def _load(
+        self, wanted: Sequence[int], today: date, prints: dict[int, int] | None = None
+    ) -> tuple[list[Posting], dict[int, date | None]]:
+        """The postings of ``wanted`` ids as the database holds them now, with their expiry
+        dates (and, into ``prints``, their row fingerprints)."""
         expiry: dict[int, date | None] = {}
         postings: list[Posting] = []
         with self.database.session() as session:
@@ -279,15 +316,21 @@ class Matcher:
                 for row in rows:
                     expiry[row.id] = row.expires_on
                     postings.append(to_posting(row, today))
+                    if prints is not None:
+                        prints[row.id] = row_fingerprint(_row_values(row))
         return postings, expiry
 
     def _sync(self, engine: MatchEngine, wanted: list[int], ahead: Embedded | None = None) -> None:
-        postings, expiry = self._load(wanted, date.today())
+        prints: dict[int, int] = {}
+        postings, expiry = self._load(wanted, date.today(), prints)
+        for posting_id in wanted:
+            self._fingerprints.pop(posting_id, None)  # until the upsert below succeeded
         if postings:
             engine.upsert(postings, ahead)
         missing = [i for i in wanted if i not in expiry]
         if missing:
             engine.delete(missing)
+        self._fingerprints.update(prints)
         for posting in postings:
             self._track(posting, expiry[posting.id])
         for posting_id in missing:
@@ -451,40 +494,63 @@ class Matcher:
         return self._engine
 
     def _reconcile(self) -> dict[str, int]:
+        """Make the index hold what the database holds. Rows whose fingerprint is the one
+        saved with the index (and whose status today is the indexed one) are taken as they
+        are, from a read of plain columns; only the others are loaded and compared."""
         engine = self._engine
         assert engine is not None
         today = date.today()
-        wanted: list[Posting] = []
         seen: set[int] = set()
+        doubtful: list[int] = []
+        known = self._fingerprints
         self._active.clear()
         self._expiry.clear()
         with self.database.session() as session:
-            rows = session.execute(select(PostingRow).order_by(PostingRow.id)).scalars()
-            for row in rows:
-                posting = to_posting(row, today)
-                seen.add(posting.id)
-                self._track(posting, row.expires_on)
-                if engine.get(posting.id) != posting:
-                    wanted.append(posting)
+            rows = session.execute(select(*_ROW_COLUMNS).order_by(PostingRow.id))
+            for values in rows:
+                posting_id, kind, status, expires_on = (
+                    values[0],
+                    values[1],
+                    _status(values[8], values[9], today),
+                    values[9],
+                )
+                seen.add(posting_id)
+                self._track_row(posting_id, kind, status, expires_on)
+                indexed = engine.get(posting_id)
+                if (
+                    indexed is None
+                    or indexed.status != status
+                    or known.get(posting_id) != row_fingerprint(values)
+                ):
+                    doubtful.append(posting_id)
+        prints: dict[int, int] = {}
+        candidates, _ = self._load(doubtful, today, prints) if doubtful else ([], {})
+        wanted = [p for p in candidates if engine.get(p.id) != p]
         extras = set(engine.ids()) - seen
+        for posting_id in (*doubtful, *extras):
+            known.pop(posting_id, None)
         for chunk in _chunks(wanted):
             engine.upsert(chunk)
         if extras:
             engine.delete(extras)
+        known.update(prints)
         self._expiry_checked = today
         if wanted or extras:
             log.info("index reconciled: %d upserted, %d deleted", len(wanted), len(extras))
         return {"upserted": len(wanted), "deleted": len(extras)}
 
     def _track(self, posting: Posting, expires_on: date | None) -> None:
-        if posting.status == "published":
-            self._active[posting.id] = posting.kind
+        self._track_row(posting.id, posting.kind, posting.status, expires_on)
+
+    def _track_row(self, posting_id: int, kind: str, status: str, expires_on: date | None) -> None:
+        if status == "published":
+            self._active[posting_id] = kind
             if expires_on is not None:
-                self._expiry[posting.id] = expires_on
+                self._expiry[posting_id] = expires_on
             else:
-                self._expiry.pop(posting.id, None)
+                self._expiry.pop(posting_id, None)
         else:
-            self._untrack(posting.id)
+            self._untrack(posting_id)
 
     def _untrack(self, posting_id: int) -> None:
         self._active.pop(posting_id, None)
@@ -528,7 +594,7 @@ class Matcher:
     def _save_now(self) -> None:
         assert self._engine is not None
         try:
-            self._engine.save(self.index_dir)
+            self._engine.save(self.index_dir, extra=_fingerprint_arrays(self._fingerprints))
         except Exception:  # a failed save only costs a rebuild at the next start
             log.exception("could not save the index to %s", self.index_dir)
             return
@@ -538,3 +604,17 @@ class Matcher:
 
 def _kind(posting: Posting | None) -> str | None:
     return posting.kind if posting is not None else None
+
+
+def _fingerprint_arrays(prints: dict[int, int]) -> dict[str, np.ndarray]:
+    return {
+        "row_ids": np.fromiter(prints.keys(), dtype=np.int64, count=len(prints)),
+        "row_prints": np.fromiter(prints.values(), dtype=np.int64, count=len(prints)),
+    }
+
+
+def _fingerprints_from(extra: dict[str, np.ndarray]) -> dict[int, int]:
+    ids, prints = extra.get("row_ids"), extra.get("row_prints")
+    if ids is None or prints is None or len(ids) != len(prints):
+        return {}
+    return dict(zip(ids.tolist(), prints.tolist(), strict=True))
