@@ -7,7 +7,7 @@ indexes only the written postings with the current statistics.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from indexer.bias import (
     BiasModel,
     LanguageStats,
     ZStats,
+    ZTable,
     needs_refit,
     sample_references,
     z_stats,
@@ -183,7 +184,7 @@ class Indexer:
         )
         self._index_vectors(ids, dense=False)
 
-    def restore(self, zstats: dict[int, ZStats] | None) -> None:
+    def restore(self, zstats: MutableMapping[int, ZStats] | None) -> None:
         """Rebuild the FAISS indexes and reference samples from the raw vectors of a loaded
         store, and take the saved z statistics (computed for the postings without them)."""
         ids = self.store.embedded_ids()
@@ -194,7 +195,10 @@ class Indexer:
                 for key, members in self.bias.reference_ids.items()
             }
         )
-        self.bias.zstats = dict(zstats or {})
+        table = zstats if isinstance(zstats, ZTable) else ZTable()
+        if table is not zstats:
+            table.update(zstats or {})
+        self.bias.zstats = table
         self.retriever.index_tokens(ids)
         missing = [i for i in ids if i not in self.bias.zstats]
         if missing:

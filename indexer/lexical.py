@@ -21,10 +21,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A tokenised query checked against the pool once: its known terms and score bound."""
+    """A tokenised query checked against one build once: its known terms, their columns
+    in that build (sorted) and its score bound."""
 
     known: tuple[str, ...]
     upper: float
+    columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    build: LexicalBuild | None = None
 
 
 @dataclass
@@ -45,6 +48,9 @@ class LexicalBuild:
     token_max: dict[str, float] = field(default_factory=dict)
     sorted_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sorted_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    doc_indptr: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    doc_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    doc_data: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     @classmethod
     def assemble(
@@ -61,6 +67,10 @@ class LexicalBuild:
         columns = np.flatnonzero(counts > 0)
         maxima = np.maximum.reduceat(data, indptr[columns]) if len(columns) else data[:0]
         order = np.argsort(ids, kind="stable")
+        # The same scores row by row (columns sorted within a row), for pair scores.
+        column = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        by_row = np.argsort(indices, kind="stable")
+        per_row = np.bincount(indices, minlength=len(ids)) if len(indices) else np.zeros(len(ids))
         return cls(
             ids=np.asarray(ids, dtype=np.int64),
             vocab={t: c for c, t in enumerate(tokens)},
@@ -70,6 +80,9 @@ class LexicalBuild:
             token_max={tokens[c]: float(m) for c, m in zip(columns, maxima, strict=True)},
             sorted_ids=ids[order],
             sorted_rows=order.astype(np.int64),
+            doc_indptr=np.concatenate([[0], np.cumsum(per_row)]).astype(np.int64),
+            doc_columns=column[by_row],
+            doc_data=np.asarray(data, dtype=np.float32)[by_row],
         )
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], list[str]]:
@@ -93,14 +106,15 @@ class LexicalBuild:
             return 0
         return int(self.indptr[col + 1] - self.indptr[col])
 
-    def value(self, token: str, row: int) -> float:
-        """The stored BM25 score of ``token`` in ``row`` (0 when absent)."""
-        col = self.vocab.get(token)
-        if col is None or col + 1 >= len(self.indptr):
+    def row_sum(self, row: int, columns: np.ndarray) -> float:
+        """Summed stored BM25 of the token ``columns`` (sorted) in ``row``."""
+        lo, hi = int(self.doc_indptr[row]), int(self.doc_indptr[row + 1])
+        have = self.doc_columns[lo:hi]
+        if not len(have) or not len(columns):
             return 0.0
-        lo, hi = int(self.indptr[col]), int(self.indptr[col + 1])
-        at = lo + int(np.searchsorted(self.indices[lo:hi], row))
-        return float(self.data[at]) if at < hi and self.indices[at] == row else 0.0
+        at = np.minimum(np.searchsorted(have, columns), len(have) - 1)
+        hit = at[have[at] == columns]
+        return float(self.doc_data[lo:hi][hit].sum(dtype=np.float32))
 
     def scores(self, known: list[str]) -> np.ndarray:
         """Summed BM25 of every row for the ``known`` tokens (as bm25s sums them)."""
@@ -267,23 +281,25 @@ class LexicalIndex:
         unique = list(dict.fromkeys(query_tokens))
         known = tuple(t for t in unique if t in built.token_max)
         if not known:
-            return PreparedQuery((), 0.0)
+            return PreparedQuery((), 0.0, build=built)
         upper = sum(built.token_max[t] for t in known) * len(unique) / len(known)
-        return PreparedQuery(known, upper)
+        columns = np.sort(np.array([built.vocab[t] for t in known], dtype=np.int32))
+        return PreparedQuery(known, upper, columns, built)
 
     def pair_score(self, query: list[str] | PreparedQuery, doc_id: int) -> float:
         """Normalised BM25 of one posting for a tokenised query (same scale as :meth:`score`).
 
-        Read from the build's stored per-token scores (those :meth:`score` sums), so one
-        pair costs O(query length · log) instead of a pass over the pool. ``query`` may be
+        Read from the build's stored per-token scores (those :meth:`score` sums), row by
+        row, so one pair costs one search in the posting's row instead of a pass over the
+        pool. ``query`` may be
         prepared with :meth:`prepare` (valid until the index changes).
         """
         prepared = query if isinstance(query, PreparedQuery) else self.prepare(query)
-        built = self._current()
-        row = int(built.rows(np.array([doc_id], dtype=np.int64))[0])
-        if row < 0 or not prepared.known:
+        built = prepared.build if prepared.build is not None else self._current()
+        if not prepared.known or not len(built.sorted_ids):
             return 0.0
-        raw = np.float32(0.0)
-        for t in prepared.known:
-            raw += np.float32(built.value(t, row))
-        return float(min(max(float(raw) / (prepared.upper + 1e-9), 0.0), 1.0))
+        at = min(int(np.searchsorted(built.sorted_ids, doc_id)), len(built.sorted_ids) - 1)
+        if built.sorted_ids[at] != doc_id:
+            return 0.0
+        raw = built.row_sum(int(built.sorted_rows[at]), prepared.columns)
+        return float(min(max(raw / (prepared.upper + 1e-9), 0.0), 1.0))

@@ -18,13 +18,14 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from indexer.bias import Z_LANGUAGES, LanguageStats, ZStats
+from indexer.bias import LanguageStats, ZStats, ZTable
 from indexer.errors import IndexLoadError
 from indexer.lexical import LexicalBuild
 from indexer.postings import KINDS, Posting
@@ -53,7 +54,7 @@ class SavedIndex:
     store: PostingStore
     stats: LanguageStats | None
     reference_ids: dict[str, list[int]]
-    zstats: dict[int, ZStats] | None = None
+    zstats: MutableMapping[int, ZStats] | None = None
     lexical: dict[str, tuple[LexicalBuild, bool]] = dataclasses.field(default_factory=dict)
     extra: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
@@ -64,7 +65,7 @@ def write_index(
     model: EmbeddingModel,
     stats: LanguageStats,
     reference_ids: dict[str, list[int]],
-    zstats: dict[int, ZStats] | None = None,
+    zstats: MutableMapping[int, ZStats] | None = None,
     lexical: dict[str, tuple[LexicalBuild, bool]] | None = None,
     extra: dict[str, np.ndarray] | None = None,
 ) -> Path:
@@ -235,28 +236,18 @@ def _decode_lists(
     return {i: values[a:b] for i, a, b in zip(ids, starts, ends.tolist(), strict=True)}
 
 
-def _zstats_arrays(zstats: dict[int, ZStats]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    ids = np.fromiter(zstats, dtype=np.int64, count=len(zstats))
-    mean = np.full((len(ids), len(Z_LANGUAGES)), np.nan)
-    std = np.full((len(ids), len(Z_LANGUAGES)), np.nan)
-    for row, z in enumerate(zstats.values()):
-        for col, lang in enumerate(Z_LANGUAGES):
-            if lang in z.mean:
-                mean[row, col], std[row, col] = z.mean[lang], z.std[lang]
-    return ids, mean, std
+def _zstats_arrays(
+    zstats: MutableMapping[int, ZStats],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    table = zstats if isinstance(zstats, ZTable) else ZTable()
+    if table is not zstats:
+        for posting_id, z in zstats.items():
+            table[posting_id] = z
+    return table.arrays()
 
 
-def _zstats_from(ids: np.ndarray, mean: np.ndarray, std: np.ndarray) -> dict[int, ZStats]:
-    present = ~np.isnan(mean)
-    out: dict[int, ZStats] = {}
-    means, stds, known = mean.tolist(), std.tolist(), present.tolist()
-    for row, posting_id in enumerate(ids.tolist()):
-        keep = [c for c, ok in enumerate(known[row]) if ok]
-        out[posting_id] = ZStats(
-            {Z_LANGUAGES[c]: means[row][c] for c in keep},
-            {Z_LANGUAGES[c]: stds[row][c] for c in keep},
-        )
-    return out
+def _zstats_from(ids: np.ndarray, mean: np.ndarray, std: np.ndarray) -> ZTable:
+    return ZTable.from_arrays(ids, mean, std)
 
 
 def _check(path: Path, meta: dict[str, Any], model: EmbeddingModel) -> None:
