@@ -135,13 +135,17 @@ class MatchEngine:
     def upsert(self, postings: Sequence[Posting], ahead: Embedded | None = None) -> None:
         """Add or replace postings by id; only postings whose text changed are re-embedded
         (``ahead``: computed earlier by :meth:`embed_ahead`)."""
-        self.clear_caches()
+        before = {p.id: self.store.get(p.id) for p in postings}
+        self.ranker.recommender.clear()
         self.indexer.upsert(postings, ahead)
+        self.retriever.written(before)
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove postings by id (unknown ids are ignored)."""
-        self.clear_caches()
-        self.indexer.delete(ids)
+        before = {i: self.store.get(i) for i in ids}
+        self.ranker.recommender.clear()
+        self.indexer.delete(before)
+        self.retriever.written(before)
 
     def rebuild(self, postings: Sequence[Posting]) -> None:
         """Drop everything and index ``postings`` from scratch (re-embedding all)."""

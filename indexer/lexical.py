@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 import bm25s
@@ -155,13 +156,24 @@ class LexicalIndex:
         the best score each query term reaches anywhere in the pool, so 1.0 means
         "every query term matched as strongly as it can" and the value keeps its
         meaning from query to query. Pools of ``background_above`` postings or more are
-        rebuilt in a background thread. Reads may run concurrently with each other (one
-    build at a time); writes (``upsert``, ``remove``) must exclude reads.
+        rebuilt in a background thread, no sooner than ``rebuild_pause`` times the previous
+    background build's duration after it ended (builds use at most a quarter of a core
+    while writes keep coming; a new posting waits that much longer for its lexical score).
+    Reads may run concurrently with each other (one build at a time); writes (``upsert``,
+    ``remove``) must exclude reads.
     """
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75, background_above: int = 20_000) -> None:
+    def __init__(
+        self,
+        k1: float = 1.2,
+        b: float = 0.75,
+        background_above: int = 20_000,
+        rebuild_pause: float = 3.0,
+    ) -> None:
         self.k1, self.b = k1, b
         self.background_above = background_above
+        self.rebuild_pause = rebuild_pause  # idle time after a background build, × its time
+        self._next_build_at = 0.0
         self._docs: dict[int, list[str]] = {}
         self._changes = 0  # writes so far
         self._built_changes = 0  # writes the current build reflects
@@ -204,7 +216,9 @@ class LexicalIndex:
             empty_build = len(self._built.ids) == 0
             if len(self._docs) < self.background_above or empty_build:
                 self._install(build_lexical(dict(self._docs), self.k1, self.b), self._changes)
-            elif self._builder is None or not self._builder.is_alive():
+            elif (self._builder is None or not self._builder.is_alive()) and (
+                time.monotonic() >= self._next_build_at
+            ):
                 snapshot, changes = dict(self._docs), self._changes
                 self._builder = threading.Thread(
                     target=self._build_in_background, args=(snapshot, changes), daemon=True
@@ -213,10 +227,14 @@ class LexicalIndex:
             return self._built
 
     def _build_in_background(self, snapshot: dict[int, list[str]], changes: int) -> None:
+        started = time.monotonic()
         try:
             self._install(build_lexical(snapshot, self.k1, self.b), changes)
         except Exception:  # the next read starts another build; reads go on meanwhile
             log.exception("background BM25 rebuild failed")
+        finally:  # pace the builds: they compete with the reads for the GIL and the cores
+            ended = time.monotonic()
+            self._next_build_at = ended + self.rebuild_pause * (ended - started)
 
     def _install(self, built: LexicalBuild, changes: int) -> None:
         with self._install_lock:
