@@ -125,6 +125,7 @@ class MatchEngine:
         """Forget every cache valid for one pool state (benchmarks measure cold calls)."""
         self.retriever.invalidate()
         self.ranker.recommender.clear()
+        self.ranker.best_of.clear()
 
     # ---------------------------------------------------------------- writes
     def embed_ahead(self, postings: Sequence[Posting]) -> Embedded:
@@ -136,16 +137,23 @@ class MatchEngine:
         """Add or replace postings by id; only postings whose text changed are re-embedded
         (``ahead``: computed earlier by :meth:`embed_ahead`)."""
         before = {p.id: self.store.get(p.id) for p in postings}
-        self.ranker.recommender.clear()
-        self.indexer.upsert(postings, ahead)
-        self.retriever.written(before)
+        refitted = self.indexer.upsert(postings, ahead)
+        self._written(before, refitted)
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove postings by id (unknown ids are ignored)."""
         before = {i: self.store.get(i) for i in ids}
-        self.ranker.recommender.clear()
         self.indexer.delete(before)
+        self._written(before, refitted=False)
+
+    def _written(self, before: dict[int, Posting | None], refitted: bool) -> None:
+        """Bring the caches up to date after a write (all forgotten after a refit, which
+        changes every vector)."""
+        if refitted:
+            self.clear_caches()
+            return
         self.retriever.written(before)
+        self.ranker.written(before)
 
     def rebuild(self, postings: Sequence[Posting]) -> None:
         """Drop everything and index ``postings`` from scratch (re-embedding all)."""

@@ -97,10 +97,10 @@ class Indexer:
             out.term_vectors = dict(zip(unique, term_vectors, strict=True))
         return out
 
-    def upsert(self, postings: Sequence[Posting], ahead: Embedded | None = None) -> None:
+    def upsert(self, postings: Sequence[Posting], ahead: Embedded | None = None) -> bool:
         """Add or replace postings by id; only postings whose text changed are re-embedded
         (``ahead``: what :meth:`embed_ahead` computed for them; texts it lacks are embedded
-        here)."""
+        here). Returns True when the bias statistics were refitted (every vector changed)."""
         prepared = [prepare(p) for p in postings]
         changed = [p for p in prepared if self.store.hashes.get(p.id) != p.content_hash()]
         for posting in prepared:
@@ -120,8 +120,9 @@ class Indexer:
             self._embed(changed)
         if self.refit_due():
             self.refit()
-        else:
-            self._index_vectors([p.id for p in prepared])
+            return True
+        self._index_vectors([p.id for p in prepared])
+        return False
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove postings by id (unknown ids are ignored)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from indexer.ann import ANNIndex, make_index
-from indexer.lexical import LexicalIndex, PreparedQuery
+from indexer.lexical import LexicalBuild, LexicalIndex, PreparedQuery
 from indexer.postings import KINDS, Filters, Kind, Posting, other_kind
 from indexer.store import PostingStore
 
@@ -44,6 +44,7 @@ class Retriever:
         # (kind, filters) → (sorted ids passing, members failing): ``None`` when none fail
         self._allowed: dict[tuple[Kind, Filters], tuple[np.ndarray, int]] = {}
         self._prepared: dict[int, tuple[int, PreparedQuery]] = {}  # need → (lex version, q)
+        self._masks: dict[tuple[int, int], tuple[LexicalBuild, np.ndarray, np.ndarray]] = {}
 
     def _new_index(self) -> ANNIndex:
         return make_index(self.store.dimension, self._ann_kind, self._ann_threshold)
@@ -53,6 +54,7 @@ class Retriever:
         """Forget every cache (benchmarks measure cold calls; writes call :meth:`written`)."""
         self._allowed.clear()
         self._prepared.clear()
+        self._masks.clear()
 
     def rebuild_dense(self, ids: Sequence[int]) -> None:
         """Fresh vector indexes holding the corrected vectors of ``ids``."""
@@ -162,7 +164,7 @@ class Retriever:
         if len(lex_ids):
             all_scores = lex_scores
             if allowed is not None:
-                mask = np.isin(lex_ids, allowed)
+                mask = self._row_mask(build, allowed)
                 lex_ids, lex_scores = lex_ids[mask], lex_scores[mask]
             top = top_positive(lex_scores, max(k // 2, 10))
             # A BM25 build being replaced in the background may still name a deleted posting.
@@ -180,6 +182,22 @@ class Retriever:
                 values = np.where(rows >= 0, all_scores[np.maximum(rows, 0)], 0.0)
                 lexical = dict(zip(candidates, map(float, values), strict=True))
         return found, lexical
+
+    def _row_mask(self, build: LexicalBuild, allowed: np.ndarray) -> np.ndarray:
+        """Which rows of ``build`` hold an ``allowed`` id (cached per build and id array:
+        the same filter's array is reused until a write replaces it)."""
+        key = (id(build), id(allowed))
+        cached = self._masks.get(key)
+        if cached is not None and cached[0] is build and cached[1] is allowed:
+            return cached[2]
+        mask = np.zeros(len(build.ids), dtype=bool)
+        rows = build.rows(allowed)
+        mask[rows[rows >= 0]] = True
+        masks = self._masks
+        if len(masks) >= ALLOWED_CACHE_SIZE:
+            masks.clear()
+        masks[key] = (build, allowed, mask)
+        return mask
 
     def known_pairs(
         self, need: Posting, offer_ids: Sequence[int]
