@@ -7,7 +7,7 @@ model) and reports bytes per posting of:
 * ``faiss``: both FAISS indexes (serialised size = their memory for Flat/IVF-Flat);
 * ``raw_vectors``: the uncorrected vectors kept for refitting the bias correction;
 * ``vector_index``: the two together, i.e. everything dense search needs;
-* ``lexical``: BM25 (bm25s sparse score matrix plus our term-frequency tables);
+* ``lexical``: BM25 (the build's sparse score arrays, vocabulary and id order);
 * ``text_and_reasons``: postings, tokens, display forms, key terms and their vectors,
   per-posting z statistics (what explanations and scoring need beside the indexes);
 * ``engine_total``: the sum; and ``rss_delta``: growth of the process's resident memory
@@ -79,12 +79,9 @@ def measure(engine: MatchEngine) -> dict[str, int]:
     lexical = 0
     for lex in lexes.values():
         build = lex.snapshot()
-        retriever = build.retriever
-        if retriever is not None:
-            lexical += sum(a.nbytes for a in retriever.scores.values() if hasattr(a, "nbytes"))
-            lexical += deep_size(retriever.vocab_dict, seen)
-        for name in ("tf", "df", "idf", "doc_norm", "positions", "token_max", "ids"):
+        for name in ("ids", "vocab", "indptr", "indices", "data", "token_max"):
             lexical += deep_size(getattr(build, name), seen)
+        lexical += deep_size(build.sorted_ids, seen) + deep_size(build.sorted_rows, seen)
     store, bias = engine.store, engine.bias
     text = sum(
         deep_size(part, seen)

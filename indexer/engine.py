@@ -32,7 +32,7 @@ from indexer.alignment import LanguageMap, shared_map
 from indexer.bias import BiasModel
 from indexer.config import EngineConfig
 from indexer.errors import IndexLoadError, UnknownPosting
-from indexer.indexing import Indexer
+from indexer.indexing import Embedded, Indexer
 from indexer.inspection import EngineInfo, describe
 from indexer.persistence import FORMAT_VERSION, INDEX_FILE, model_backend, read_index, write_index
 from indexer.pool_view import PoolView
@@ -77,6 +77,7 @@ class MatchEngine:
         self.alignment = alignment
         self.dimension = model.dimension
         self._rescore: Rescore | None = None
+        self.extra: dict[str, np.ndarray] = {}  # the caller's arrays saved with the index
         self._assemble(PostingStore(self.dimension))
 
     def _assemble(self, store: PostingStore) -> None:
@@ -140,15 +141,32 @@ class MatchEngine:
         self.ranker.clear()
 
     # ---------------------------------------------------------------- writes
-    def upsert(self, postings: Sequence[Posting]) -> None:
-        """Add or replace postings by id; only postings whose text changed are re-embedded."""
-        self.clear_caches()
-        self.indexer.upsert(postings)
+    def embed_ahead(self, postings: Sequence[Posting]) -> Embedded:
+        """Embed what :meth:`upsert` of ``postings`` would embed, changing nothing (safe
+        beside concurrent reads; pass the result to :meth:`upsert`)."""
+        return self.indexer.embed_ahead(postings)
+
+    def upsert(self, postings: Sequence[Posting], ahead: Embedded | None = None) -> None:
+        """Add or replace postings by id; only postings whose text changed are re-embedded
+        (``ahead``: computed earlier by :meth:`embed_ahead`)."""
+        before = {p.id: self.store.get(p.id) for p in postings}
+        refitted = self.indexer.upsert(postings, ahead)
+        self._written(before, refitted)
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove postings by id (unknown ids are ignored)."""
-        self.clear_caches()
-        self.indexer.delete(ids)
+        before = {i: self.store.get(i) for i in ids}
+        self.indexer.delete(before)
+        self._written(before, refitted=False)
+
+    def _written(self, before: dict[int, Posting | None], refitted: bool) -> None:
+        """Bring the caches up to date after a write (all forgotten after a refit, which
+        changes every vector)."""
+        if refitted:
+            self.clear_caches()
+            return
+        self.retriever.written(before)
+        self.ranker.written(before)
 
     def rebuild(self, postings: Sequence[Posting]) -> None:
         """Drop everything and index ``postings`` from scratch (re-embedding all)."""
@@ -239,10 +257,21 @@ class MatchEngine:
         )
 
     # ------------------------------------------------------------ persistence
-    def save(self, directory: Path) -> Path:
-        """Write the engine atomically to ``directory/index.npz``; returns the file path."""
+    def save(self, directory: Path, extra: dict[str, np.ndarray] | None = None) -> Path:
+        """Write the engine atomically to ``directory/index.npz``; returns the file path.
+        ``extra`` arrays are saved with it and come back in :attr:`extra` at load."""
         bias = self.bias
-        return write_index(directory, self.store, self.model, bias.stats, bias.reference_ids)
+        lexical = {k: lex.export() for k, lex in self.retriever.lex.items()}
+        return write_index(
+            directory,
+            self.store,
+            self.model,
+            bias.stats,
+            bias.reference_ids,
+            zstats=bias.zstats,
+            lexical=lexical,  # type: ignore[arg-type]
+            extra=extra,
+        )
 
     @classmethod
     def load(
@@ -255,5 +284,8 @@ class MatchEngine:
         if saved.stats is not None:
             engine.bias.stats = saved.stats
             engine.bias.reference_ids = saved.reference_ids
-            engine.indexer.apply_stats()
+            engine.indexer.restore(saved.zstats)
+            for kind, (build, stale) in saved.lexical.items():
+                engine.retriever.lex[kind].restore(build, stale)  # type: ignore[index]
+        engine.extra = saved.extra
         return engine

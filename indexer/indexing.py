@@ -7,20 +7,38 @@ indexes only the written postings with the current statistics.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.bias import BiasModel, LanguageStats, needs_refit, sample_references, z_stats
+from indexer.bias import (
+    BiasModel,
+    LanguageStats,
+    ZStats,
+    ZTable,
+    needs_refit,
+    sample_references,
+    z_stats,
+)
 from indexer.config import EngineConfig
-from indexer.features import embedding_text, featurise, model_view, prepare
+from indexer.features import Features, embedding_text, featurise, model_view, prepare
 from indexer.postings import KINDS, Posting, other_kind
 from indexer.retrieval import Retriever
 from indexer.store import PostingStore
 
 if TYPE_CHECKING:
     from models import EmbeddingModel
+
+
+@dataclass
+class Embedded:
+    """What :meth:`Indexer.embed_ahead` computed without touching the store: per content
+    hash, the posting's raw vector and features, and the vectors of new key terms."""
+
+    vectors: dict[str, tuple[np.ndarray, Features]] = field(default_factory=dict)
+    term_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class Indexer:
@@ -55,8 +73,34 @@ class Indexer:
             c.refit_growth,
         )
 
-    def upsert(self, postings: Sequence[Posting]) -> None:
-        """Add or replace postings by id; only postings whose text changed are re-embedded."""
+    def embed_ahead(self, postings: Sequence[Posting]) -> Embedded:
+        """Embed and featurise the postings whose text differs from the stored one, without
+        changing anything: the slow part of a write, which callers run outside their
+        exclusive lock and pass to :meth:`upsert` (it only reads the store's dicts)."""
+        prepared = [prepare(p) for p in postings]
+        changed = [p for p in prepared if self.store.hashes.get(p.id) != p.content_hash()]
+        out = Embedded()
+        if not changed:
+            return out
+        segment = self.config.segment_for_embedding
+        vectors = self.model.encode(
+            [embedding_text(p, segment) for p in changed], batch_size=self.config.batch_size
+        )
+        new_terms: list[str] = []
+        for posting, vector in zip(changed, vectors, strict=True):
+            features = featurise(posting, self.config.key_terms)
+            out.vectors[posting.content_hash()] = (vector, features)
+            new_terms.extend(features.terms)
+        unique = self.store.missing_terms(new_terms)
+        if unique:
+            term_vectors = self.model.encode(unique, batch_size=64)
+            out.term_vectors = dict(zip(unique, term_vectors, strict=True))
+        return out
+
+    def upsert(self, postings: Sequence[Posting], ahead: Embedded | None = None) -> bool:
+        """Add or replace postings by id; only postings whose text changed are re-embedded
+        (``ahead``: what :meth:`embed_ahead` computed for them; texts it lacks are embedded
+        here). Returns True when the bias statistics were refitted (every vector changed)."""
         prepared = [prepare(p) for p in postings]
         changed = [p for p in prepared if self.store.hashes.get(p.id) != p.content_hash()]
         for posting in prepared:
@@ -64,12 +108,21 @@ class Indexer:
             if old is not None and old.kind != posting.kind:
                 self.remove(posting.id)
             self.store.put(posting)
+        if ahead is not None:
+            self.store.term_vectors.update(ahead.term_vectors)
+            for posting in changed:
+                found = ahead.vectors.get(posting.content_hash())
+                if found is not None:
+                    self.store.set_embedding(posting, found[0], found[1])
+                    self.embedded_count += 1
+            changed = [p for p in changed if p.content_hash() not in ahead.vectors]
         if changed:
             self._embed(changed)
         if self.refit_due():
             self.refit()
-        else:
-            self._index_vectors([p.id for p in prepared])
+            return True
+        self._index_vectors([p.id for p in prepared])
+        return False
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove postings by id (unknown ids are ignored)."""
@@ -132,6 +185,26 @@ class Indexer:
             }
         )
         self._index_vectors(ids, dense=False)
+
+    def restore(self, zstats: MutableMapping[int, ZStats] | None) -> None:
+        """Rebuild the FAISS indexes and reference samples from the raw vectors of a loaded
+        store, and take the saved z statistics (computed for the postings without them)."""
+        ids = self.store.embedded_ids()
+        self.retriever.rebuild_dense(ids)
+        self.bias.set_references(
+            {
+                key: self.corrected([i for i in members if i in self.store.raw])
+                for key, members in self.bias.reference_ids.items()
+            }
+        )
+        table = zstats if isinstance(zstats, ZTable) else ZTable()
+        if table is not zstats:
+            table.update(zstats or {})
+        self.bias.zstats = table
+        self.retriever.index_tokens(ids)
+        missing = [i for i in ids if i not in self.bias.zstats]
+        if missing:
+            self._index_vectors(missing, dense=False)
 
     def _index_vectors(self, ids: Sequence[int], dense: bool = True) -> None:
         ids = [i for i in ids if i in self.store.raw]

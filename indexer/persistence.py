@@ -1,9 +1,13 @@
 """Saving and loading the engine's state: one ``index.npz`` file, written atomically.
 
-Only what cannot be derived cheaply is saved: postings, raw vectors, tokens, key terms and
-their vectors, the bias statistics and reference samples. FAISS and BM25 are rebuilt on
-load. The file records the format version, the model and its backend: vectors of another
-model (or backend) would silently mis-rank, so such a file is refused.
+Saved: postings, raw vectors, tokens and key terms (as ids into one string table, so a
+start re-tokenises nothing and builds no Python list per token from JSON), key-term
+vectors, the bias statistics, reference samples and every posting's z statistics, and
+each kind's BM25 build as arrays (format 2). A start rebuilds only the FAISS indexes from
+the raw vectors (a fraction of a second per 100,000). Callers may add their own arrays
+(``extra``, e.g. the service's row fingerprints). Format 1 files (tokens in JSON, no BM25)
+are still read. The file records the format version, the model and its backend: vectors
+of another model (or backend) would silently mis-rank, so such a file is refused.
 """
 
 from __future__ import annotations
@@ -14,21 +18,25 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from indexer.bias import LanguageStats
+from indexer.bias import LanguageStats, ZStats, ZTable
 from indexer.errors import IndexLoadError
-from indexer.postings import Posting
+from indexer.lexical import LexicalBuild
+from indexer.postings import KINDS, Posting
 from indexer.store import PostingStore
 
 if TYPE_CHECKING:
     from models import EmbeddingModel
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_FIELDS = tuple(f.name for f in dataclasses.fields(Posting))
+READABLE_FORMATS = (1, 2)
 INDEX_FILE = "index.npz"
 
 
@@ -46,6 +54,9 @@ class SavedIndex:
     store: PostingStore
     stats: LanguageStats | None
     reference_ids: dict[str, list[int]]
+    zstats: MutableMapping[int, ZStats] | None = None
+    lexical: dict[str, tuple[LexicalBuild, bool]] = dataclasses.field(default_factory=dict)
+    extra: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def write_index(
@@ -54,35 +65,60 @@ def write_index(
     model: EmbeddingModel,
     stats: LanguageStats,
     reference_ids: dict[str, list[int]],
+    zstats: MutableMapping[int, ZStats] | None = None,
+    lexical: dict[str, tuple[LexicalBuild, bool]] | None = None,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> Path:
-    """Write the state atomically to ``directory/index.npz``; returns the file path."""
+    """Write the state atomically to ``directory/index.npz``; returns the file path.
+
+    ``lexical``: per kind, the BM25 build in use and whether it misses writes (then the
+    loaded index rebuilds it in the background, as the running one would)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     ids = np.array(sorted(store.raw), dtype=np.int64)
-    raw = store.raw_matrix([int(i) for i in ids]) if len(ids) else np.zeros((0, store.dimension))
+    id_list = [int(i) for i in ids]
+    raw = store.raw_matrix(id_list) if len(ids) else np.zeros((0, store.dimension))
     terms = list(store.term_vectors)
-    meta = {
+    strings: dict[str, int] = {}
+    token_ids, token_ends = _encode_lists([store.tokens.get(i, []) for i in id_list], strings)
+    term_ids, term_ends = _encode_lists([store.terms.get(i, []) for i in id_list], strings)
+    meta: dict[str, object] = {
         "format": FORMAT_VERSION,
         "model": model.name,
         "backend": model_backend(model),
         "dimension": store.dimension,
-        "postings": [dataclasses.asdict(p) for p in store.postings.values()],
-        "hashes": {str(k): v for k, v in store.hashes.items()},
-        "tokens": {str(k): v for k, v in store.tokens.items()},
-        "terms": {str(k): v for k, v in store.terms.items()},
+        "fields": list(_FIELDS),
+        "postings": [[getattr(p, f) for f in _FIELDS] for p in store.postings.values()],
+        "hashes": [store.hashes.get(i, "") for i in id_list],
         "surfaces": {str(k): v for k, v in store.surfaces.items()},
         "term_list": terms,
         "reference_ids": reference_ids,
+        "strings": list(strings),
+        "lexical": {},
     }
     arrays: dict[str, np.ndarray] = {
-        "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8),
         "ids": ids,
         "raw": raw.astype(np.float32),
         "term_vectors": np.stack([store.term_vectors[t] for t in terms])
         if terms
         else np.zeros((0, store.dimension), np.float32),
+        "token_ids": token_ids,
+        "token_ends": token_ends,
+        "term_ids": term_ids,
+        "term_ends": term_ends,
     }
+    if zstats is not None:
+        z_ids, z_mean, z_std = _zstats_arrays(zstats)
+        arrays.update(z_ids=z_ids, z_mean=z_mean, z_std=z_std)
+    lexical_meta: dict[str, object] = {}
+    for kind, (build, stale) in (lexical or {}).items():
+        parts, vocabulary = build.to_arrays()
+        arrays.update({f"lex_{kind}_{k}": v for k, v in parts.items()})
+        lexical_meta[kind] = {"stale": stale, "tokens": vocabulary}
+    meta["lexical"] = lexical_meta
+    arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8)
     arrays.update({f"stats_{k}": v for k, v in stats.to_arrays().items()})
+    arrays.update({f"extra_{k}": v for k, v in (extra or {}).items()})
     path = directory / INDEX_FILE
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".index-", suffix=".tmp")
     try:
@@ -112,7 +148,62 @@ def read_index(directory: Path, model: EmbeddingModel) -> SavedIndex:
     except Exception as exc:  # corrupt or truncated file
         raise IndexLoadError(f"cannot read {path}: {exc}") from exc
     _check(path, meta, model)
-    store = PostingStore(model.dimension)
+    try:
+        if meta["format"] == 1:
+            saved = _read_v1(arrays, meta, model.dimension)
+        else:
+            saved = _read_v2(arrays, meta, model.dimension)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise IndexLoadError(f"{path} is inconsistent: {type(exc).__name__}: {exc}") from exc
+    if set(saved.store.raw) != set(saved.store.postings):
+        raise IndexLoadError(f"{path} is inconsistent: vectors and postings differ")
+    saved.extra = {k[len("extra_") :]: v for k, v in arrays.items() if k.startswith("extra_")}
+    return saved
+
+
+def _stats(arrays: dict[str, np.ndarray]) -> LanguageStats | None:
+    stats = {k[len("stats_") :]: v for k, v in arrays.items() if k.startswith("stats_")}
+    return LanguageStats.from_arrays(stats) if stats else None
+
+
+def _read_v2(arrays: dict[str, np.ndarray], meta: dict[str, Any], dimension: int) -> SavedIndex:
+    store = PostingStore(dimension)
+    if meta.get("fields") != list(_FIELDS):
+        raise ValueError(f"posting fields {meta.get('fields')} are not {_FIELDS}")
+    keywords = _FIELDS.index("keywords")
+    for row in meta["postings"]:
+        row[keywords] = tuple(row[keywords] or ())
+        store.put(Posting(*row))
+    id_list = arrays["ids"].tolist()
+    store.hashes = dict(zip(id_list, meta["hashes"], strict=True))
+    strings = np.array(meta["strings"] or [""], dtype=object)
+    store.tokens = _decode_lists(id_list, strings, arrays["token_ids"], arrays["token_ends"])
+    store.terms = _decode_lists(id_list, strings, arrays["term_ids"], arrays["term_ends"])
+    store.surfaces = {int(k): v for k, v in meta["surfaces"].items()}
+    store.raw = dict(zip(id_list, arrays["raw"], strict=True))
+    store.term_vectors = dict(zip(meta["term_list"], arrays["term_vectors"], strict=True))
+    zstats = None
+    if "z_ids" in arrays:
+        zstats = _zstats_from(arrays["z_ids"], arrays["z_mean"], arrays["z_std"])
+    lexical: dict[str, tuple[LexicalBuild, bool]] = {}
+    for kind, info in meta.get("lexical", {}).items():
+        if kind in KINDS:
+            part = {k: arrays[f"lex_{kind}_{k}"] for k in ("ids", "indptr", "indices", "data")}
+            build = LexicalBuild.assemble(
+                part["ids"], info["tokens"], part["indptr"], part["indices"], part["data"]
+            )
+            lexical[kind] = (build, bool(info["stale"]))
+    return SavedIndex(
+        store=store,
+        stats=_stats(arrays),
+        reference_ids={k: list(v) for k, v in meta["reference_ids"].items()},
+        zstats=zstats,
+        lexical=lexical,
+    )
+
+
+def _read_v1(arrays: dict[str, np.ndarray], meta: dict[str, Any], dimension: int) -> SavedIndex:
+    store = PostingStore(dimension)
     for row in meta["postings"]:
         row["keywords"] = tuple(row.get("keywords") or ())
         store.put(Posting(**row))
@@ -122,18 +213,45 @@ def read_index(directory: Path, model: EmbeddingModel) -> SavedIndex:
     store.surfaces = {int(k): v for k, v in meta["surfaces"].items()}
     store.raw = {int(i): v for i, v in zip(arrays["ids"], arrays["raw"], strict=True)}
     store.term_vectors = dict(zip(meta["term_list"], arrays["term_vectors"], strict=True))
-    if set(store.raw) != set(store.postings):
-        raise IndexLoadError(f"{path} is inconsistent: vectors and postings differ")
-    stats = {k[len("stats_") :]: v for k, v in arrays.items() if k.startswith("stats_")}
     return SavedIndex(
         store=store,
-        stats=LanguageStats.from_arrays(stats) if stats else None,
+        stats=_stats(arrays),
         reference_ids={k: list(v) for k, v in meta["reference_ids"].items()},
     )
 
 
-def _check(path: Path, meta: dict[str, object], model: EmbeddingModel) -> None:
-    if meta.get("format") != FORMAT_VERSION:
+def _encode_lists(lists: list[list[str]], strings: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Lists of strings as ids into ``strings`` (filled as it goes) and their end offsets."""
+    flat = [strings.setdefault(t, len(strings)) for items in lists for t in items]
+    ends = np.cumsum([len(items) for items in lists], dtype=np.int64)
+    return np.array(flat, dtype=np.int32), ends
+
+
+def _decode_lists(
+    ids: list[int], strings: np.ndarray, flat: np.ndarray, ends: np.ndarray
+) -> dict[int, list[str]]:
+    """Inverse of :func:`_encode_lists`: one list per id; equal strings are one object."""
+    values = strings[flat].tolist() if len(flat) else []
+    starts = [0, *ends[:-1].tolist()] if len(ends) else []
+    return {i: values[a:b] for i, a, b in zip(ids, starts, ends.tolist(), strict=True)}
+
+
+def _zstats_arrays(
+    zstats: MutableMapping[int, ZStats],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    table = zstats if isinstance(zstats, ZTable) else ZTable()
+    if table is not zstats:
+        for posting_id, z in zstats.items():
+            table[posting_id] = z
+    return table.arrays()
+
+
+def _zstats_from(ids: np.ndarray, mean: np.ndarray, std: np.ndarray) -> ZTable:
+    return ZTable.from_arrays(ids, mean, std)
+
+
+def _check(path: Path, meta: dict[str, Any], model: EmbeddingModel) -> None:
+    if meta.get("format") not in READABLE_FORMATS:
         raise IndexLoadError(f"{path} has format {meta.get('format')}, expected {FORMAT_VERSION}")
     if meta.get("model") != model.name or meta.get("dimension") != model.dimension:
         raise IndexLoadError(

@@ -37,6 +37,7 @@ class Ranker:
         self.store, self.retriever, self.scorer = store, retriever, scorer
         self.source, self.config = source, config
         self.recommender = Recommender(self.best_needs, config.fusion)
+        self.best_of: dict[int, int] = {}  # offer id → the need behind its cached best score
         self._best_builtin: dict[int, float] = {}  # offer id → best built-in score, per pool
         scorer.reciprocal = self.offer_best
 
@@ -44,6 +45,7 @@ class Ranker:
         """Forget the scores cached for one pool state."""
         self.recommender.clear()
         self._best_builtin.clear()
+        self.best_of.clear()
 
     def offer_best(self, offer_id: int) -> float:
         """The best built-in score ``offer_id`` reaches with any published need (cached)."""
@@ -109,7 +111,47 @@ class Ranker:
             offer = self.store.postings[offer_id]
             top = self.scored(offer, 1, 0.0, None, allowed, dense, depth, builtin)
             out[offer_id] = top[0][0] if top else 0.0
+            if top:
+                self.best_of[offer_id] = top[0][1]
         return out
+
+    def written(self, before: dict[int, Posting | None], limit: int = 2000) -> None:
+        """Keep the cached best-need scores valid after a write of the ids in ``before``
+        (without a refit): forget those of written offers and of offers whose best need
+        was written; raise the others to their score with each new or changed published
+        need (one product with the cached offers' vectors). More than ``limit`` cached
+        offers, or a write of more than 100 postings, forgets them all instead."""
+        self._best_builtin.clear()  # the learned ranking's reciprocal part: recomputed lazily
+        recommender = self.recommender
+        cached = recommender.cached()
+        if len(cached) > limit or len(before) > 100:
+            recommender.clear()
+            self.best_of.clear()
+            return
+        written = set(before)
+        stale = {o for o in cached if o in written or self.best_of.get(o) in written}
+        recommender.forget(stale)
+        for offer_id in stale:
+            self.best_of.pop(offer_id, None)
+        offers = [o for o in cached if o not in stale and self.store.is_kind(o, "offer")]
+        needs = [
+            self.store.postings[i]
+            for i in written
+            if self.store.is_kind(i, "need") and Filters().accepts(self.store.postings[i])
+        ]
+        if not offers or not needs:
+            return
+        cosines = self.retriever.vectors([n.id for n in needs]) @ self.retriever.vectors(offers).T
+        for row, need in enumerate(needs):
+            scores: dict[int, float] = {}
+            for col, offer_id in enumerate(offers):
+                offer = self.store.postings[offer_id]
+                scores[offer_id] = self.scorer.score(need, offer, float(cosines[row, col]))[0]
+            for offer_id, score in scores.items():
+                if score > cached[offer_id]:
+                    cached[offer_id] = score
+                    self.best_of[offer_id] = need.id
+            recommender.raise_to(scores)
 
     def make_match(
         self,

@@ -43,6 +43,21 @@ class Recommender:
         """Forget the cached best-need scores (the pool changed)."""
         self._cache.clear()
 
+    def cached(self) -> dict[int, float]:
+        """A copy of the cached best-need scores (offer id → score)."""
+        return dict(self._cache)
+
+    def forget(self, offer_ids: Iterable[int]) -> None:
+        """Drop the cached best-need scores of ``offer_ids``."""
+        for offer_id in offer_ids:
+            self._cache.pop(offer_id, None)
+
+    def raise_to(self, scores: dict[int, float]) -> None:
+        """Raise cached best-need scores to ``scores`` where higher (a need was added)."""
+        for offer_id, score in scores.items():
+            if score > self._cache.get(offer_id, score):
+                self._cache[offer_id] = score
+
     def prefetch(self, rows: Iterable[tuple[float, int]]) -> None:
         """Compute, in one batch, the best-need scores the ``(score, offer id)`` rows need."""
         missing = [
@@ -57,6 +72,8 @@ class Recommender:
         """Whether the pair of ``offer_id`` scoring ``score`` is recommended."""
         if not needs_best_need(score, self.config):
             return is_recommended(score, None, self.config)
-        if offer_id not in self._cache:
-            self._cache.update(self._best_needs([offer_id]))
-        return is_recommended(score, self._cache[offer_id], self.config)
+        best = self._cache.get(offer_id)  # one lookup: safe beside concurrent readers
+        if best is None:
+            best = self._best_needs([offer_id])[offer_id]
+            self._cache[offer_id] = best
+        return is_recommended(score, best, self.config)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from indexer.ann import ANNIndex, make_index
-from indexer.lexical import LexicalIndex, PreparedQuery
+from indexer.lexical import LexicalBuild, LexicalIndex, PreparedQuery
 from indexer.postings import KINDS, Filters, Kind, Posting, other_kind
 from indexer.store import PostingStore
 
@@ -20,6 +20,7 @@ Vectors = Callable[[Sequence[int]], np.ndarray]  # ids → corrected unit-length
 Dense = tuple[np.ndarray, np.ndarray]  # one query's row of a search: (scores, ids)
 
 ALLOWED_CACHE_SIZE = 64
+WRITTEN_UPDATE_MAX = 5000  # writes of more ids at once forget the filter cache instead
 
 
 class Retriever:
@@ -40,17 +41,20 @@ class Retriever:
         self.lex: dict[Kind, LexicalIndex] = {
             k: LexicalIndex(background_above=lexical_background_above) for k in KINDS
         }
-        self._allowed: dict[tuple[Kind, Filters], np.ndarray | None] = {}
+        # (kind, filters) → (sorted ids passing, members failing): ``None`` when none fail
+        self._allowed: dict[tuple[Kind, Filters], tuple[np.ndarray, int]] = {}
         self._prepared: dict[int, tuple[int, PreparedQuery]] = {}  # need → (lex version, q)
+        self._masks: dict[tuple[int, int], tuple[LexicalBuild, np.ndarray, np.ndarray]] = {}
 
     def _new_index(self) -> ANNIndex:
         return make_index(self.store.dimension, self._ann_kind, self._ann_threshold)
 
     # ----------------------------------------------------------------- upkeep
     def invalidate(self) -> None:
-        """Forget what depends on the pool's membership (call on every write)."""
+        """Forget every cache (benchmarks measure cold calls; writes call :meth:`written`)."""
         self._allowed.clear()
         self._prepared.clear()
+        self._masks.clear()
 
     def rebuild_dense(self, ids: Sequence[int]) -> None:
         """Fresh vector indexes holding the corrected vectors of ``ids``."""
@@ -71,6 +75,12 @@ class Retriever:
             for n in rows:
                 self.lex[kind].upsert(ids[n], self.store.tokens[ids[n]])
 
+    def index_tokens(self, ids: Sequence[int]) -> None:
+        """Store postings' tokens in their kind's BM25 index (the vectors are not touched)."""
+        for posting_id in ids:
+            kind = self.store.postings[posting_id].kind
+            self.lex[kind].upsert(posting_id, self.store.tokens[posting_id])
+
     def remove(self, posting: Posting) -> None:
         """Drop a posting from its kind's indexes."""
         self.ann[posting.kind].remove([posting.id])
@@ -81,15 +91,46 @@ class Retriever:
         """Ids of ``kind`` passing ``filters`` (``None``: all do); cached until the pool changes."""
         filters = filters if filters is not None else Filters()
         key = (kind, filters)
-        if key not in self._allowed:
-            if len(self._allowed) >= ALLOWED_CACHE_SIZE:  # many distinct filters: bound memory
-                self._allowed.clear()
+        cache = self._allowed  # concurrent readers may fill or clear it: one lookup, one set
+        found = cache.get(key)
+        if found is None:
             members = [p for p in self.store if p.kind == kind]
-            allowed = [p.id for p in members if filters.accepts(p)]
-            self._allowed[key] = (
-                None if len(allowed) == len(members) else np.array(allowed, dtype=np.int64)
-            )
-        return self._allowed[key]
+            ids = np.sort(np.array([p.id for p in members if filters.accepts(p)], np.int64))
+            found = (ids, len(members) - len(ids))
+            if len(cache) >= ALLOWED_CACHE_SIZE:  # many distinct filters: bound memory
+                cache.clear()
+            cache[key] = found
+        return None if found[1] == 0 else found[0]
+
+    def written(self, before: dict[int, Posting | None]) -> None:
+        """Bring the cached filter results up to date after a write of the ids in ``before``
+        (each with its posting before the write, ``None``: new): a few set operations per
+        cached filter instead of a pass over the pool at the next read."""
+        for posting_id in before:
+            self._prepared.pop(posting_id, None)
+        if len(before) > WRITTEN_UPDATE_MAX:
+            self._allowed.clear()
+            return
+        for key, (ids, failing) in list(self._allowed.items()):
+            kind, filters = key
+            drop, add = [], []
+            for posting_id, old in before.items():
+                new = self.store.get(posting_id)
+                if old is not None and old.kind == kind:
+                    if filters.accepts(old):
+                        drop.append(posting_id)
+                    else:
+                        failing -= 1
+                if new is not None and new.kind == kind:
+                    if filters.accepts(new):
+                        add.append(posting_id)
+                    else:
+                        failing += 1
+            if drop:
+                ids = np.setdiff1d(ids, np.array(drop, np.int64), assume_unique=True)
+            if add:
+                ids = np.union1d(ids, np.array(add, np.int64))
+            self._allowed[key] = (ids, failing)
 
     def search(self, kind: Kind, queries: np.ndarray, k: int, allowed: np.ndarray | None) -> Dense:
         """Top-``k`` inner products of each query row among postings of ``kind``."""
@@ -123,7 +164,7 @@ class Retriever:
         if len(lex_ids):
             all_scores = lex_scores
             if allowed is not None:
-                mask = np.isin(lex_ids, allowed)
+                mask = self._row_mask(build, allowed)
                 lex_ids, lex_scores = lex_ids[mask], lex_scores[mask]
             top = top_positive(lex_scores, max(k // 2, 10))
             # A BM25 build being replaced in the background may still name a deleted posting.
@@ -141,6 +182,22 @@ class Retriever:
                 values = np.where(rows >= 0, all_scores[np.maximum(rows, 0)], 0.0)
                 lexical = dict(zip(candidates, map(float, values), strict=True))
         return found, lexical
+
+    def _row_mask(self, build: LexicalBuild, allowed: np.ndarray) -> np.ndarray:
+        """Which rows of ``build`` hold an ``allowed`` id (cached per build and id array:
+        the same filter's array is reused until a write replaces it)."""
+        key = (id(build), id(allowed))
+        cached = self._masks.get(key)
+        if cached is not None and cached[0] is build and cached[1] is allowed:
+            return cached[2]
+        mask = np.zeros(len(build.ids), dtype=bool)
+        rows = build.rows(allowed)
+        mask[rows[rows >= 0]] = True
+        masks = self._masks
+        if len(masks) >= ALLOWED_CACHE_SIZE:
+            masks.clear()
+        masks[key] = (build, allowed, mask)
+        return mask
 
     def known_pairs(
         self, need: Posting, offer_ids: Sequence[int]

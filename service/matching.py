@@ -7,7 +7,10 @@ never leave an older version behind), and :meth:`Matcher.start` loads the persis
 index and reconciles it with the database — rebuilding it when it is missing, stale
 or corrupt. That is what makes a SIGKILL during writes harmless.
 
-The engine is not thread-safe; one lock guards every call to it. The indexer's types
+Reads share a read–write lock (:mod:`service.rwlock`) and run side by side; a write
+holds it alone, and only for a short time: a sync embeds and tokenises its postings
+before it takes the lock, then re-reads them from the database under it. A ``/pairs``
+over the pool is a long read that never makes match requests wait. The indexer's types
 that the service needs (:class:`Match`, :class:`Posting`, :class:`Filters`, text
 normalisation and language detection) are re-exported here: no other service module
 imports ``indexer``.
@@ -16,10 +19,12 @@ imports ``indexer``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -46,11 +51,13 @@ from service.core.config import EngineSettings, Settings
 from service.db.engine import Database
 from service.db.models import PostingRow
 from service.errors import NotFound
+from service.rwlock import ReadWriteLock
 
 if TYPE_CHECKING:
     import typer
 
     from indexer.engine import EngineConfig, MatchEngine
+    from indexer.indexing import Embedded
     from indexer.inspection import EngineInfo
     from models import EmbeddingModel
 
@@ -93,10 +100,7 @@ def to_posting(row: PostingRow, today: date | None = None) -> Posting:
     A published posting past its expiry date gets the status ``"expired"``, so that it is
     no longer anybody's counterpart.
     """
-    status = row.status
-    expires_on = row.expires_on
-    if status == "published" and expires_on is not None and expires_on < (today or date.today()):
-        status = EXPIRED
+    status = _status(row.status, row.expires_on, today or date.today())
     keywords = (normalize(k) for k in row.keywords or ())
     return Posting(
         id=row.id,
@@ -109,6 +113,37 @@ def to_posting(row: PostingRow, today: date | None = None) -> Posting:
         language=row.language,
         status=status,
     )
+
+
+_ROW_COLUMNS = (
+    PostingRow.id,
+    PostingRow.kind,
+    PostingRow.title,
+    PostingRow.description,
+    PostingRow.keywords,
+    PostingRow.sector,
+    PostingRow.trl,
+    PostingRow.language,
+    PostingRow.status,
+    PostingRow.expires_on,
+)
+
+
+def row_fingerprint(values: Sequence[object]) -> int:
+    """A 64-bit digest of the columns :func:`to_posting` reads (``_ROW_COLUMNS`` order):
+    equal fingerprints mean the index's posting needs no recomputation (no normalising)."""
+    payload = "\x1f".join(repr(v) for v in values).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(payload, digest_size=8).digest(), "big", signed=True)
+
+
+def _row_values(row: PostingRow) -> tuple[object, ...]:
+    return tuple(getattr(row, column.key) for column in _ROW_COLUMNS)
+
+
+def _status(status: str, expires_on: date | None, today: date) -> str:
+    if status == "published" and expires_on is not None and expires_on < today:
+        return EXPIRED
+    return status
 
 
 def content_hash(row: PostingRow) -> str:
@@ -176,7 +211,7 @@ class Matcher:
         self.engine_config = engine_config(engine or EngineSettings())
         self._model = model
         self._engine: MatchEngine | None = None
-        self._lock = threading.RLock()
+        self._lock = ReadWriteLock()
         self._dirty = False
         self._stale = False  # an index operation failed: reconcile before the next use
         self._timer: threading.Timer | None = None
@@ -191,6 +226,7 @@ class Matcher:
         #: holder of the writer lock, see service/changes/writer_lock.py).
         self.may_write_index: Callable[[], bool] = lambda: True
         self._ranking: tuple[int | None, LearnedRanking | None] = (None, None)
+        self._fingerprints: dict[int, int] = {}  # id → row_fingerprint of the indexed row
 
     @classmethod
     def from_settings(
@@ -222,16 +258,18 @@ class Matcher:
             from models import load_model
 
             self._model = load_model(self.model_name, self.model_cache, self.model_backend)
-        with self._lock:
+        with self._lock.write():
             try:
                 engine = MatchEngine.load(self.index_dir, self._model, self.engine_config)
                 self.rebuilt = False
+                self._fingerprints = _fingerprints_from(engine.extra)
             except IndexLoadError as exc:
                 log.info(
                     "index at %s not usable (%s); rebuilding from the database", self.index_dir, exc
                 )
                 engine = MatchEngine(self._model, self.engine_config)
                 self.rebuilt = True
+                self._fingerprints = {}
             engine.set_rescore(self._rescore())
             self._engine = engine
             self.reconciled = self._reconcile()
@@ -242,7 +280,7 @@ class Matcher:
 
     def close(self) -> None:
         """Save pending changes and stop the save timer."""
-        with self._lock:
+        with self._lock.write():
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
@@ -279,7 +317,7 @@ class Matcher:
         """Rank with the learned ``model`` (JSON of :class:`LearnedRanking`) from now on, or
         with the built-in fusion when ``model`` is ``None``; ``version`` names it."""
         learned = LearnedRanking.from_json(model) if model is not None else None
-        with self._lock:
+        with self._lock.write():
             self._ranking = (version, learned)
             if self._engine is not None:
                 self._engine.set_rescore(self._rescore())
@@ -294,7 +332,7 @@ class Matcher:
         """The top ``depth[need]`` published offers of each indexed need under the current
         ranking and under ``learned`` (tried, not switched on): the switch rule's overlap."""
         filters = Filters(statuses=frozenset({"published"}))
-        with self._lock:
+        with self._lock.write():  # the trial swaps the engine's ranking for a moment
             engine = self._require()
             ids = [n for n in depth if _kind(engine.get(n)) == "need"]
 
@@ -317,8 +355,7 @@ class Matcher:
     ) -> dict[tuple[int, int], dict[str, float]]:
         """The built-in score parts of each ``(need_id, offer_id)`` pair whose postings are
         indexed as a need and an offer (others left out), for learning a ranking."""
-        with self._lock:
-            engine = self._require()
+        with self._reading() as engine:
             known = sorted(
                 {
                     (n, o)
@@ -339,17 +376,25 @@ class Matcher:
         wanted = sorted(set(ids))
         if not wanted:
             return
-        with self._lock:
+        engine = self._ready_engine()
+        # The slow part (embedding, tokenising) runs beside the reads; what the database
+        # holds is read again under the lock, so a concurrent sync can never leave an older
+        # version behind (a text changed meanwhile is embedded under the lock).
+        ahead = engine.embed_ahead(self._load(wanted, date.today())[0])
+        with self._lock.write():
             engine = self._require()
             try:
-                self._sync(engine, wanted)
+                self._sync(engine, wanted, ahead)
             except Exception:
                 self._stale = True
                 raise
             self._mark_dirty()
 
-    def _sync(self, engine: MatchEngine, wanted: list[int]) -> None:
-        today = date.today()
+    def _load(
+        self, wanted: Sequence[int], today: date, prints: dict[int, int] | None = None
+    ) -> tuple[list[Posting], dict[int, date | None]]:
+        """The postings of ``wanted`` ids as the database holds them now, with their expiry
+        dates (and, into ``prints``, their row fingerprints)."""
         expiry: dict[int, date | None] = {}
         postings: list[Posting] = []
         with self.database.session() as session:
@@ -358,11 +403,21 @@ class Matcher:
                 for row in rows:
                     expiry[row.id] = row.expires_on
                     postings.append(to_posting(row, today))
+                    if prints is not None:
+                        prints[row.id] = row_fingerprint(_row_values(row))
+        return postings, expiry
+
+    def _sync(self, engine: MatchEngine, wanted: list[int], ahead: Embedded | None = None) -> None:
+        prints: dict[int, int] = {}
+        postings, expiry = self._load(wanted, date.today(), prints)
+        for posting_id in wanted:
+            self._fingerprints.pop(posting_id, None)  # until the upsert below succeeded
         if postings:
-            engine.upsert(postings)
+            engine.upsert(postings, ahead)
         missing = [i for i in wanted if i not in expiry]
         if missing:
             engine.delete(missing)
+        self._fingerprints.update(prints)
         for posting in postings:
             self._track(posting, expiry[posting.id])
         for posting_id in missing:
@@ -387,9 +442,7 @@ class Matcher:
             languages=frozenset(languages) if languages else None,
             statuses=frozenset({"published"}),
         )
-        with self._lock:
-            engine = self._require()
-            self._refresh_expired()
+        with self._reading() as engine:
             try:
                 return engine.match(posting_id, limit=limit, min_score=min_score, filters=filters)
             except UnknownPosting as exc:
@@ -410,9 +463,7 @@ class Matcher:
         ``need_ids`` / ``offer_ids`` restrict the pool (e.g. to a session's participants)."""
         only_needs = None if need_ids is None else set(need_ids)
         only_offers = None if offer_ids is None else set(offer_ids)
-        with self._lock:
-            engine = self._require()
-            self._refresh_expired()
+        with self._reading(long=True) as engine:
             needs = [
                 i
                 for i, kind in self._active.items()
@@ -441,8 +492,7 @@ class Matcher:
 
         The cheap path for the scheduler: the same score as the pair gets in a match
         list, without a search over the pool, reasons or sentence encoding."""
-        with self._lock:
-            engine = self._require()
+        with self._reading() as engine:
             known = sorted(
                 {
                     (n, o)
@@ -456,8 +506,7 @@ class Matcher:
 
     def active_count(self, kind: str) -> int:
         """How many published, unexpired postings of ``kind`` are matched now."""
-        with self._lock:
-            self._require()
+        with self._reading():
             return sum(1 for k in self._active.values() if k == kind)
 
     def key_terms(self, posting: Posting) -> list[str]:
@@ -466,8 +515,7 @@ class Matcher:
         from indexer.features import prepare
         from indexer.text import key_terms
 
-        with self._lock:
-            engine = self._require()
+        with self._reading() as engine:
             prepared = prepare(posting)
             stored = engine.get(posting.id)
             if stored is not None and stored.content_hash() == prepared.content_hash():
@@ -488,9 +536,7 @@ class Matcher:
         from indexer.term_usage import counterpart_vocabulary, term_usage
 
         other = "offer" if kind == "need" else "need"
-        with self._lock:
-            engine = self._require()
-            self._refresh_expired()
+        with self._reading() as engine:
             ids = [i for i, k in self._active.items() if k == other]
             close = None if near is None else set(near)
             vocabulary = counterpart_vocabulary(engine.store, ids, close)
@@ -504,27 +550,27 @@ class Matcher:
 
     def content_hashes(self) -> dict[int, str]:
         """``{id: content hash}`` of every indexed posting (compare with the database's)."""
-        with self._lock:
-            return self._require().content_hashes()
+        with self._reading() as engine:
+            return engine.content_hashes()
 
     def indexed(self, posting_id: int) -> Posting | None:
         """The posting as the index holds it now (text normalised, language detected)."""
-        with self._lock:
-            return self._require().get(posting_id)
+        with self._reading() as engine:
+            return engine.get(posting_id)
 
     def info(self) -> EngineInfo:
         """The engine's sizes and derived-state versions (see :class:`EngineInfo`)."""
-        with self._lock:
-            return self._require().info()
+        with self._reading() as engine:
+            return engine.info()
 
     def indexed_ids(self) -> set[int]:
         """Ids of every indexed posting."""
-        with self._lock:
-            return set(self._require().ids())
+        with self._reading() as engine:
+            return set(engine.ids())
 
     def status(self) -> dict[str, Any]:
         """Index and model state for ``/health``."""
-        with self._lock:
+        with self._lock.read():
             engine = self._engine
             return {
                 "index": {
@@ -552,7 +598,26 @@ class Matcher:
 
     # -- internals -------------------------------------------------------------
 
+    def _ready_engine(self) -> MatchEngine:
+        engine = self._engine
+        if engine is None:
+            raise IndexNotReady("the match index is not loaded")
+        return engine
+
+    @contextmanager
+    def _reading(self, long: bool = False) -> Iterator[MatchEngine]:
+        """The engine under the shared lock, reconciled and with today's expiries applied
+        first (under the exclusive lock, when either is due)."""
+        self._ready_engine()
+        if self._stale or self._expiry_checked != date.today():
+            with self._lock.write():
+                self._require()
+                self._refresh_expired()
+        with self._lock.read(long=long):
+            yield self._ready_engine()
+
     def _require(self) -> MatchEngine:
+        """The engine, reconciled first if an operation failed (exclusive lock held)."""
         if self._engine is None:
             raise IndexNotReady("the match index is not loaded")
         if self._stale:
@@ -562,40 +627,63 @@ class Matcher:
         return self._engine
 
     def _reconcile(self) -> dict[str, int]:
+        """Make the index hold what the database holds. Rows whose fingerprint is the one
+        saved with the index (and whose status today is the indexed one) are taken as they
+        are, from a read of plain columns; only the others are loaded and compared."""
         engine = self._engine
         assert engine is not None
         today = date.today()
-        wanted: list[Posting] = []
         seen: set[int] = set()
+        doubtful: list[int] = []
+        known = self._fingerprints
         self._active.clear()
         self._expiry.clear()
         with self.database.session() as session:
-            rows = session.execute(select(PostingRow).order_by(PostingRow.id)).scalars()
-            for row in rows:
-                posting = to_posting(row, today)
-                seen.add(posting.id)
-                self._track(posting, row.expires_on)
-                if engine.get(posting.id) != posting:
-                    wanted.append(posting)
+            rows = session.execute(select(*_ROW_COLUMNS).order_by(PostingRow.id))
+            for values in rows:
+                posting_id, kind, status, expires_on = (
+                    values[0],
+                    values[1],
+                    _status(values[8], values[9], today),
+                    values[9],
+                )
+                seen.add(posting_id)
+                self._track_row(posting_id, kind, status, expires_on)
+                indexed = engine.get(posting_id)
+                if (
+                    indexed is None
+                    or indexed.status != status
+                    or known.get(posting_id) != row_fingerprint(values)
+                ):
+                    doubtful.append(posting_id)
+        prints: dict[int, int] = {}
+        candidates, _ = self._load(doubtful, today, prints) if doubtful else ([], {})
+        wanted = [p for p in candidates if engine.get(p.id) != p]
         extras = set(engine.ids()) - seen
+        for posting_id in (*doubtful, *extras):
+            known.pop(posting_id, None)
         for chunk in _chunks(wanted):
             engine.upsert(chunk)
         if extras:
             engine.delete(extras)
+        known.update(prints)
         self._expiry_checked = today
         if wanted or extras:
             log.info("index reconciled: %d upserted, %d deleted", len(wanted), len(extras))
         return {"upserted": len(wanted), "deleted": len(extras)}
 
     def _track(self, posting: Posting, expires_on: date | None) -> None:
-        if posting.status == "published":
-            self._active[posting.id] = posting.kind
+        self._track_row(posting.id, posting.kind, posting.status, expires_on)
+
+    def _track_row(self, posting_id: int, kind: str, status: str, expires_on: date | None) -> None:
+        if status == "published":
+            self._active[posting_id] = kind
             if expires_on is not None:
-                self._expiry[posting.id] = expires_on
+                self._expiry[posting_id] = expires_on
             else:
-                self._expiry.pop(posting.id, None)
+                self._expiry.pop(posting_id, None)
         else:
-            self._untrack(posting.id)
+            self._untrack(posting_id)
 
     def _untrack(self, posting_id: int) -> None:
         self._active.pop(posting_id, None)
@@ -630,7 +718,8 @@ class Matcher:
             self._timer.start()
 
     def _save_later(self) -> None:
-        with self._lock:
+        # Saving only reads the engine: reads go on meanwhile, writes wait.
+        with self._lock.read():
             self._timer = None
             if self._dirty and self._engine is not None:
                 self._save_now()
@@ -640,7 +729,7 @@ class Matcher:
         if not self.may_write_index():
             return  # another worker writes the file; ours stays marked unsaved
         try:
-            self._engine.save(self.index_dir)
+            self._engine.save(self.index_dir, extra=_fingerprint_arrays(self._fingerprints))
         except Exception:  # a failed save only costs a rebuild at the next start
             log.exception("could not save the index to %s", self.index_dir)
             return
@@ -650,3 +739,17 @@ class Matcher:
 
 def _kind(posting: Posting | None) -> str | None:
     return posting.kind if posting is not None else None
+
+
+def _fingerprint_arrays(prints: dict[int, int]) -> dict[str, np.ndarray]:
+    return {
+        "row_ids": np.fromiter(prints.keys(), dtype=np.int64, count=len(prints)),
+        "row_prints": np.fromiter(prints.values(), dtype=np.int64, count=len(prints)),
+    }
+
+
+def _fingerprints_from(extra: dict[str, np.ndarray]) -> dict[int, int]:
+    ids, prints = extra.get("row_ids"), extra.get("row_prints")
+    if ids is None or prints is None or len(ids) != len(prints):
+        return {}
+    return dict(zip(ids.tolist(), prints.tolist(), strict=True))
