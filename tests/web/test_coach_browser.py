@@ -48,7 +48,7 @@ def test_need_form_shows_vietnamese_hints_on_check_and_after_save(page: Any, sit
 
     page.fill("#province", "Bắc Giang")
     page.click("#check-hints")
-    page.wait_for_function("!document.querySelector('#hints-province li')")
+    page.wait_for_selector("#hints-province li", state="detached")
     assert _hints(page, "province") == []  # the hint goes once the field is filled
 
     page.click("form.posting-form button[type=submit]:not(#check-hints)")
@@ -88,7 +88,7 @@ def test_offer_form_shows_english_hints_for_missing_fields(page: Any, site: Site
     page.select_option("#ip_status", "know_how")
     page.check("#mode-licence")
     page.click("#check-hints")
-    page.wait_for_function("!document.querySelector('#hints-trl li')")
+    page.wait_for_selector("#hints-trl li", state="detached")
     assert _hints(page, "ip_status") == [] and _hints(page, "transfer_modes") == []
     page.set_viewport_size(PHONE)
     page.select_option("#trl", "")
