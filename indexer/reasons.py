@@ -38,7 +38,10 @@ class LinkRule:
     ``cosine`` at least, each phrase the other's best counterpart when ``mutual``; a
     same-language link needs ``same_margin`` and no word in common. Single words link
     only when ``single_words`` (a lone Vietnamese syllable then needs ``lone_margin``):
-    on the tune part they cost more precision than they gave recall. ``shared_idf``: a
+    on the tune part they cost more precision than they gave recall; ``single_margin``
+    would let them link across languages from that margin ("amoni ≈ ammonia"), but every
+    margin tried on the tune part (0.25, 0.3, 0.4) lowered precision and raised no recall
+    (``benchmarks/tune_reasons.py``), so it is off. ``shared_idf``: a
     single non-acronym word is a shared term only above this relative IDF (above 1: never).
     """
 
@@ -49,6 +52,7 @@ class LinkRule:
     mutual: bool = True
     single_words: bool = False
     lone_margin: float = 0.2
+    single_margin: float = float("inf")
     shared_idf: float = 1.01
 
 
@@ -222,7 +226,8 @@ def linked_phrases(
             continue
         if (a.lone_syllable or b.lone_syllable) and m < rule.lone_margin:
             continue
-        if (len(a.words) == 1 or len(b.words) == 1) and not rule.single_words:
+        single = len(a.words) == 1 or len(b.words) == 1
+        if single and not rule.single_words and (same_language or m < rule.single_margin):
             continue
         if same_language and (m < rule.same_margin or set(a.words) & set(b.words)):
             continue
