@@ -44,7 +44,7 @@ def flags(engine: MatchEngine) -> dict[tuple[int, int], bool]:
 
 
 def test_flags_after_writes_are_those_of_a_cold_engine(model) -> None:  # type: ignore[no-untyped-def]
-    config = EngineConfig(always_refit_below=0, refit_min_change=10**6)
+    config = EngineConfig(always_refit_below=0, refit_min_change=10**6, alignment_strength=0.0)
     engine = MatchEngine(model, config)
     engine.upsert(pool())
     flags(engine)  # fill the best-need cache
