@@ -8,7 +8,14 @@ import sys
 from dataclasses import dataclass
 
 from indexer.postings import Posting
-from indexer.text import detect_language, key_terms, normalize, sentences, tokenize_with_surface
+from indexer.text import (
+    UNDERTHESEA_LOCK,
+    detect_language,
+    key_terms,
+    normalize,
+    sentences,
+    tokenize_with_surface,
+)
 from vocabulary.diacritics import has_diacritics, restore_diacritics, syllables
 
 UNACCENTED_BELOW = 0.2  # a Vietnamese text with fewer marked syllables was typed plain
@@ -64,7 +71,8 @@ def embedding_text(posting: Posting, segment: bool = False) -> str:
     if segment and posting.language == "vi":
         from underthesea import word_tokenize
 
-        text = word_tokenize(text, format="text")
+        with UNDERTHESEA_LOCK:
+            text = word_tokenize(text, format="text")
     return text
 
 

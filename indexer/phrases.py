@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from indexer.postings import Posting
-from indexer.text import normalize, stop_words
+from indexer.text import UNDERTHESEA_LOCK, normalize, stop_words
 from vocabulary.places import PLACES
 
 MAX_WORDS = 4
@@ -144,7 +144,8 @@ def _vi_words(text: str) -> list[_Word]:
 
     stops = stop_words("vi") | stop_words("en")
     out: list[_Word] = []
-    tagged = ner(text)
+    with UNDERTHESEA_LOCK:
+        tagged = ner(text)
     entity_masked = [False] * len(tagged)
     i = 0
     while i < len(tagged):  # capitalised ORG/PER/LOC entities are names

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -201,13 +202,20 @@ def tokenize_with_surface(text: str, lang: str) -> list[tuple[str, str]]:
     return [(stem, word) for stem, word in zip(stems, words, strict=True) if _keep(stem)]
 
 
+#: underthesea loads its models lazily and its taggers are not thread-safe (two threads on a
+#: cold tagger: "'NoneType' object has no attribute 'process'"); every call holds this lock.
+UNDERTHESEA_LOCK = threading.Lock()
+
+
 def _tokenize_vi(text: str) -> list[tuple[str, str]]:
     from underthesea import text_normalize, word_tokenize
 
     stops_vi = stop_words("vi")
     stops_en = stop_words("en")
     out: list[tuple[str, str]] = []
-    for word in word_tokenize(text_normalize(text)):
+    with UNDERTHESEA_LOCK:
+        segmented = word_tokenize(text_normalize(text))
+    for word in segmented:
         w = word.lower().replace(" ", "_")
         if not _WORD.fullmatch(w.replace("_", "")):
             continue
@@ -235,7 +243,8 @@ def sentences(text: str, lang: str) -> list[str]:
     if lang == "vi":
         from underthesea import sent_tokenize
 
-        parts = sent_tokenize(text)
+        with UNDERTHESEA_LOCK:
+            parts = sent_tokenize(text)
     else:
         parts = re.split(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'(])", text)
     return [p.strip() for p in parts if len(p.strip()) > 2]
@@ -266,7 +275,8 @@ def _display_tokens(text: str, lang: str) -> list[str]:
     if lang == "vi":
         from underthesea import word_tokenize
 
-        words = [w.lower() for w in word_tokenize(text)]
+        with UNDERTHESEA_LOCK:
+            words = [w.lower() for w in word_tokenize(text)]
         stops = stop_words("vi") | stop_words("en")
         return [
             w
