@@ -25,9 +25,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_index_scale import base_vectors, synthetic  # noqa: E402
+from machine import machine  # noqa: E402
 
 from indexer.ann import FlatIndex, IVFIndex  # noqa: E402
 from indexer.pgvector_store import ColumnFilter, PgVectorIndex  # noqa: E402
@@ -64,6 +67,40 @@ def cpu() -> dict[str, str]:
 def uptime() -> str:
     """``uptime``'s line (load averages)."""
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+LOADS: list[list[float]] = []  # [seconds since start, load 1 min, 5 min, 15 min]
+_STARTED = time.perf_counter()
+
+
+def sample_load(every_s: float = 30.0) -> None:
+    """Append ``os.getloadavg()`` to ``LOADS`` every ``every_s`` seconds (a daemon thread)."""
+
+    def loop() -> None:
+        while True:
+            elapsed = round(time.perf_counter() - _STARTED, 1)
+            LOADS.append([elapsed, *(round(x, 2) for x in os.getloadavg())])
+            time.sleep(every_s)
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def progress(message: str) -> None:
+    """One line on stderr: elapsed seconds, load average, ``message``."""
+    elapsed = time.perf_counter() - _STARTED
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"[{elapsed:7.1f} s, load {load}] {message}", file=sys.stderr, flush=True)
+
+
+def load_summary() -> dict[str, Any]:
+    """Min / median / max of the sampled 1-minute load averages and the samples."""
+    ones = [row[1] for row in LOADS] or [os.getloadavg()[0]]
+    return {
+        "load1_min": min(ones),
+        "load1_median": float(np.median(ones)),
+        "load1_max": max(ones),
+        "samples": LOADS[-200:],
+    }
 
 
 def attributes(n: int, seed: int) -> dict[str, np.ndarray]:
@@ -154,6 +191,7 @@ def measure_faiss(
     ids = np.flatnonzero(offers).astype(np.int64)
     out: dict[str, Any] = {}
     for name in ("faiss_flat", "faiss_ivf_nprobe32"):
+        progress(f"{name}: build over {len(ids)} offers")
         gc.collect()
         before = rss()
         started = time.perf_counter()
@@ -201,13 +239,18 @@ def measure_pgvector(
     truth: dict[str, np.ndarray],
     fresh: np.ndarray,
     maintenance_work_mem: str,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """PgVectorIndex (HNSW m 16, ef_construction 64) over the whole pool, both kinds."""
+    """PgVectorIndex (HNSW m 16, ef_construction 64) over the whole pool, both kinds;
+    ``checkpoint`` receives the partial row after each kind's build (for long runs)."""
     needs = PgVectorIndex(url, "need", table="bench_vectors")
     offers = PgVectorIndex(url, "offer", table="bench_vectors")
     ids = np.arange(len(vectors), dtype=np.int64)
     started = time.perf_counter()
+    builds: dict[str, float] = {}
     for store, kind in ((needs, "need"), (offers, "offer")):
+        progress(f"pgvector: bulk load + HNSW build of the {kind}s")
+        kind_started = time.perf_counter()
         rows = attrs["kind"] == kind
         store.bulk_load(
             ids[rows],
@@ -216,6 +259,10 @@ def measure_pgvector(
             language=list(attrs["language"][rows]),
             maintenance_work_mem=maintenance_work_mem,
         )
+        builds[kind] = round(time.perf_counter() - kind_started, 2)
+        progress(f"pgvector: {kind}s built in {builds[kind]} s")
+        if checkpoint is not None:
+            checkpoint({"build_s_by_kind": dict(builds), "finished": False})
     build = time.perf_counter() - started
     sizes = offers._conn.execute(
         "SELECT pg_table_size('bench_vectors'),"
@@ -227,6 +274,7 @@ def measure_pgvector(
     assert sizes is not None
     row: dict[str, Any] = {
         "build_s": round(build, 2),
+        "build_s_by_kind": builds,
         "rows": len(vectors),
         "table_bytes": int(sizes[0]),
         "hnsw_bytes": int(sizes[1]),
@@ -235,6 +283,7 @@ def measure_pgvector(
     }
     published_vi = ColumnFilter(statuses=frozenset({"published"}), languages=frozenset({"vi"}))
     for ef in (40, 100):
+        progress(f"pgvector: searches at ef_search {ef}")
         offers.ef_search = ef
         for label, where in (
             ("kind", ColumnFilter(statuses=None)),
@@ -262,6 +311,7 @@ def measure_pgvector(
         row[f"exact_{label}_k10"] = {**lat, "recall@10": recall(found, truth[label][:20])}
     forced.close()
     offer_ids = ids[attrs["kind"] == "offer"]
+    progress("pgvector: write costs")
     row["write"] = write_costs(
         lambda i, v: offers.upsert(i, v, status="published", language="vi"),
         offers.remove,
@@ -290,9 +340,16 @@ def start_server(folder: Path, shared_buffers: str) -> Any:
 
 
 def measure(
-    size: int, base: np.ndarray, queries: np.ndarray, url: str, work_mem: str
+    size: int,
+    base: np.ndarray,
+    queries: np.ndarray,
+    url: str,
+    work_mem: str,
+    save: Callable[[dict[str, Any]], None],
 ) -> dict[str, Any]:
-    """Every store at ``size`` postings."""
+    """Every store at ``size`` postings; ``save`` receives the partial result after each
+    stage, so that a run stopped during the (long) HNSW build keeps what it measured."""
+    progress(f"{size}: vectors")
     vectors = synthetic(base, size, seed=size)
     attrs = attributes(size, seed=size)
     offers = attrs["kind"] == "offer"
@@ -310,9 +367,18 @@ def measure(
         "offers_published_vi": int(keep.sum()),
     }
     out.update(measure_faiss(vectors, attrs, queries, truth, np.flatnonzero(keep), fresh))
+    out["load"] = load_summary()
+    save(out)
     gc.collect()
-    out["pgvector_hnsw"] = measure_pgvector(url, vectors, attrs, queries, truth, fresh, work_mem)
+
+    def checkpoint(partial: dict[str, Any]) -> None:
+        save({**out, "pgvector_hnsw": partial, "load": load_summary()})
+
+    out["pgvector_hnsw"] = measure_pgvector(
+        url, vectors, attrs, queries, truth, fresh, work_mem, checkpoint
+    )
     out["uptime_end"] = uptime()
+    out["load"] = load_summary()
     out["wall_s"] = round(time.perf_counter() - started, 1)
     return out
 
@@ -328,6 +394,7 @@ def main() -> None:
     parser.add_argument("--maintenance-work-mem", default="1GB", help="HNSW build memory")
     parser.add_argument("--out", type=Path, default=RESULT)
     args = parser.parse_args()
+    sample_load()
     base = base_vectors(args.backend, args.per_corpus, args.cache)
     queries = synthetic(base, args.queries, seed=1)
     report: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
@@ -336,6 +403,7 @@ def main() -> None:
             "how": "python benchmarks/bench_vector_store.py --sizes " + args.sizes,
             "vectors": "Dirichlet mixes of 3 real e5-small embeddings + N(0, 0.02), 384-d",
             "cpu": cpu(),
+            "machine": machine(args.backend),
             "pgvector": {
                 "server": "pgserver wheel: PostgreSQL 16.2, pgvector 0.6.2, Unix socket",
                 "shared_buffers": args.shared_buffers,
@@ -350,11 +418,17 @@ def main() -> None:
         server = start_server(Path(folder), args.shared_buffers)
         try:
             for size in (int(s) for s in args.sizes.split(",")):
-                result = measure(size, base, queries, server.get_uri(), args.maintenance_work_mem)
-                report["sizes"][str(size)] = result
+
+                def save(result: dict[str, Any], key: str = str(size)) -> None:
+                    report["sizes"][key] = result
+                    args.out.parent.mkdir(parents=True, exist_ok=True)
+                    args.out.write_text(json.dumps(report, indent=2) + "\n")
+
+                result = measure(
+                    size, base, queries, server.get_uri(), args.maintenance_work_mem, save
+                )
+                save(result)
                 print(json.dumps({size: result}, indent=1), file=sys.stderr, flush=True)
-                args.out.parent.mkdir(parents=True, exist_ok=True)
-                args.out.write_text(json.dumps(report, indent=2) + "\n")
         finally:
             from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 

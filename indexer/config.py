@@ -26,6 +26,10 @@ class EngineConfig:
     key_terms: int = 8
     batch_size: int = 32
     seed: int = 13
-    ann: str = "flat"  # "flat" (exact) | "auto" (exact below ann_threshold, IVF above)
+    # the vector store (indexer/retrieval.py): "flat" (exact FAISS) | "auto" (exact below
+    # ann_threshold, FAISS IVF above) | "pgvector" (HNSW in PostgreSQL at pgvector_url)
+    ann: str = "flat"
     ann_threshold: int = 50_000
+    pgvector_url: str | None = field(default=None, repr=False)  # URL for ann="pgvector"
+    pgvector_table: str = "posting_vectors"  # one table per pool (several engines: several)
     lexical_background_above: int = 20_000  # BM25 rebuilt in the background from this size

@@ -86,7 +86,13 @@ class MatchEngine:
         self.store = store
         self.bias = BiasModel(self.dimension, c.bias_correction, self.alignment)
         self.retriever = Retriever(
-            store, self.corrected_vectors, c.ann, c.ann_threshold, c.lexical_background_above
+            store,
+            self.corrected_vectors,
+            c.ann,
+            c.ann_threshold,
+            c.lexical_background_above,
+            pgvector_url=c.pgvector_url,
+            pgvector_table=c.pgvector_table,
         )
         self.indexer = Indexer(self.model, c, store, self.bias, self.retriever)
         scorer = PairScorer(self.bias.z, self.retriever.pair_lexical, c.fusion, self._rescore)

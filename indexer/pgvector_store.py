@@ -20,8 +20,9 @@ method.
   statistics cost speed, never results.
 
 Connections are opened with ``prepare_threshold=None`` (no server-side prepared statements),
-so the store works through pgbouncer in transaction mode. Not wired into ``EngineSettings``:
-:func:`make_pgvector_index` is the factory an engine would call for ``ann="pgvector"``.
+so the store works through pgbouncer in transaction mode. ``EngineConfig(ann="pgvector",
+pgvector_url=…)`` (service: ``TECHMATCH_ENGINE__ANN=pgvector``) makes the engine's
+retriever use it through :func:`make_pgvector_index`.
 """
 
 from __future__ import annotations
@@ -78,6 +79,23 @@ def _vector_dumper(oid: int) -> type[Dumper]:
     return VectorDumper
 
 
+class PgVectorUnavailable(RuntimeError):
+    """The database has no pgvector extension (``TECHMATCH_ENGINE__ANN=pgvector`` needs it).
+
+    The message says so in English and Vietnamese, with the server's own reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            "TECHMATCH_ENGINE__ANN=pgvector needs the pgvector extension in the database at "
+            "TECHMATCH_ENGINE__PGVECTOR_URL (install pgvector on the PostgreSQL server, or "
+            "set TECHMATCH_ENGINE__ANN=flat). / TECHMATCH_ENGINE__ANN=pgvector cần tiện ích "
+            "pgvector trong cơ sở dữ liệu tại TECHMATCH_ENGINE__PGVECTOR_URL (hãy cài pgvector "
+            "trên máy chủ PostgreSQL, hoặc đặt TECHMATCH_ENGINE__ANN=flat). "
+            f"PostgreSQL: {reason}"
+        )
+        self.reason = reason
+
+
 class PgVectorIndex:
     """``ANNIndex`` over a PostgreSQL table with a ``vector(dimension)`` column and HNSW.
 
@@ -116,15 +134,31 @@ class PgVectorIndex:
         self._conn = psycopg.connect(
             plain_conninfo(conninfo), autocommit=True, prepare_threshold=None
         )
-        self._conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        info = TypeInfo.fetch(self._conn, "vector")
-        if info is None:
-            raise RuntimeError("the pgvector extension is not installed in this database")
+        info = self._vector_type()
         self._vector_oid = info.oid
         self._conn.adapters.register_dumper(np.ndarray, _vector_dumper(info.oid))
         self._t = sql.Identifier(table)
         self._hnsw = sql.Identifier(f"{table}_hnsw_{kind}")
         self._create_schema()
+
+    approximate = True  # HNSW (exact below ``exact_rows``): for the engine's info
+
+    def _vector_type(self) -> TypeInfo:
+        """pgvector's ``vector`` type, creating the extension when it is available but not
+        yet created; :class:`PgVectorUnavailable` when the server has no pgvector."""
+        try:
+            with self._conn.transaction():
+                self._conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except psycopg.Error as error:
+            # not installed on the server, or not allowed to create it: say which database
+            if TypeInfo.fetch(self._conn, "vector") is None:
+                self._conn.close()
+                raise PgVectorUnavailable(str(error).strip().splitlines()[0]) from error
+        info = TypeInfo.fetch(self._conn, "vector")
+        if info is None:  # pragma: no cover - CREATE EXTENSION succeeded
+            self._conn.close()
+            raise PgVectorUnavailable("no type 'vector' after CREATE EXTENSION")
+        return info
 
     # ----------------------------------------------------------------- schema
     def _create_schema(self) -> None:

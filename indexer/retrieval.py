@@ -1,4 +1,4 @@
-"""Candidate retrieval: one vector index (FAISS) and one BM25 index per kind.
+"""Candidate retrieval: one vector index (FAISS or pgvector) and one BM25 index per kind.
 
 A posting's candidates are its dense top-``k`` of the other kind plus that kind's best
 BM25 hits for its tokens; each comes with its bias-corrected cosine, and, for a need,
@@ -13,6 +13,7 @@ import numpy as np
 
 from indexer.ann import ANNIndex, make_index
 from indexer.lexical import LexicalBuild, LexicalIndex, PreparedQuery
+from indexer.pgvector_store import ColumnFilter, PgVectorIndex, make_pgvector_index
 from indexer.postings import KINDS, Filters, Kind, Posting, other_kind
 from indexer.store import PostingStore
 
@@ -33,11 +34,16 @@ class Retriever:
         ann: str = "flat",
         ann_threshold: int = 50_000,
         lexical_background_above: int = 20_000,
+        pgvector_url: str | None = None,
+        pgvector_table: str = "posting_vectors",
     ) -> None:
         self.store = store
         self.vectors = vectors
         self._ann_kind, self._ann_threshold = ann, ann_threshold
-        self.ann: dict[Kind, ANNIndex] = {k: self._new_index() for k in KINDS}
+        self._pgvector = (pgvector_url, pgvector_table)
+        if ann == "pgvector" and not pgvector_url:
+            raise ValueError("ann='pgvector' needs pgvector_url (a PostgreSQL URL)")
+        self.ann: dict[Kind, ANNIndex] = {k: self._new_index(k) for k in KINDS}
         self.lex: dict[Kind, LexicalIndex] = {
             k: LexicalIndex(background_above=lexical_background_above) for k in KINDS
         }
@@ -45,23 +51,47 @@ class Retriever:
         self._allowed: dict[tuple[Kind, Filters], tuple[np.ndarray, int]] = {}
         self._prepared: dict[int, tuple[int, PreparedQuery]] = {}  # need → (lex version, q)
         self._masks: dict[tuple[int, int], tuple[LexicalBuild, np.ndarray, np.ndarray]] = {}
+        # id of an ``allowed`` array handed out → (that array, its filters): lets a store
+        # that filters by columns (pgvector) search by the filters instead of the ids
+        self._filters_of: dict[int, tuple[np.ndarray, Filters]] = {}
 
-    def _new_index(self) -> ANNIndex:
+    def _new_index(self, kind: Kind) -> ANNIndex:
+        """The configured store for ``kind``: FAISS (``flat``/``auto``) or pgvector."""
+        if self._ann_kind == "pgvector":
+            url, table = self._pgvector
+            assert url is not None
+            return make_pgvector_index(url, kind, self.store.dimension, table=table)
         return make_index(self.store.dimension, self._ann_kind, self._ann_threshold)
+
+    def _columns(self, ids: Sequence[int]) -> dict[str, list[str | None]]:
+        """The filter columns (status, language, sector) of postings, for a column store."""
+        postings = [self.store.postings[i] for i in ids]
+        return {
+            "status": [p.status for p in postings],
+            "language": [p.language or "" for p in postings],
+            "sector": [p.sector for p in postings],
+        }
 
     # ----------------------------------------------------------------- upkeep
     def invalidate(self) -> None:
         """Forget every cache (benchmarks measure cold calls; writes call :meth:`written`)."""
         self._allowed.clear()
+        self._filters_of.clear()
         self._prepared.clear()
         self._masks.clear()
 
     def rebuild_dense(self, ids: Sequence[int]) -> None:
-        """Fresh vector indexes holding the corrected vectors of ``ids``."""
-        self.ann = {k: self._new_index() for k in KINDS}
+        """Fresh vector indexes holding the corrected vectors of ``ids`` (pgvector: every
+        row of each kind replaced in one bulk load, rows of other ids dropped)."""
         for kind in KINDS:
             kind_ids = [i for i in ids if self.store.postings[i].kind == kind]
-            self.ann[kind].upsert(np.array(kind_ids, dtype=np.int64), self.vectors(kind_ids))
+            index = self.ann[kind]
+            id_array = np.array(kind_ids, dtype=np.int64)
+            if isinstance(index, PgVectorIndex):
+                index.bulk_load(id_array, self.vectors(kind_ids), **self._columns(kind_ids))
+                continue
+            self.ann[kind] = fresh = self._new_index(kind)
+            fresh.upsert(id_array, self.vectors(kind_ids))
 
     def index(self, ids: Sequence[int], vectors: np.ndarray, dense: bool = True) -> None:
         """Store postings' corrected ``vectors`` (when ``dense``) and tokens."""
@@ -71,7 +101,12 @@ class Retriever:
                 continue
             if dense:
                 kind_ids = np.array([ids[n] for n in rows], dtype=np.int64)
-                self.ann[kind].upsert(kind_ids, vectors[rows])
+                index = self.ann[kind]
+                if isinstance(index, PgVectorIndex):
+                    columns = self._columns([ids[n] for n in rows])
+                    index.upsert(kind_ids, vectors[rows], **columns)  # type: ignore[arg-type]
+                else:
+                    index.upsert(kind_ids, vectors[rows])
             for n in rows:
                 self.lex[kind].upsert(ids[n], self.store.tokens[ids[n]])
 
@@ -99,7 +134,9 @@ class Retriever:
             found = (ids, len(members) - len(ids))
             if len(cache) >= ALLOWED_CACHE_SIZE:  # many distinct filters: bound memory
                 cache.clear()
+                self._filters_of.clear()
             cache[key] = found
+            self._filters_of[id(ids)] = (ids, filters)
         return None if found[1] == 0 else found[0]
 
     def written(self, before: dict[int, Posting | None]) -> None:
@@ -110,6 +147,7 @@ class Retriever:
             self._prepared.pop(posting_id, None)
         if len(before) > WRITTEN_UPDATE_MAX:
             self._allowed.clear()
+            self._filters_of.clear()
             return
         for key, (ids, failing) in list(self._allowed.items()):
             kind, filters = key
@@ -130,11 +168,59 @@ class Retriever:
                 ids = np.setdiff1d(ids, np.array(drop, np.int64), assume_unique=True)
             if add:
                 ids = np.union1d(ids, np.array(add, np.int64))
+            if drop or add:
+                self._filters_of.pop(id(self._allowed[key][0]), None)
             self._allowed[key] = (ids, failing)
+            self._filters_of[id(ids)] = (ids, filters)
 
     def search(self, kind: Kind, queries: np.ndarray, k: int, allowed: np.ndarray | None) -> Dense:
         """Top-``k`` inner products of each query row among postings of ``kind``."""
-        return self.ann[kind].search(queries, k, allowed)
+        index = self.ann[kind]
+        if not isinstance(index, PgVectorIndex):
+            return index.search(queries, k, allowed)
+        return self._search_columns(index, kind, queries, k, allowed)
+
+    def _search_columns(
+        self,
+        index: PgVectorIndex,
+        kind: Kind,
+        queries: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None,
+    ) -> Dense:
+        """A pgvector search: an ``allowed`` array made by :meth:`allowed` becomes its
+        filters' column condition (no list of ids sent); any other array goes as ids.
+        Rows whose id the pool does not hold as ``kind`` (left in a shared table by another
+        engine) are skipped: the search asks for as many more rows as it met."""
+        if allowed is None:
+            where, ids_in = ColumnFilter(statuses=None), None
+        else:
+            known = self._filters_of.get(id(allowed))
+            if known is not None and known[0] is allowed and known[1].ids is None:
+                f = known[1]
+                where = ColumnFilter(statuses=f.statuses, languages=f.languages, sectors=f.sectors)
+                ids_in = None
+            else:
+                where, ids_in = ColumnFilter(statuses=None), allowed
+        depth = k
+        while True:
+            scores, ids = index.search(queries, depth, ids_in, where=where)
+            keep = np.fromiter(
+                (i >= 0 and self.store.is_kind(int(i), kind) for i in ids.ravel()),
+                bool,
+                ids.size,
+            ).reshape(ids.shape)
+            strays = int(((ids >= 0) & ~keep).sum(axis=1).max(initial=0))
+            if strays == 0 or depth >= k + strays or (ids < 0).any():
+                break
+            depth = k + strays
+        out_scores = np.full((len(ids), k), -np.inf, dtype=np.float32)
+        out_ids = np.full((len(ids), k), -1, dtype=np.int64)
+        for row in range(len(ids)):
+            kept = np.flatnonzero(keep[row])[:k]
+            out_ids[row, : len(kept)] = ids[row, kept]
+            out_scores[row, : len(kept)] = scores[row, kept]
+        return out_scores, out_ids
 
     def candidates(
         self, posting: Posting, k: int, allowed: np.ndarray | None, dense: Dense | None = None
@@ -153,7 +239,7 @@ class Retriever:
         if allowed is not None and not len(allowed):
             return found, lexical
         if dense is None:
-            scores, ids = self.ann[target].search(query, k, allowed)
+            scores, ids = self.search(target, query, k, allowed)
             dense = scores[0], ids[0]
         for score, cid in zip(dense[0], dense[1], strict=True):
             if cid >= 0:

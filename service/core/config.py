@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -21,11 +21,18 @@ class EngineSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    ann: Literal["flat", "auto"] = Field(
+    ann: Literal["flat", "auto", "pgvector"] = Field(
         default="flat",
-        description="Vector index: flat (exact) or auto (exact below ann_threshold, IVF above).",
+        description="Vector index: flat (exact), auto (exact below ann_threshold, IVF above) "
+        "or pgvector (HNSW in PostgreSQL at pgvector_url, shared by every worker).",
     )
     ann_threshold: int = Field(default=50_000, ge=1, description="Pool size where auto uses IVF.")
+    pgvector_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the pgvector store (ann=pgvector); default: the "
+        "service's database_url when it is PostgreSQL.",
+        repr=False,
+    )
     lexical_background_above: int = Field(
         default=20_000, ge=0, description="Pool size from which BM25 is rebuilt in the background."
     )
@@ -136,6 +143,25 @@ class Settings(BaseSettings):
         description="Most failed authentications with keys sharing their first 10 "
         "characters (429 with Retry-After above); `off` turns it off.",
     )
+
+    @model_validator(mode="after")
+    def _pgvector_url(self) -> Settings:
+        """``ann=pgvector`` without its own URL uses the service's PostgreSQL database; on
+        SQLite that is an error saying what to set (English and Vietnamese)."""
+        if self.engine.ann != "pgvector" or self.engine.pgvector_url:
+            return self
+        url = self.database_url or ""
+        if not url.startswith("postgresql"):
+            raise ValueError(
+                "TECHMATCH_ENGINE__ANN=pgvector needs PostgreSQL with the pgvector extension: "
+                "set TECHMATCH_ENGINE__PGVECTOR_URL, or TECHMATCH_DATABASE_URL to such a "
+                "database (the service runs on SQLite now). / TECHMATCH_ENGINE__ANN=pgvector "
+                "cần PostgreSQL có tiện ích pgvector: hãy đặt TECHMATCH_ENGINE__PGVECTOR_URL, "
+                "hoặc TECHMATCH_DATABASE_URL trỏ tới cơ sở dữ liệu như vậy (dịch vụ đang "
+                "chạy trên SQLite)."
+            )
+        self.engine = self.engine.model_copy(update={"pgvector_url": url})
+        return self
 
     @property
     def sqlalchemy_url(self) -> str:
