@@ -30,6 +30,7 @@ class EngineConfig:
     # ann_threshold, FAISS IVF above) | "pgvector" (HNSW in PostgreSQL at pgvector_url)
     ann: str = "flat"
     ann_threshold: int = 50_000
-    pgvector_url: str | None = field(default=None, repr=False)  # URL for ann="pgvector"
+    # URL for ann="pgvector": a str, or a secret with get_secret_value() (the service's)
+    pgvector_url: object | None = field(default=None, repr=False)
     pgvector_table: str = "posting_vectors"  # one table per pool (several engines: several)
     lexical_background_above: int = 20_000  # BM25 rebuilt in the background from this size

@@ -219,7 +219,7 @@ class PgVectorIndex:
         ids = np.asarray(ids, dtype=np.int64)
         if len(ids) == 0:
             return
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), self.dimension)
         cols = {"status": status, "language": language, "sector": sector}
         given = [name for name, value in cols.items() if value is not None]
         rows = _rows(ids, vectors, self.kind, {n: cols[n] for n in given})
@@ -288,7 +288,7 @@ class PgVectorIndex:
         ``maintenance_work_mem`` should hold the graph (≈ 2 KB per 384-d row), else the
         build slows down many times."""
         ids = np.asarray(ids, dtype=np.int64)
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), self.dimension)
         cols = {"status": status, "language": language, "sector": sector}
         copy = sql.SQL(
             "COPY {t} (id, kind, status, language, sector, embedding) FROM STDIN (FORMAT BINARY)"

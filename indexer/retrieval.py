@@ -34,14 +34,17 @@ class Retriever:
         ann: str = "flat",
         ann_threshold: int = 50_000,
         lexical_background_above: int = 20_000,
-        pgvector_url: str | None = None,
+        pgvector_url: object | None = None,
         pgvector_table: str = "posting_vectors",
     ) -> None:
         self.store = store
         self.vectors = vectors
         self._ann_kind, self._ann_threshold = ann, ann_threshold
-        self._pgvector = (pgvector_url, pgvector_table)
-        if ann == "pgvector" and not pgvector_url:
+        # the service passes a secret (pydantic's SecretStr): unwrapped only to connect
+        reveal = getattr(pgvector_url, "get_secret_value", None)
+        url = reveal() if reveal is not None else pgvector_url
+        self._pgvector = (str(url) if url else None, pgvector_table)
+        if ann == "pgvector" and not self._pgvector[0]:
             raise ValueError("ann='pgvector' needs pgvector_url (a PostgreSQL URL)")
         self.ann: dict[Kind, ANNIndex] = {k: self._new_index(k) for k in KINDS}
         self.lex: dict[Kind, LexicalIndex] = {

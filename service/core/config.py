@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
+
+
+class HiddenUrl(str):
+    """A database URL whose text (``str``, JSON, repr) has the password replaced by ``***``;
+    :meth:`get_secret_value` gives the URL to connect with (the engine calls it)."""
+
+    _secret: str
+
+    def __new__(cls, url: str) -> HiddenUrl:
+        if isinstance(url, HiddenUrl):
+            url = url.get_secret_value()
+        shown = super().__new__(cls, re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url))
+        shown._secret = url
+        return shown
+
+    def get_secret_value(self) -> str:
+        """The URL with its password."""
+        return self._secret
 
 
 class EngineSettings(BaseModel):
@@ -30,9 +49,15 @@ class EngineSettings(BaseModel):
     pgvector_url: str | None = Field(
         default=None,
         description="PostgreSQL URL of the pgvector store (ann=pgvector); default: the "
-        "service's database_url when it is PostgreSQL.",
-        repr=False,
+        "service's database_url when it is PostgreSQL. Shown (/health, logs) without its "
+        "password.",
     )
+
+    @field_validator("pgvector_url", mode="after")
+    @classmethod
+    def _hide_password(cls, url: str | None) -> str | None:
+        return None if url is None else HiddenUrl(url)
+
     lexical_background_above: int = Field(
         default=20_000, ge=0, description="Pool size from which BM25 is rebuilt in the background."
     )
@@ -160,7 +185,7 @@ class Settings(BaseSettings):
                 "hoặc TECHMATCH_DATABASE_URL trỏ tới cơ sở dữ liệu như vậy (dịch vụ đang "
                 "chạy trên SQLite)."
             )
-        self.engine = self.engine.model_copy(update={"pgvector_url": url})
+        self.engine = self.engine.model_copy(update={"pgvector_url": HiddenUrl(url)})
         return self
 
     @property
