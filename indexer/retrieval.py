@@ -66,14 +66,20 @@ class Retriever:
             return make_pgvector_index(url, kind, self.store.dimension, table=table)
         return make_index(self.store.dimension, self._ann_kind, self._ann_threshold)
 
-    def _columns(self, ids: Sequence[int]) -> dict[str, list[str | None]]:
-        """The filter columns (status, language, sector) of postings, for a column store."""
+    def _upsert_columns(
+        self, index: PgVectorIndex, ids: Sequence[int], vectors: np.ndarray, bulk: bool = False
+    ) -> None:
+        """Write postings' vectors with their filter columns (status, language, sector)
+        into a column store: one upsert, or (``bulk``) a bulk load replacing the kind."""
         postings = [self.store.postings[i] for i in ids]
-        return {
-            "status": [p.status for p in postings],
-            "language": [p.language or "" for p in postings],
-            "sector": [p.sector for p in postings],
-        }
+        id_array = np.array(ids, dtype=np.int64)
+        status = [p.status for p in postings]
+        language = [p.language or "" for p in postings]
+        sector = [p.sector for p in postings]
+        if bulk:
+            index.bulk_load(id_array, vectors, status=status, language=language, sector=sector)
+        else:
+            index.upsert(id_array, vectors, status=status, language=language, sector=sector)
 
     # ----------------------------------------------------------------- upkeep
     def invalidate(self) -> None:
@@ -91,7 +97,7 @@ class Retriever:
             index = self.ann[kind]
             id_array = np.array(kind_ids, dtype=np.int64)
             if isinstance(index, PgVectorIndex):
-                index.bulk_load(id_array, self.vectors(kind_ids), **self._columns(kind_ids))
+                self._upsert_columns(index, kind_ids, self.vectors(kind_ids), bulk=True)
                 continue
             self.ann[kind] = fresh = self._new_index(kind)
             fresh.upsert(id_array, self.vectors(kind_ids))
@@ -106,8 +112,7 @@ class Retriever:
                 kind_ids = np.array([ids[n] for n in rows], dtype=np.int64)
                 index = self.ann[kind]
                 if isinstance(index, PgVectorIndex):
-                    columns = self._columns([ids[n] for n in rows])
-                    index.upsert(kind_ids, vectors[rows], **columns)  # type: ignore[arg-type]
+                    self._upsert_columns(index, [ids[n] for n in rows], vectors[rows])
                 else:
                     index.upsert(kind_ids, vectors[rows])
             for n in rows:
