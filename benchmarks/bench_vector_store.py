@@ -18,6 +18,12 @@ CPU (model name, flags) and the load (``uptime``). Merges into
 ``benchmarks/results/vector_store.json`` by size.
 
     python benchmarks/bench_vector_store.py [--sizes 100000[,1000000]] [--queries 200]
+    python benchmarks/bench_vector_store.py --sizes 1000000 --maintenance-work-mem 3GB \
+        --shared-buffers 2GB          # 32 min on 2 busy cores, ~10 GB of memory
+
+Long runs print their progress (with the load) on stderr and save what they measured after
+each stage (FAISS, each kind's HNSW build), so a stopped run keeps its figures; the load
+average is sampled every 30 s into the result (``load``), with the ``machine`` block.
 """
 
 from __future__ import annotations
