@@ -7,8 +7,10 @@ a graded gain), and the score the *current* ranking gives each of them. Out: a
 
 The model is scikit-learn's logistic regression on standardised features (the scaler is
 folded into the stored weights). Its held-out figures come from cross-validation grouped
-by need (:class:`~sklearn.model_selection.GroupKFold`): no need is both in the fitting and
-in the checking part, so a need's own decisions never vouch for its ranking.
+by need (:class:`~sklearn.model_selection.GroupKFold`, shuffled and repeated
+:data:`REPEATS` times, each pair's held-out logit averaged over the repeats so that the
+figures do not hang on one assignment of needs to folds): no need is both in the fitting
+and in the checking part, so a need's own decisions never vouch for its ranking.
 
 **The switch rule** (:func:`should_switch`): the learned ranking replaces the current one
 only when, on the held-out decisions,
@@ -69,6 +71,7 @@ CONFIDENCE = 0.90  # one-sided lower bounds
 Z_ONE_SIDED = 1.2816  # the normal quantile of CONFIDENCE
 MIN_OVERLAP = 1 / 3
 FOLDS = 5
+REPEATS = 5  # shuffled GroupKFold repeats (one split of ~40 needs is a noisy estimate)
 K = 10
 FORMAT = 1
 
@@ -267,21 +270,26 @@ def auc_counts(samples: Sequence[Sample]) -> tuple[int, int]:
     return positives, sum(len(labels) for labels in both) - positives
 
 
-def held_out_logits(samples: Sequence[Sample], folds: int = FOLDS) -> np.ndarray:
-    """Each sample's logit from a model fitted on the other needs' folds (GroupKFold by
-    need); a fold whose fitting part lacks a label scores its samples 0."""
+def held_out_logits(
+    samples: Sequence[Sample], folds: int = FOLDS, repeats: int = REPEATS
+) -> np.ndarray:
+    """Each sample's logit from models fitted on the other needs' folds (GroupKFold by
+    need, shuffled with seeds ``0..repeats-1``), averaged over the repeats; a fold whose
+    fitting part lacks a label adds 0 for its samples."""
     from sklearn.model_selection import GroupKFold
 
     groups = np.array([s.need_id for s in samples])
     splits = min(folds, len(set(groups.tolist())))
     out = np.zeros(len(samples))
-    for fit_idx, check_idx in GroupKFold(n_splits=splits).split(samples, groups=groups):
-        part = [samples[i] for i in fit_idx]
-        if len({s.label for s in part}) < 2:
-            continue
-        model = fit(part)
-        for i in check_idx:
-            out[i] = model.logit(samples[i].features)
+    for repeat in range(repeats):
+        split = GroupKFold(n_splits=splits, shuffle=True, random_state=repeat)
+        for fit_idx, check_idx in split.split(samples, groups=groups):
+            part = [samples[i] for i in fit_idx]
+            if len({s.label for s in part}) < 2:
+                continue
+            model = fit(part)
+            for i in check_idx:
+                out[i] += model.logit(samples[i].features) / repeats
     return out
 
 

@@ -1,8 +1,10 @@
 """A need no offer is recommended for: what the nearest offers offer, and in which words.
 
 Trigger (see ``docs/coach.md``): ``need_no_recommended_offer`` fires for a saved need
-when none of its :data:`LOOK_AT` best offers is recommended by the engine (score under
-the threshold, or not reciprocal) and at least one offer is matched at all. The hint
+when none of its :data:`LOOK_AT` best offers is recommended by the engine, at least one
+offer is matched at all, and the best offer's score is under the recommendation
+threshold: a need whose best offer passes the threshold but is not reciprocal (the offer
+serves another need better) cannot be reached by rewording, so it gets no hint. The hint
 names the :data:`NEAREST` nearest offers' titles and their distinctive key terms: key
 terms of those offers that the need's text does not contain and that are not linked to
 one of its terms, the terms shared by more of the nearest offers first (at most
@@ -53,6 +55,8 @@ def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
         return []
     if not matches or any(m.recommended for m in matches):
         return []
+    if matches[0].score >= matcher.recommend_threshold:
+        return []  # scored high enough, passed over for reciprocity: rewording cannot help
     nearest = matches[:NEAREST]
     offers_terms = [
         (m.reasons.offer_terms, {str(link["offer"]) for link in m.reasons.linked_terms})

@@ -1,21 +1,24 @@
 """Key terms that no counterpart uses, with the words counterparts use instead.
 
-Trigger (see ``docs/coach.md``): ``term_unused`` fires for a key term of the posting (the
-engine's key terms: keywords, then title words, then frequent description words) when
+Trigger (see ``docs/coach.md``): ``term_unused`` fires for a keyword of the poster's when
 
 - at least :data:`MIN_COUNTERPARTS` counterparts are matched now (with fewer, every word
   would look unused),
-- no active counterpart's text contains the term (case and diacritics ignored) and no
+- no active counterpart's text contains the keyword (case and diacritics ignored) and no
   counterpart key term means the same (cosine ≥ the engine's link threshold), and
-- the key terms of the posting's :data:`NEAR` best-matched counterparts (every
-  counterpart for an unsaved draft) hold at least one word close to it (cosine ≥ 0.85),
-  which the hint names — in the posting's language first.
+- the key terms of the counterparts the posting is *recommended* with (among its
+  :data:`NEAR` best matches; every counterpart for an unsaved draft) hold at least one
+  word close to it (cosine ≥ 0.85) that the posting does not already write, which the
+  hint names — in the posting's language first.
 
-Only the poster's keywords and key terms of several words are checked (one loose title
-word such as "strong" is not advice); place names, numbers, one-syllable Vietnamese
-fragments and terms under 4 letters are skipped, on both sides, and so are generic
-suggestions ("quản lý", "sản phẩm", "solution"). At most :data:`MAX_HINTS` hints, in the
-order of the key terms, each naming at most :data:`ALTERNATIVES` words.
+Only the poster's keywords are checked: title and description terms are cut from running
+text ("hàm lượng", "strong") and too loose to advise on. Words are suggested only from
+recommended counterparts because the nearest key terms of off-topic counterparts are
+topical neighbours, not synonyms (the tuning sample, ``data/coach/labels_tune.jsonl``).
+Place names, numbers, one-syllable Vietnamese fragments and terms under 4 letters are
+skipped, on both sides, and so are generic suggestions ("quản lý", "sản phẩm",
+"solution"). At most :data:`MAX_HINTS` hints, each naming at most :data:`ALTERNATIVES`
+words.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ MIN_COUNTERPARTS = 5
 MAX_HINTS = 3
 ALTERNATIVES = 3
 NEAR = 10
+#: Suggest only words of the recommended among the :data:`NEAR` best counterparts.
+RECOMMENDED_ONLY = True
 _PLACES = frozenset(fold(p) for p in PLACES)
 
 
@@ -45,10 +50,11 @@ def eligible_term(term: str) -> bool:
 
 
 def _worth_checking(draft: Draft, term: str) -> bool:
-    """A keyword of the poster's, or a key term of several words: single title or
-    description words ("strong", "new") are too loose to advise on."""
+    """A keyword of the poster's (the words the poster chose to be found by); title and
+    description terms are cut from running text ("hàm lượng", "strong") and too loose to
+    advise on."""
     folded = fold(term)
-    return " " in term.strip() or any(folded == fold(k) for k in draft.keywords)
+    return any(folded == fold(k) for k in draft.keywords)
 
 
 def _alternative(word: str) -> bool:
@@ -65,14 +71,31 @@ def _field(draft: Draft, term: str) -> str:
 
 
 def _near(draft: Draft, matcher: Matcher) -> list[int] | None:
-    """The best-matched counterparts of a saved posting (``None`` for an unsaved draft)."""
+    """The counterparts whose words may be suggested: those of a saved posting's
+    :data:`NEAR` best matches that are recommended (when :data:`RECOMMENDED_ONLY`), so
+    that the words come from counterparts about the same thing; ``None`` for an unsaved
+    draft (every counterpart)."""
     if draft.id is None or matcher.indexed(draft.id) is None:
         return None
     try:
         matches = matcher.matches(draft.id, limit=NEAR)
     except NotIndexed:
         return None
-    return [m.counterpart(draft.kind) for m in matches]  # type: ignore[arg-type]
+    return [
+        m.counterpart(draft.kind)  # type: ignore[arg-type]
+        for m in matches
+        if m.recommended or not RECOMMENDED_ONLY
+    ]
+
+
+def _words(text: str) -> str:
+    """Folded text without punctuation, padded with spaces (to find whole words)."""
+    return " " + " ".join("".join(c if c.isalnum() else " " for c in fold(text)).split()) + " "
+
+
+def _absent(word: str, own_text: str) -> bool:
+    """True when ``word`` is not written in the posting already."""
+    return _words(word) not in own_text
 
 
 def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
@@ -87,9 +110,14 @@ def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
     ]
     lang = draft.lang
     near = _near(draft, matcher)
+    if near is not None and not near:
+        return []  # no counterpart about the same thing: nobody to borrow words from
+    own_text = _words(draft.text)
+    usage = matcher.term_usage(terms, draft.kind, draft.language or lang, near)
     out: list[Hint] = []
-    for use in matcher.term_usage(terms, draft.kind, draft.language or lang, near):
-        instead = [w for w in use.instead if _alternative(w)][:ALTERNATIVES]
+    for use in usage:
+        instead = [w for w in use.instead if _alternative(w) and _absent(w, own_text)]
+        instead = instead[:ALTERNATIVES]
         if use.users or not instead:
             continue
         text = message(

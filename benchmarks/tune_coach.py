@@ -1,0 +1,120 @@
+"""Tuning the coach's measured hints (``term_unused``, ``need_no_recommended_offer``) on
+a tuning sample kept apart from the 40 labelled postings of ``bench_coach.py``.
+
+    PYTHONPATH=$PWD python benchmarks/tune_coach.py --model-cache .cache/models --out DIR
+
+Stores and indexes the dev set as ``bench_coach.py`` does, then, for each variant of the
+triggers (module constants of ``service.coach.vocabulary`` and ``service.coach.reach``),
+writes the two hints fired on the tuning sample (``data/coach/labels_tune.jsonl``'s
+postings, or the default sample) and on the held-out 40 with the context a labeller needs
+(title, description, the nearest counterparts and their scores), one JSONL per variant;
+and the agreement of each variant with the tuning labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_coach import COACH, STAFF, Pool, read_jsonl
+from service.coach import Draft, reach, vocabulary
+
+#: The default tuning sample: 15 tuning-part needs and 15 offers, none of the labelled 40.
+TUNE_NEEDS = (2, 11, 15, 22, 26, 33, 37, 44, 47, 52, 60, 65, 72, 82, 91)
+TUNE_OFFERS = tuple(range(1005, 1160, 10))
+
+#: Trigger variants still switchable by a constant (the others tried — mutual nearest
+#: words, cosine floors 0.87 / 0.89, a score floor for the nearest offers — are in
+#: docs/coach.md with their tuning figures).
+VARIANTS: dict[str, dict[str, Any]] = {
+    "recommended": {"RECOMMENDED_ONLY": True},
+    "all_near": {"RECOMMENDED_ONLY": False},
+}
+
+
+def configure(settings: dict[str, Any]) -> None:
+    """Sets the trigger constants of one variant."""
+    for name, value in settings.items():
+        setattr(vocabulary, name, value)
+
+
+def context(pool: Pool, kind: str, dev_id: int) -> dict[str, Any]:
+    """What a labeller reads: the posting and its 5 nearest counterparts with scores."""
+    posting_id = pool.db_id[(kind, dev_id)]
+    row = pool.postings.get(STAFF, kind, posting_id)
+    matches = pool.matcher.matches(posting_id, limit=5)
+    near = []
+    for m in matches:
+        other = pool.matcher.indexed(m.counterpart(kind))  # type: ignore[arg-type]
+        near.append(
+            {
+                "id": pool.dev_id[m.counterpart(kind)],  # type: ignore[arg-type]
+                "score": round(m.score, 3),
+                "recommended": m.recommended,
+                "title": other.title if other else "",
+            }
+        )
+    return {
+        "title": row.title,
+        "keywords": row.keywords,
+        "description": row.description,
+        "threshold": pool.matcher.recommend_threshold,
+        "near": near,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="multilingual-e5-small")
+    parser.add_argument("--model-cache", type=Path, default=Path(".cache") / "models")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    held = sorted({(r["kind"], r["id"]) for r in read_jsonl(COACH / "labels.jsonl")})
+    tune = [("need", n) for n in TUNE_NEEDS] + [("offer", o) for o in TUNE_OFFERS]
+    labels = read_jsonl(COACH / "labels_tune.jsonl")
+    verdict = {(r["kind"], r["id"], r["code"], tuple(r["terms"])): r["agree"] for r in labels}
+    with tempfile.TemporaryDirectory() as folder:
+        pool = Pool(args.model, args.model_cache, Path(folder))
+        contexts = {key: context(pool, *key) for key in tune + held}
+        (args.out / "contexts.json").write_text(
+            json.dumps({f"{k}:{i}": v for (k, i), v in contexts.items()}, ensure_ascii=False)
+        )
+        summary = {}
+        for name, settings in VARIANTS.items():
+            configure(settings)
+            rows = []
+            for part, keys in (("tune", tune), ("held", held)):
+                for kind, dev_id in keys:
+                    row = pool.postings.get(STAFF, kind, pool.db_id[(kind, dev_id)])
+                    draft = Draft.of_row(row)
+                    for hint in vocabulary.hints(draft, pool.matcher) + reach.hints(
+                        draft, pool.matcher
+                    ):
+                        h = hint.to_dict()
+                        rows.append({"part": part, "kind": kind, "id": dev_id, **h})
+            (args.out / f"{name}.jsonl").write_text(
+                "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+            )
+            judged = [
+                verdict[key]
+                for r in rows
+                if r["part"] == "tune"
+                and (key := (r["kind"], r["id"], r["code"], tuple(r["terms"]))) in verdict
+            ]
+            summary[name] = {
+                "tune_hints": sum(r["part"] == "tune" for r in rows),
+                "held_hints": sum(r["part"] == "held" for r in rows),
+                "tune_judged": len(judged),
+                "tune_agreed": sum(map(bool, judged)),
+            }
+            print(name, summary[name], flush=True)
+        pool.matcher.close()
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
