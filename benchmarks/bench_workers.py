@@ -84,10 +84,13 @@ class Server:
         self.workers = workers
 
     def clients(self, count: int, timeout: float = 600) -> list[tuple[int, httpx.Client]]:
-        """``count`` kept-alive clients, once every worker answers; (pid, client) each."""
+        """``count`` kept-alive clients, once every worker answers, spread evenly over the
+        workers (connections to a worker that already has its share are closed: the kernel
+        hands connections out unevenly, which would leave a worker idle); (pid, client)."""
         deadline = time.time() + timeout
         seen: set[int] = set()
         out: list[tuple[int, httpx.Client]] = []
+        share = -(-count // self.workers)  # connections per worker, rounded up
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise SystemExit(f"server exited with {self.process.returncode}")
@@ -104,6 +107,9 @@ class Server:
                 time.sleep(0.5)
                 continue
             seen.add(pid)
+            if sum(p == pid for p, _ in out) >= share:
+                client.close()
+                continue
             out.append((pid, client))
             if len(seen) >= self.workers and len(out) >= count:
                 keep, extra = out[:count], out[count:]

@@ -6,7 +6,8 @@ vectors, the bias statistics, reference samples and every posting's z statistics
 each kind's BM25 build as arrays (format 2). A start rebuilds only the FAISS indexes from
 the raw vectors (a fraction of a second per 100,000). Callers may add their own arrays
 (``extra``, e.g. the service's row fingerprints). Format 1 files (tokens in JSON, no BM25)
-are still read. The file records the format version, the model and its backend: vectors
+are still read. Raw vectors are saved as float32 (the store keeps them as float16, see
+``indexer.store``; the file format did not change for it). The file records the format version, the model and its backend: vectors
 of another model (or backend) would silently mis-rank, so such a file is refused.
 """
 
@@ -177,7 +178,9 @@ def _read_v2(arrays: dict[str, np.ndarray], meta: dict[str, Any], dimension: int
     id_list = arrays["ids"].tolist()
     store.hashes = dict(zip(id_list, meta["hashes"], strict=True))
     strings = np.array(meta["strings"] or [""], dtype=object)
-    _decode_tokens(store.tokens, id_list, meta["strings"], arrays["token_ids"], arrays["token_ends"])
+    _decode_tokens(
+        store.tokens, id_list, meta["strings"], arrays["token_ids"], arrays["token_ends"]
+    )
     store.terms = _decode_lists(id_list, strings, arrays["term_ids"], arrays["term_ends"])
     store.surfaces = {int(k): v for k, v in meta["surfaces"].items()}
     store.raw.fill(id_list, arrays["raw"])

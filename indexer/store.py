@@ -2,11 +2,12 @@
 
 Postings, content hashes, key terms and display forms are dicts keyed by posting id (ids
 are unique across kinds). Raw vectors live in one :class:`VectorTable` (a contiguous
-float16 matrix, not one array object per posting) and tokens in a :class:`TokenTable`
-(int32 ids into one process-wide string table, ``indexer.lexical.STRINGS``, not lists of string pointers): at 100,000
-postings these two took 2.3 KB of the engine's 6.6 KB per posting as dicts of arrays and
-lists. The store is the engine's source for everything derived (FAISS, BM25, bias
-statistics); it knows nothing of how they are derived.
+float16 matrix, not one float32 array object per posting) and tokens in a
+:class:`TokenTable` (int32 ids into one process-wide string table,
+``indexer.lexical.STRINGS``, not lists of string pointers): at 100,000 postings these two
+took 2.3 KB of the engine's 6.6 KB per posting as dicts of arrays and lists, now 1.2 KB.
+The store is the engine's source for everything derived (FAISS, BM25, bias statistics);
+it knows nothing of how they are derived.
 """
 
 from __future__ import annotations
@@ -85,8 +86,6 @@ class VectorTable(MutableMapping[int, np.ndarray]):
     def nbytes(self) -> int:
         """Bytes of the matrix (capacity included) and the id → row map's entries."""
         return int(self._data.nbytes) + 100 * len(self._rows)
-
-
 
 
 class TokenTable(MutableMapping[int, list[str]]):

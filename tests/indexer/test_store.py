@@ -55,8 +55,7 @@ def test_float16_raw_vectors_keep_the_cosines_of_float32() -> None:
     exact, stored = rows @ rows[:20].T, table.matrix(list(range(400))) @ rows[:20].T
     assert np.abs(exact - stored).max() < 2e-3
     same_top = [
-        set(np.argsort(-exact[:, q])[:10]) == set(np.argsort(-stored[:, q])[:10])
-        for q in range(20)
+        set(np.argsort(-exact[:, q])[:10]) == set(np.argsort(-stored[:, q])[:10]) for q in range(20)
     ]
     assert sum(same_top) >= 18
 
