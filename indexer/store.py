@@ -35,7 +35,7 @@ class VectorTable(MutableMapping[int, np.ndarray]):
         self.dimension = dimension
         self._rows: dict[int, int] = {}
         self._free: list[int] = []
-        self._data = np.zeros((0, dimension), dtype=dtype)
+        self._data: np.ndarray = np.zeros((0, dimension), dtype=dtype)
 
     def __len__(self) -> int:
         return len(self._rows)
