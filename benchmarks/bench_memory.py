@@ -5,9 +5,11 @@ dev-set sentences recombined; vectors from ``MixModel``, 384-dimensional like th
 model) and reports bytes per posting of:
 
 * ``faiss``: both FAISS indexes (serialised size = their memory for Flat/IVF-Flat);
-* ``raw_vectors``: the uncorrected vectors kept for refitting the bias correction;
+* ``raw_vectors``: the uncorrected vectors kept for refitting the bias correction (one
+  float16 matrix, ``indexer.store.VectorTable``);
 * ``vector_index``: the two together, i.e. everything dense search needs;
-* ``lexical``: BM25 (the build's sparse score arrays, vocabulary and id order);
+* ``lexical``: BM25 (every array of the build: scores by column and by row, vocabulary,
+  id order; and the documents' id → tokens map);
 * ``text_and_reasons``: postings, tokens, display forms, key terms and their vectors,
   per-posting z statistics (what explanations and scoring need beside the indexes);
 * ``engine_total``: the sum; and ``rss_delta``: growth of the process's resident memory
@@ -24,6 +26,7 @@ Sizes are deep ``sys.getsizeof`` sums (shared objects counted once). Writes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -76,19 +79,19 @@ def measure(engine: MatchEngine) -> dict[str, int]:
     ann, lexes = engine.retriever.ann, engine.retriever.lex
     faiss_bytes = sum(len(ann[k].to_bytes()) for k in ann)  # type: ignore[attr-defined]
     raw = deep_size(engine.store.raw, seen)
+    store, bias = engine.store, engine.bias
+    tokens = deep_size(store.tokens, seen)  # the arrays the BM25 documents share
     lexical = 0
     for lex in lexes.values():
         build = lex.snapshot()
-        for name in ("ids", "vocab", "indptr", "indices", "data", "token_max"):
-            lexical += deep_size(getattr(build, name), seen)
-        lexical += deep_size(build.sorted_ids, seen) + deep_size(build.sorted_rows, seen)
-    store, bias = engine.store, engine.bias
-    text = sum(
+        for part in dataclasses.fields(build):  # column- and row-wise scores, vocabulary
+            lexical += deep_size(getattr(build, part.name), seen)
+        lexical += deep_size(lex._docs, seen)  # the documents' id → tokens map
+    text = tokens + sum(
         deep_size(part, seen)
         for part in (
             store.postings,
             store.hashes,
-            store.tokens,  # shared with the BM25 documents
             store.terms,
             store.surfaces,
             store.term_vectors,

@@ -4,10 +4,14 @@ the whole pool runs against the idle p99.
 
 It makes a throw-away schema in the PostgreSQL database of ``--database-url`` (default
 ``TECHMATCH_TEST_POSTGRES_URL``), loads ``--postings`` realistic bilingual postings
-through the import API of a one-worker server, then for each worker count: restarts the
+through the import API of a one-worker server, then starts a 1-worker and a 2-worker
 server, opens one kept-alive connection per client (the kernel spreads them over the
 workers; the spread is recorded), and runs a closed loop of match requests for
-``--seconds``. Bounded: every phase has a fixed duration and concurrency. The CPU, core
+``--seconds`` per worker count, split into ``--rounds`` phases that alternate between a
+1-worker and a 2-worker server running side by side (so the shared machine's other load
+falls on both alike). Each phase records the CPU seconds of the server's processes and of
+this client (its share says how much the load generator competes for the same cores).
+Bounded: every phase has a fixed duration and concurrency. The CPU, core
 count and load average before and after each phase go into the result file.
 
     python benchmarks/bench_workers.py                      # real model, 2,000 postings
@@ -80,10 +84,13 @@ class Server:
         self.workers = workers
 
     def clients(self, count: int, timeout: float = 600) -> list[tuple[int, httpx.Client]]:
-        """``count`` kept-alive clients, once every worker answers; (pid, client) each."""
+        """``count`` kept-alive clients, once every worker answers, spread evenly over the
+        workers (connections to a worker that already has its share are closed: the kernel
+        hands connections out unevenly, which would leave a worker idle); (pid, client)."""
         deadline = time.time() + timeout
         seen: set[int] = set()
         out: list[tuple[int, httpx.Client]] = []
+        share = -(-count // self.workers)  # connections per worker, rounded up
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise SystemExit(f"server exited with {self.process.returncode}")
@@ -100,6 +107,9 @@ class Server:
                 time.sleep(0.5)
                 continue
             seen.add(pid)
+            if sum(p == pid for p, _ in out) >= share:
+                client.close()
+                continue
             out.append((pid, client))
             if len(seen) >= self.workers and len(out) >= count:
                 keep, extra = out[:count], out[count:]
@@ -182,6 +192,53 @@ def with_pairs(
     return result
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by process ``pid`` and its live descendants (from /proc)."""
+    total, todo, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        current = todo.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(stat[11]) + int(stat[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return total
+
+
+def measured_loop(
+    server: Server, clients: list[tuple[int, httpx.Client]], ids: list[int], seconds: float
+) -> dict[str, Any]:
+    """:func:`closed_loop` with the CPU seconds the server and this client process spent."""
+    server_before, client_before = tree_cpu(server.process.pid), time.process_time()
+    result = closed_loop(clients, ids, seconds)
+    result["server_cpu_s"] = round(tree_cpu(server.process.pid) - server_before, 2)
+    result["client_cpu_s"] = round(time.process_time() - client_before, 2)
+    return result
+
+
+def combine(phases: list[dict[str, Any]]) -> dict[str, Any]:
+    """The interleaved phases of one worker count summed into one throughput figure."""
+    requests = sum(p["requests"] for p in phases)
+    seconds = sum(p["seconds"] for p in phases)
+    server_cpu = sum(p["server_cpu_s"] for p in phases)
+    client_cpu = sum(p["client_cpu_s"] for p in phases)
+    return {
+        "phases": len(phases),
+        "requests": requests,
+        "errors": sum(p["errors"] for p in phases),
+        "seconds": round(seconds, 2),
+        "requests_per_s": round(requests / seconds, 2),
+        "requests_per_s_by_phase": [p["requests_per_s"] for p in phases],
+        "p50_ms_by_phase": [p["p50_ms"] for p in phases],
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(requests, 1), 1),
+        "server_cores_used": round(server_cpu / seconds, 2),
+        "client_cpu_share": round(client_cpu / max(client_cpu + server_cpu, 1e-9), 3),
+        "requests_per_worker_pid": [p["requests_per_worker_pid"] for p in phases],
+    }
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -200,6 +257,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="per throughput phase")
     parser.add_argument("--latency-seconds", type=float, default=10.0, help="per p99 phase")
     parser.add_argument("--concurrency", type=int, default=8, help="clients, throughput phases")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of 1 and 2 workers")
     parser.add_argument("--latency-clients", type=int, default=2, help="clients, p99 phases")
     parser.add_argument(
         "--database-url",
@@ -233,6 +291,7 @@ def main() -> None:
         "concurrency": args.concurrency,
         "latency_clients": args.latency_clients,
         "seconds": args.seconds,
+        "rounds": args.rounds,
         "latency_seconds": args.latency_seconds,
         "machine": machine(),
         "runs": {},
@@ -247,14 +306,27 @@ def main() -> None:
             seeder.close()
         finally:
             server.stop()
-        for workers in (1, 2):
-            server = Server(env, workers, log)
-            try:
-                clients = server.clients(args.concurrency)
-                closed_loop(clients, need_ids, 2.0)  # warm-up
-                run: dict[str, Any] = {"load_average_before": _load()}
-                run["throughput"] = closed_loop(clients, need_ids, args.seconds)
-                few = clients[: args.latency_clients]
+        # Both servers run at once; their throughput phases alternate (1, 2, 1, 2, ...), so
+        # the other jobs' load on the shared cores falls on both alike.
+        servers = {workers: Server(env, workers, log) for workers in (1, 2)}
+        clients: dict[int, list[tuple[int, httpx.Client]]] = {}
+        try:
+            for w, server in servers.items():
+                clients[w] = server.clients(args.concurrency)
+            phases: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+            loads: dict[int, list[list[float]]] = {1: [], 2: []}
+            for w in servers:
+                closed_loop(clients[w], need_ids, 2.0)  # warm-up
+            for _ in range(args.rounds):
+                for w, server in servers.items():
+                    loads[w].append(_load())
+                    phases[w].append(
+                        measured_loop(server, clients[w], need_ids, args.seconds / args.rounds)
+                    )
+            for workers, server in servers.items():
+                run: dict[str, Any] = {"load_average_before_phases": loads[workers]}
+                run["throughput"] = combine(phases[workers])
+                few = clients[workers][: args.latency_clients]
                 run["idle"] = closed_loop(few, need_ids, args.latency_seconds)
                 run["during_pairs"] = with_pairs(few, need_ids, args.latency_seconds, server.base)
                 run["p99_ratio_pairs_to_idle"] = round(
@@ -262,11 +334,12 @@ def main() -> None:
                 )
                 run["load_average_after"] = _load()
                 result["runs"][str(workers)] = run
-                for _, c in clients:
+                print(json.dumps({workers: run}, indent=1), flush=True)
+        finally:
+            for w, server in servers.items():
+                for _, c in clients.get(w, []):
                     c.close()
-            finally:
                 server.stop()
-            print(json.dumps({workers: result["runs"].get(str(workers))}, indent=1), flush=True)
         one, two = (result["runs"][k]["throughput"]["requests_per_s"] for k in ("1", "2"))
         result["throughput_ratio_2_to_1"] = round(two / one, 2)
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import bm25s
@@ -18,6 +19,36 @@ import numpy as np
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 log = logging.getLogger(__name__)
+
+
+class Strings:
+    """A process-wide, append-only table of distinct token strings: each token is stored
+    once and named by its index (like ``sys.intern``, but indexable from numpy ids)."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self._ids: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def encode(self, tokens: Iterable[str]) -> np.ndarray:
+        """Ids of ``tokens`` (new strings are added), as an int32 array."""
+        ids = self._ids
+        tokens = list(tokens)
+        if any(t not in ids for t in tokens):
+            with self._lock:
+                for t in tokens:
+                    if t not in ids:
+                        ids[t] = len(self.values)
+                        self.values.append(t)
+        return np.fromiter((ids[t] for t in tokens), dtype=np.int32, count=len(tokens))
+
+    def decode(self, ids: np.ndarray) -> list[str]:
+        """The strings of ``ids`` (the shared objects, not copies)."""
+        values = self.values
+        return [values[i] for i in ids.tolist()]
+
+
+STRINGS = Strings()
 
 
 @dataclass(frozen=True)
@@ -127,12 +158,19 @@ class LexicalBuild:
         return out
 
 
-def build_lexical(docs: dict[int, list[str]], k1: float, b: float) -> LexicalBuild:
+Tokens = list[str] | np.ndarray  # strings, or their ids in STRINGS (what the store keeps)
+
+
+def build_lexical(docs: dict[int, Tokens], k1: float, b: float) -> LexicalBuild:
     """One BM25 build over ``docs`` (id → tokens); called at a read or in the background."""
     ids = np.fromiter(docs.keys(), dtype=np.int64, count=len(docs))
     if not len(docs):
         return LexicalBuild()
-    corpus = [toks if toks else ["\u2205"] for toks in docs.values()]
+    decode = STRINGS.decode
+    corpus = [
+        (decode(toks) if isinstance(toks, np.ndarray) else toks) if len(toks) else ["\u2205"]
+        for toks in docs.values()
+    ]
     retriever = bm25s.BM25(k1=k1, b=b)
     retriever.index(corpus, show_progress=False)
     scores = retriever.scores
@@ -174,7 +212,7 @@ class LexicalIndex:
         self.background_above = background_above
         self.rebuild_pause = rebuild_pause  # idle time after a background build, × its time
         self._next_build_at = 0.0
-        self._docs: dict[int, list[str]] = {}
+        self._docs: dict[int, Tokens] = {}  # arrays shared with the posting store
         self._changes = 0  # writes so far
         self._built_changes = 0  # writes the current build reflects
         self._built = LexicalBuild()
@@ -186,8 +224,9 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self._docs)
 
-    def upsert(self, posting_id: int, tokens: list[str]) -> None:
-        """Store (or replace) the tokens of one posting."""
+    def upsert(self, posting_id: int, tokens: Tokens) -> None:
+        """Store (or replace) the tokens of one posting: strings, or their :data:`STRINGS`
+        ids (kept as given, not copied: the store's arrays serve both)."""
         self._docs[posting_id] = tokens
         self._changes += 1
 
@@ -226,7 +265,7 @@ class LexicalIndex:
                 self._builder.start()
             return self._built
 
-    def _build_in_background(self, snapshot: dict[int, list[str]], changes: int) -> None:
+    def _build_in_background(self, snapshot: dict[int, Tokens], changes: int) -> None:
         started = time.monotonic()
         try:
             self._install(build_lexical(snapshot, self.k1, self.b), changes)

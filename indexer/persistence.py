@@ -6,7 +6,8 @@ vectors, the bias statistics, reference samples and every posting's z statistics
 each kind's BM25 build as arrays (format 2). A start rebuilds only the FAISS indexes from
 the raw vectors (a fraction of a second per 100,000). Callers may add their own arrays
 (``extra``, e.g. the service's row fingerprints). Format 1 files (tokens in JSON, no BM25)
-are still read. The file records the format version, the model and its backend: vectors
+are still read. Raw vectors are saved as float32 (the store keeps them as float16, see
+``indexer.store``; the file format did not change for it). The file records the format version, the model and its backend: vectors
 of another model (or backend) would silently mis-rank, so such a file is refused.
 """
 
@@ -27,9 +28,9 @@ import numpy as np
 
 from indexer.bias import LanguageStats, ZStats, ZTable
 from indexer.errors import IndexLoadError
-from indexer.lexical import LexicalBuild
+from indexer.lexical import STRINGS, LexicalBuild
 from indexer.postings import KINDS, Posting
-from indexer.store import PostingStore
+from indexer.store import PostingStore, TokenTable
 
 if TYPE_CHECKING:
     from models import EmbeddingModel
@@ -38,6 +39,7 @@ FORMAT_VERSION = 2
 _FIELDS = tuple(f.name for f in dataclasses.fields(Posting))
 READABLE_FORMATS = (1, 2)
 INDEX_FILE = "index.npz"
+_NO_TOKENS = np.zeros(0, dtype=np.int32)
 
 
 def model_backend(model: EmbeddingModel) -> str:
@@ -79,8 +81,7 @@ def write_index(
     id_list = [int(i) for i in ids]
     raw = store.raw_matrix(id_list) if len(ids) else np.zeros((0, store.dimension))
     terms = list(store.term_vectors)
-    strings: dict[str, int] = {}
-    token_ids, token_ends = _encode_lists([store.tokens.get(i, []) for i in id_list], strings)
+    strings, token_ids, token_ends = _encode_tokens(store.tokens, id_list)
     term_ids, term_ends = _encode_lists([store.terms.get(i, []) for i in id_list], strings)
     meta: dict[str, object] = {
         "format": FORMAT_VERSION,
@@ -177,10 +178,12 @@ def _read_v2(arrays: dict[str, np.ndarray], meta: dict[str, Any], dimension: int
     id_list = arrays["ids"].tolist()
     store.hashes = dict(zip(id_list, meta["hashes"], strict=True))
     strings = np.array(meta["strings"] or [""], dtype=object)
-    store.tokens = _decode_lists(id_list, strings, arrays["token_ids"], arrays["token_ends"])
+    _decode_tokens(
+        store.tokens, id_list, meta["strings"], arrays["token_ids"], arrays["token_ends"]
+    )
     store.terms = _decode_lists(id_list, strings, arrays["term_ids"], arrays["term_ends"])
     store.surfaces = {int(k): v for k, v in meta["surfaces"].items()}
-    store.raw = dict(zip(id_list, arrays["raw"], strict=True))
+    store.raw.fill(id_list, arrays["raw"])
     store.term_vectors = dict(zip(meta["term_list"], arrays["term_vectors"], strict=True))
     zstats = None
     if "z_ids" in arrays:
@@ -208,16 +211,42 @@ def _read_v1(arrays: dict[str, np.ndarray], meta: dict[str, Any], dimension: int
         row["keywords"] = tuple(row.get("keywords") or ())
         store.put(Posting(**row))
     store.hashes = {int(k): v for k, v in meta["hashes"].items()}
-    store.tokens = {int(k): [sys.intern(t) for t in v] for k, v in meta["tokens"].items()}
+    for k, v in meta["tokens"].items():
+        store.tokens[int(k)] = v
     store.terms = {int(k): [sys.intern(t) for t in v] for k, v in meta["terms"].items()}
     store.surfaces = {int(k): v for k, v in meta["surfaces"].items()}
-    store.raw = {int(i): v for i, v in zip(arrays["ids"], arrays["raw"], strict=True)}
+    store.raw.fill(arrays["ids"].tolist(), arrays["raw"])
     store.term_vectors = dict(zip(meta["term_list"], arrays["term_vectors"], strict=True))
     return SavedIndex(
         store=store,
         stats=_stats(arrays),
         reference_ids={k: list(v) for k, v in meta["reference_ids"].items()},
     )
+
+
+def _encode_tokens(
+    tokens: TokenTable, ids: list[int]
+) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """The file's string table (the tokens in use, to be extended with the key terms), the
+    tokens of ``ids`` as ids into it and their end offsets; no list of strings is built."""
+    arrays = [tokens.encoded(i) if i in tokens else _NO_TOKENS for i in ids]
+    ends = np.cumsum([len(a) for a in arrays], dtype=np.int64)
+    flat = np.concatenate(arrays) if arrays else _NO_TOKENS
+    used, inverse = np.unique(flat, return_inverse=True)
+    values = STRINGS.values
+    strings = {values[u]: n for n, u in enumerate(used.tolist())}
+    return strings, inverse.astype(np.int32).reshape(-1), ends
+
+
+def _decode_tokens(
+    tokens: TokenTable, ids: list[int], strings: list[str], flat: np.ndarray, ends: np.ndarray
+) -> None:
+    """Fill ``tokens`` from :func:`_encode_tokens`'s arrays: the file's string ids mapped
+    to :data:`STRINGS` ids in one step, one array view per posting."""
+    to_global = STRINGS.encode(strings) if strings else _NO_TOKENS
+    mapped = to_global[flat] if len(flat) else _NO_TOKENS
+    for posting_id, part in zip(ids, np.split(mapped, ends[:-1]) if len(ids) else [], strict=True):
+        tokens[posting_id] = part
 
 
 def _encode_lists(lists: list[list[str]], strings: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from vocabulary import KINDS, Kind, other_kind, pair_id
 __all__ = ["KINDS", "Filters", "Kind", "Match", "Posting", "Reasons", "other_kind"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: about 100 bytes a posting less
 class Posting:
     """One technology need or offer as the indexer sees it.
 

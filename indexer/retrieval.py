@@ -116,13 +116,13 @@ class Retriever:
                 else:
                     index.upsert(kind_ids, vectors[rows])
             for n in rows:
-                self.lex[kind].upsert(ids[n], self.store.tokens[ids[n]])
+                self.lex[kind].upsert(ids[n], self.store.tokens.encoded(ids[n]))
 
     def index_tokens(self, ids: Sequence[int]) -> None:
         """Store postings' tokens in their kind's BM25 index (the vectors are not touched)."""
         for posting_id in ids:
             kind = self.store.postings[posting_id].kind
-            self.lex[kind].upsert(posting_id, self.store.tokens[posting_id])
+            self.lex[kind].upsert(posting_id, self.store.tokens.encoded(posting_id))
 
     def remove(self, posting: Posting) -> None:
         """Drop a posting from its kind's indexes."""
