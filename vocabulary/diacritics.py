@@ -6,11 +6,14 @@ trigram model (interpolated with bigrams and unigrams) decoded with Viterbi: eve
 syllable may be any accented form seen in the training text, every other word stays as typed.
 
 The default model (:func:`default_restorer`) is trained offline, at first use (about 2 s),
-on text that ships with the installed packages and the repository: underthesea's word list
-(Viet74K) and its VLSP 2013 POS test corpus (running newspaper text), the Vietnamese side of
-``data/parallel/pairs.jsonl``, the demo postings, and the accented offers and *tuning-part*
-needs of ``data/devset`` (the held-out needs are never read, so the held-out restoration
-accuracy is honest). Files that are absent are skipped.
+on text that ships with the installed packages and the repository: underthesea's VLSP 2013
+POS test corpus (running newspaper text) and its Viet74K word list (each word counted
+``WORD_WEIGHT``, without sentence boundaries), and, counted ``DOMAIN_WEIGHT`` times, the
+in-domain text: the Vietnamese side of ``data/parallel/pairs.jsonl``, the demo postings,
+``vocabulary/data/vi_tech_sentences.txt`` (sentences written for the project in the style of
+technology postings), and the accented offers and *tuning-part* needs of ``data/devset``
+(the held-out needs are never read, so the held-out restoration accuracy is honest). Files
+that are absent are skipped.
 """
 
 from __future__ import annotations
