@@ -7,11 +7,11 @@ import dataclasses
 import pytest
 
 from indexer.engine import EngineConfig, MatchEngine
+from indexer.evaluation.devset import load_devset, read_split
+from indexer.evaluation.unaccented import restoration_accuracy
 from indexer.features import model_view, typed_without_diacritics
 from indexer.postings import Posting
 from models import load_model
-from indexer.evaluation.devset import read_split
-from indexer.evaluation.unaccented import restoration_accuracy
 from vocabulary.diacritics import (
     DiacriticRestorer,
     classic_tone,
@@ -72,8 +72,6 @@ def test_the_written_sentences_are_accented_vietnamese() -> None:
 
 
 def test_held_out_needs_are_never_training_text() -> None:
-    from indexer.evaluation.devset import load_devset
-
     heldout = {i for i, part in read_split().items() if part == "heldout"}
     texts = set(devset_texts())
     needs = [n for n in load_devset().needs if n.id in heldout and n.language == "vi"]
