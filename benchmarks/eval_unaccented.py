@@ -59,11 +59,12 @@ def restorer_cost() -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=os.environ.get("TECHMATCH_MODEL_CACHE"))
+    parser.add_argument("--backend", help="onnx-int8, onnx or torch (default: auto)")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     load_before = os.getloadavg()
     cost = restorer_cost()
-    model = load_model(None, args.cache)
+    model = load_model(None, args.cache, backend=args.backend)
     section = UnaccentedSection()
     report = run_evaluation(model, sections=[section])
     result = {
