@@ -6,11 +6,14 @@ trigram model (interpolated with bigrams and unigrams) decoded with Viterbi: eve
 syllable may be any accented form seen in the training text, every other word stays as typed.
 
 The default model (:func:`default_restorer`) is trained offline, at first use (about 2 s),
-on text that ships with the installed packages and the repository: underthesea's word list
-(Viet74K) and its VLSP 2013 POS test corpus (running newspaper text), the Vietnamese side of
-``data/parallel/pairs.jsonl``, the demo postings, and the accented offers and *tuning-part*
-needs of ``data/devset`` (the held-out needs are never read, so the held-out restoration
-accuracy is honest). Files that are absent are skipped.
+on text that ships with the installed packages and the repository: underthesea's VLSP 2013
+POS test corpus (running newspaper text) and its Viet74K word list (each word counted
+``WORD_WEIGHT``, without sentence boundaries), and, counted ``DOMAIN_WEIGHT`` times, the
+in-domain text: the Vietnamese side of ``data/parallel/pairs.jsonl``, the demo postings,
+``vocabulary/data/vi_tech_sentences.txt`` (sentences written for the project in the style of
+technology postings), and the accented offers and *tuning-part* needs of ``data/devset``
+(the held-out needs are never read, so the held-out restoration accuracy is honest). Files
+that are absent are skipped.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import json
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +39,7 @@ _DOMAIN_FILES = (  # accented in-domain postings that are not dev-set needs
     _REPO / "service" / "demo" / "needs.jsonl",
     _REPO / "service" / "demo" / "offers.jsonl",
 )
+_WRITTEN = Path(__file__).resolve().parent / "data" / "vi_tech_sentences.txt"
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
 MAX_CANDIDATES = 8  # accented forms kept per unaccented syllable (most frequent first)
 WEIGHTS = (0.6, 0.3, 0.1)  # trigram, bigram, unigram interpolation weights
@@ -43,6 +47,11 @@ WEIGHTS = (0.6, 0.3, 0.1)  # trigram, bigram, unigram interpolation weights
 # tune needs with a restorer trained without them, 0.877 (1×), 0.890 (2×), 0.894 (4×),
 # 0.896 (8×) (weights (0.4, 0.4, 0.2) … (0.8, 0.15, 0.05) all within 0.003 of these).
 DOMAIN_WEIGHT = 4
+# A dictionary word counts this much against one occurrence in running text: syllable
+# accuracy on the tune needs left out of training 0.9085 (0.3), 0.9131 (0.1), 0.9120 (0.03);
+# counted as often as running text (1.0) the word list's rare words ("dở dầm", "màu cờ") beat
+# common running-text pairs ("độ đạm", "màu có").
+WORD_WEIGHT = 0.1
 MAX_RUN = 60  # words decoded together at most (a sentence is usually far shorter)
 
 
@@ -92,39 +101,55 @@ class DiacriticRestorer:
 
     def __init__(self, weights: tuple[float, float, float] = WEIGHTS) -> None:
         self.weights = weights
-        self.uni: Counter[str] = Counter()
-        self.bi: Counter[tuple[str, str]] = Counter()
-        self.tri: Counter[tuple[str, str, str]] = Counter()
-        self.bi_ctx: Counter[str] = Counter()
-        self.tri_ctx: Counter[tuple[str, str]] = Counter()
+        self.uni: defaultdict[str, float] = defaultdict(float)
+        self.bi: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self.tri: defaultdict[tuple[str, str, str], float] = defaultdict(float)
+        self.bi_ctx: defaultdict[str, float] = defaultdict(float)
+        self.tri_ctx: defaultdict[tuple[str, str], float] = defaultdict(float)
         self.forms: dict[str, list[str]] = {}
-        self.total = 0
+        self.total = 0.0
 
     @classmethod
     def train(
-        cls, sentences: Iterable[list[str]], weights: tuple[float, float, float] = WEIGHTS
+        cls,
+        sentences: Iterable[list[str]],
+        weights: tuple[float, float, float] = WEIGHTS,
+        words: Iterable[list[str]] = (),
+        word_weight: float = 1.0,
     ) -> DiacriticRestorer:
-        """A model from sentences given as lists of lower-case accented syllables (tone marks
-        placed as :func:`classic_tone` places them)."""
+        """A model from running-text ``sentences`` and dictionary ``words``, both given as
+        lists of lower-case accented syllables (tone marks placed as :func:`classic_tone`
+        places them). A dictionary word counts ``word_weight`` and adds no sentence
+        boundaries: a word list says which syllables go together, not how text starts or
+        ends, nor how often a word is used."""
         model = cls(weights)
         for raw in sentences:
-            sentence = [classic_tone(w) for w in raw]
-            seq = [_BOUNDARY, _BOUNDARY, *sentence, _BOUNDARY]
-            model.uni.update(seq[2:])
-            model.bi_ctx.update(seq[1:-1])
-            model.bi.update(zip(seq[1:-1], seq[2:], strict=True))
-            model.tri_ctx.update(zip(seq[:-2], seq[1:-1], strict=True))
-            model.tri.update(zip(seq[:-2], seq[1:-1], seq[2:], strict=True))
+            model._add([_BOUNDARY, _BOUNDARY, *(classic_tone(w) for w in raw), _BOUNDARY], 1.0)
+        for raw in words:
+            model._add([classic_tone(w) for w in raw], word_weight)
         model.total = sum(model.uni.values())
-        form_counts: dict[str, Counter[str]] = defaultdict(Counter)
+        form_counts: dict[str, list[tuple[float, str]]] = defaultdict(list)
         for syllable, count in model.uni.items():
             if syllable != _BOUNDARY:
-                form_counts[strip_diacritics(syllable)][syllable] += count
+                form_counts[strip_diacritics(syllable)].append((count, syllable))
         model.forms = {
-            plain: [f for f, _ in counts.most_common(MAX_CANDIDATES)]
+            plain: [f for _, f in sorted(counts, key=lambda cf: (-cf[0], cf[1]))[:MAX_CANDIDATES]]
             for plain, counts in form_counts.items()
         }
         return model
+
+    def _add(self, seq: list[str], count: float) -> None:
+        """Counts the n-grams of ``seq`` (boundaries included when it has them)."""
+        start = 2 if seq[:2] == [_BOUNDARY, _BOUNDARY] else 0
+        for i in range(start, len(seq)):
+            c = seq[i]
+            self.uni[c] += count
+            if i >= 1:
+                self.bi_ctx[seq[i - 1]] += count
+                self.bi[(seq[i - 1], c)] += count
+            if i >= 2:
+                self.tri_ctx[(seq[i - 2], seq[i - 1])] += count
+                self.tri[(seq[i - 2], seq[i - 1], c)] += count
 
     def known(self, plain: str) -> bool:
         """True when ``plain`` (lower case, unaccented) is a syllable the model has seen."""
@@ -212,19 +237,23 @@ def _underthesea_dir() -> Path | None:
     return Path(spec.origin).resolve().parent
 
 
-def lexicon_sentences() -> Iterator[list[str]]:
-    """Accented syllable sequences from underthesea's files: the Viet74K word list (one
-    word a line) and the VLSP 2013 POS test corpus (one token a line, blank between
-    sentences)."""
+def lexicon_words() -> Iterator[list[str]]:
+    """Accented words of underthesea's Viet74K word list (one word a line), as syllables."""
     base = _underthesea_dir()
-    if base is None:
-        return
-    words = base / "corpus" / "data" / "Viet74K.txt"
-    if words.is_file():
+    words = base / "corpus" / "data" / "Viet74K.txt" if base else None
+    if words is not None and words.is_file():
         for line in words.read_text(encoding="utf-8").splitlines():
             seq = syllables(line)
             if seq:
                 yield seq
+
+
+def corpus_sentences() -> Iterator[list[str]]:
+    """Accented sentences of underthesea's VLSP 2013 POS test corpus (running newspaper
+    text, one token a line, blank between sentences)."""
+    base = _underthesea_dir()
+    if base is None:
+        return
     corpus = base / "pipeline" / "pos_tag" / "models" / "pos_crf_vlsp2013_20230303"
     corpus = corpus / "test_output.txt"
     if corpus.is_file():
@@ -296,12 +325,25 @@ def devset_texts(directory: Path = _DEVSET) -> list[str]:
     return texts
 
 
+def written_sentences(path: Path = _WRITTEN) -> Iterator[list[str]]:
+    """Syllable sequences of ``vocabulary/data/vi_tech_sentences.txt``: accented sentences
+    written for the project in the style of technology postings (``#`` lines skipped)."""
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                yield from text_sentences(line)
+
+
 @lru_cache(maxsize=1)
 def default_restorer() -> DiacriticRestorer:
     """The restorer the indexer uses (see the module docstring for its training text)."""
-    sentences: list[list[str]] = list(lexicon_sentences())
     domain = [s for text in devset_texts() + domain_texts() for s in text_sentences(text)]
-    return DiacriticRestorer.train(sentences + domain * DOMAIN_WEIGHT)
+    domain += written_sentences()
+    return DiacriticRestorer.train(
+        [*corpus_sentences(), *domain * DOMAIN_WEIGHT],
+        words=lexicon_words(),
+        word_weight=WORD_WEIGHT,
+    )
 
 
 def restore_diacritics(text: str) -> str:

@@ -52,14 +52,17 @@ def stripped_needs(devset: DevSet) -> DevSet:
 
 
 def restoration_accuracy(postings: list[Posting]) -> dict[str, float]:
-    """Per-syllable accuracy of :func:`vocabulary.diacritics.restore_diacritics` on the
-    stripped texts of ``postings``: over all syllables, and over the syllables that carry
-    marks when written properly (where a plain copy would be wrong); tone placement is
+    """Accuracy of :func:`vocabulary.diacritics.restore_diacritics` on the stripped texts of
+    ``postings``: per syllable, over all syllables and over those that carry marks when
+    written properly (where a plain copy would be wrong), and per keyword (a key term such
+    as "xử lý nước thải" counts only when every syllable of it is right); tone placement is
     compared as :func:`vocabulary.diacritics.classic_tone` writes it ("hóa" = "hoá")."""
     restorer = default_restorer()
-    total = right = marked = marked_right = 0
+    total = right = marked = marked_right = terms = terms_right = 0
     for posting in postings:
-        for text in (posting.title, posting.description, *posting.keywords):
+        for field, text in [("text", posting.title), ("text", posting.description)] + [
+            ("keyword", k) for k in posting.keywords
+        ]:
             want = [classic_tone(w) for w in syllables(text)]
             got = syllables(restorer.restore(strip_diacritics(text)))
             if len(got) != len(want):
@@ -70,10 +73,15 @@ def restoration_accuracy(postings: list[Posting]) -> dict[str, float]:
                 if has_diacritics(w):
                     marked += 1
                     marked_right += w == g
+            if field == "keyword" and has_diacritics(text):
+                terms += 1
+                terms_right += want == got
     return {
         "syllables": total,
         "accuracy": right / total if total else 0.0,
         "marked_accuracy": marked_right / marked if marked else 0.0,
+        "keywords": terms,
+        "keyword_accuracy": terms_right / terms if terms else 0.0,
     }
 
 
@@ -127,8 +135,9 @@ class UnaccentedSection:
             f"stripped needs detected as Vietnamese: {data['detected_vi']:.2f})",
             "",
             "| part | VI needs | accented | stripped, no restoration | stripped, restored | "
-            "loss after restoration | restoration accuracy (marked syllables) |",
-            "|---|---|---|---|---|---|---|",
+            "loss after restoration | restoration accuracy: syllables (marked ones) | "
+            "keywords restored whole |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for part, r in data["parts"].items():
             acc = r["restoration"]
@@ -136,6 +145,6 @@ class UnaccentedSection:
                 f"| {part} | {r['vi_needs']} | {r['accented']:.3f} | "
                 f"{r['stripped, no restoration']:.3f} | {r['stripped, restored']:.3f} | "
                 f"{r['accented'] - r['stripped, restored']:+.3f} | {acc['accuracy']:.3f} "
-                f"({acc['marked_accuracy']:.3f}) |"
+                f"({acc['marked_accuracy']:.3f}) | {acc.get('keyword_accuracy', 0.0):.3f} |"
             )
         return lines + [""]

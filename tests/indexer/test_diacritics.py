@@ -7,15 +7,21 @@ import dataclasses
 import pytest
 
 from indexer.engine import EngineConfig, MatchEngine
+from indexer.evaluation.devset import load_devset, read_split
+from indexer.evaluation.unaccented import restoration_accuracy
 from indexer.features import model_view, typed_without_diacritics
 from indexer.postings import Posting
 from models import load_model
 from vocabulary.diacritics import (
     DiacriticRestorer,
     classic_tone,
+    default_restorer,
+    devset_texts,
     has_diacritics,
     restore_diacritics,
     strip_diacritics,
+    syllables,
+    written_sentences,
 )
 
 
@@ -42,6 +48,49 @@ def test_the_context_chooses_between_accented_forms() -> None:
     model = DiacriticRestorer.train([["bàn", "ghế", "gỗ"], ["bán", "hàng", "online"]] * 3)
     assert model.restore("ban ghe go") == "bàn ghế gỗ"
     assert model.restore("Ban hang online") == "Bán hàng online"
+
+
+def test_dictionary_words_weigh_less_than_running_text() -> None:
+    """A word list says which syllables go together, not how often: five dictionary entries
+    at the default weight count less than one running-text occurrence (the candidate forms
+    are ordered by these counts), and they add no sentence boundaries."""
+    text = [["nâng", "độ", "đạm"]]
+    words = [["dở", "dầm"]] * 5
+    light = DiacriticRestorer.train(text, words=words, word_weight=0.1)
+    assert light.forms["do"] == ["độ", "dở"] and light.uni["dở"] == pytest.approx(0.5)
+    full = DiacriticRestorer.train(text, words=words, word_weight=1.0)
+    assert full.forms["do"] == ["dở", "độ"]
+    only_words = DiacriticRestorer.train([], words=[["màu", "cờ"]], word_weight=0.1)
+    assert "<s>" not in only_words.uni and only_words.restore("mau co") == "màu cờ"
+
+
+def test_the_written_sentences_are_accented_vietnamese() -> None:
+    sentences = list(written_sentences())
+    assert len(sentences) > 300
+    marked = sum(has_diacritics(w) for s in sentences for w in s) / sum(map(len, sentences))
+    assert marked > 0.6  # accented text, as written (plain-typed text would teach nothing)
+
+
+def test_held_out_needs_are_never_training_text() -> None:
+    heldout = {i for i, part in read_split().items() if part == "heldout"}
+    texts = set(devset_texts())
+    needs = [n for n in load_devset().needs if n.id in heldout and n.language == "vi"]
+    assert needs and not any(n.description in t for n in needs for t in texts)
+
+
+def test_restoration_accuracy_counts_syllables_and_whole_keywords() -> None:
+    need = Posting(
+        id=1,
+        kind="need",
+        title="Xử lý nước thải",
+        description="Cần công nghệ xử lý nước thải",
+        keywords=("xử lý nước thải", "KCN"),
+        language="vi",
+    )
+    acc = restoration_accuracy([need])
+    assert acc["syllables"] == len(syllables(need.text()))
+    assert acc["accuracy"] == acc["keyword_accuracy"] == 1.0 and acc["keywords"] == 1
+    assert default_restorer().known("nuoc")
 
 
 def test_tone_placement_is_the_classic_one() -> None:
