@@ -23,6 +23,12 @@ SQLITE_ONE_WORKER = (
     "techmatch: SQLite runs one worker: one process at a time may write an SQLite file, "
     "so --workers needs PostgreSQL (TECHMATCH_DATABASE_URL)."
 )
+PGVECTOR_ONE_WORKER = (
+    "techmatch: với TECHMATCH_ENGINE__ANN=pgvector dịch vụ chạy một worker: mỗi worker "
+    "dựng lại bảng vector khi hiệu chỉnh lại, hai worker sẽ ghi đè nhau (docs/scaling.md).\n"
+    "techmatch: with TECHMATCH_ENGINE__ANN=pgvector the service runs one worker: every worker "
+    "rebuilds the vector table when it refits, so two would overwrite each other (docs/scaling.md)."
+)
 
 
 def serve(
@@ -44,6 +50,9 @@ def serve(
     settings = make_settings(data_dir=data_dir, database_url=database_url, model=model)
     if workers > 1 and is_sqlite(settings.sqlalchemy_url):
         typer.echo(SQLITE_ONE_WORKER, err=True)
+        workers = 1
+    if workers > 1 and settings.engine.ann == "pgvector":
+        typer.echo(PGVECTOR_ONE_WORKER, err=True)
         workers = 1
     if workers == 1:
         from service.main import create_app

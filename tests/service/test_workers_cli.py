@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.service.conftest import ADMIN_KEY
 from tests.service.import_files import csv_rows
@@ -63,3 +64,28 @@ def test_sqlite_serves_one_worker_and_sees_a_cli_import(tmp_path: Path) -> None:
             assert health["worker"]["synced_from_feed"] >= 5
     finally:
         server.stop()
+
+
+def test_pgvector_serves_one_worker_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every worker rebuilds the pgvector table on a refit: ``--workers 2`` runs one."""
+    import uvicorn
+
+    import service.main
+    from service.commands import serve as serve_command
+
+    calls: list[tuple[object, dict[str, object]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setattr(service.main, "create_app", lambda settings, model=None: "one-app")
+    monkeypatch.setattr(serve_command, "load_model_or_exit", lambda settings: None)
+    monkeypatch.setenv("TECHMATCH_ENGINE__ANN", "pgvector")
+    serve_command.serve(database_url="postgresql+psycopg://u@127.0.0.1:1/none", workers=2)
+    err = capsys.readouterr().err
+    assert "chạy một worker" in err and "runs one worker" in err
+    assert calls == [("one-app", {"host": "127.0.0.1", "port": 8000, "log_level": "info"})]
+
+    calls.clear()
+    monkeypatch.setenv("TECHMATCH_ENGINE__ANN", "flat")
+    serve_command.serve(database_url="postgresql+psycopg://u@127.0.0.1:1/none", workers=2)
+    assert calls[0][0] == "service.main:create_app" and calls[0][1]["workers"] == 2
