@@ -1,8 +1,11 @@
 """Reasons for a pair: what connects the two texts and where their fields agree.
 
 Shared and linked terms are phrases of :mod:`indexer.phrases` (extracted and embedded once
-per posting): shared terms are content phrases both texts use; linked terms pair
-different phrases whose embeddings agree (:class:`LinkRule`), across languages first.
+per posting): shared terms are content phrases both texts use (no words that every
+posting uses, :data:`vocabulary.generic_terms.GENERIC_TERMS`); linked terms pair
+different phrases that the VI ↔ EN glossary (:mod:`vocabulary.glossary`) says name one
+concept, longest first, then, for terms it lacks, phrases whose embeddings agree
+(:class:`LinkRule`).
 
 Explanations read the pool through :class:`ExplanationSource`, a narrow view that the
 engine provides; they never import the engine. The TRL and sector rules are those of
@@ -46,6 +49,7 @@ class LinkRule:
     margin tried on the tune part (0.25, 0.3, 0.4) lowered precision and raised no recall
     (``benchmarks/tune_reasons.py``), so it is off. ``shared_idf``: a
     single non-acronym word is a shared term only above this relative IDF (above 1: never).
+    ``vectors``: whether the embedding rule adds links after the glossary's.
     """
 
     margin: float = 0.15
@@ -57,7 +61,7 @@ class LinkRule:
     lone_margin: float = 0.2
     single_margin: float = float("inf")
     shared_idf: float = 1.01
-    vectors: bool = True
+    vectors: bool = False
 
 
 RULE = LinkRule()
@@ -242,8 +246,11 @@ def glossary_links(
     terms: Glossary | None = None,
 ) -> list[dict[str, object]]:
     """Phrase pairs that the glossary (:mod:`vocabulary.glossary`) says name one concept,
-    longest first; updates ``used_need``/``used_offer`` with the words it uses. A link of
-    one language needs no word in common ("kho ≈ kho bãi" is not a link)."""
+    longest first, no phrase inside one already linked ("chế biến chè ≈ tea processing"
+    then "sao chè ≈ pan-firing"); generic words (:func:`is_generic`) never link. A link of
+    one language pairs an abbreviation with its words ("XLNT ≈ xử lý nước thải"), no
+    synonyms sharing a word ("kho ≈ kho bãi"). Adds the words it uses to
+    ``used_need``/``used_offer`` (for the vector fallback)."""
     terms = terms or glossary()
     offer_concepts = [(j, terms.concepts_of(b.text)) for j, b in enumerate(offer.phrases)]
     offer_concepts = [(j, c) for j, c in offer_concepts if c]
@@ -256,14 +263,25 @@ def glossary_links(
             b = offer.phrases[j]
             if not concepts & found or glossary_key(a.text) == glossary_key(b.text):
                 continue
-            if same_language and set(a.words) & set(b.words):
+            if is_generic(a.words) or is_generic(b.words):
+                continue
+            if same_language and (
+                set(a.words) & set(b.words) or not (is_acronym(a.text) or is_acronym(b.text))
+            ):
                 continue
             candidates.append((-(len(a.words) + len(b.words)), a.position + b.position, i, j))
     links: list[dict[str, object]] = []
+    taken: list[tuple[Phrase, Phrase]] = []
+    linked_concepts: set[int] = set()
     for _, _, i, j in sorted(candidates):
         a, b = need.phrases[i], offer.phrases[j]
-        if used_need & set(a.words) or used_offer & set(b.words):
+        if any(_inside(a.words, x.words) or _inside(b.words, y.words) for x, y in taken):
             continue
+        concepts = terms.concepts_of(a.text) & terms.concepts_of(b.text)
+        if concepts <= linked_concepts:
+            continue
+        linked_concepts.update(concepts)
+        taken.append((a, b))
         used_need.update(a.words)
         used_offer.update(b.words)
         similarity = float(need.vectors[i] @ offer.vectors[j])

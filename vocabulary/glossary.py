@@ -17,14 +17,21 @@ from pathlib import Path
 GLOSSARY_FILE = Path(__file__).with_name("glossary.tsv")
 
 
-def glossary_key(term: str) -> str:
-    """The lookup form of a term: case, diacritics and hyphens folded, a final English
-    ``s`` dropped from words of four letters or more ("Sensors" → "sensor"); Vietnamese
-    syllables never end in ``s``, so only English and acronyms are touched."""
-    decomposed = unicodedata.normalize("NFD", term.casefold().replace("đ", "d"))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    words = plain.replace("-", " ").replace("’", "'").split()
+def glossary_key(term: str, diacritics: bool = False) -> str:
+    """The lookup form of a term: case and hyphens folded (diacritics too unless
+    ``diacritics``), a final English ``s`` dropped from words of four letters or more
+    ("Sensors" → "sensor"); Vietnamese syllables never end in ``s``, so only English and
+    acronyms are touched."""
+    text = unicodedata.normalize("NFC", term.casefold())
+    if not diacritics:
+        decomposed = unicodedata.normalize("NFD", text.replace("đ", "d"))
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = text.replace("-", " ").replace("’", "'").split()
     return " ".join(_singular(w) for w in words)
+
+
+def _has_diacritics(term: str) -> bool:
+    return any(ord(c) > 0x7F and c.isalpha() for c in term)
 
 
 def _singular(word: str) -> str:
@@ -51,21 +58,29 @@ class Glossary:
 
     def __init__(self, concepts: list[Concept]) -> None:
         self.concepts = concepts
-        self._by_key: dict[str, set[int]] = {}
+        self._by_key: dict[str, set[int]] = {}  # diacritics folded
+        self._by_accented: dict[str, set[int]] = {}  # diacritics kept
         self._looked_up: dict[str, frozenset[int]] = {}  # term as written -> concepts
         for index, concept in enumerate(concepts):
             for term in concept.terms:
                 self._by_key.setdefault(glossary_key(term), set()).add(index)
+                self._by_accented.setdefault(glossary_key(term, True), set()).add(index)
 
     def __len__(self) -> int:
         return len(self.concepts)
 
     def concepts_of(self, term: str) -> frozenset[int]:
-        """Indexes of the concepts ``term`` names (empty when the glossary lacks it);
-        remembered per term, so that explaining many pairs folds each phrase once."""
+        """Indexes of the concepts ``term`` names (empty when the glossary lacks it).
+
+        A term written with diacritics must match them ("đo" is not "DO", "vỏ" is not
+        "vò"); one written without any matches with or without them ("do man" finds
+        "độ mặn"). Remembered per term, so that many pairs fold each phrase once."""
         found = self._looked_up.get(term)
         if found is None:
-            found = frozenset(self._by_key.get(glossary_key(term), ()))
+            if _has_diacritics(term):
+                found = frozenset(self._by_accented.get(glossary_key(term, True), ()))
+            else:
+                found = frozenset(self._by_key.get(glossary_key(term), ()))
             if len(self._looked_up) < 200_000:
                 self._looked_up[term] = found
         return found

@@ -3,7 +3,9 @@ terms and recall of the expected links, against ``data/devset/term_links.jsonl``
 
 A shown term is *accepted* when it matches a term the labelled pair expects:
 
-* two terms match when they are equal after case folding and NFC, or when the shown term
+* two terms match when they are equal after case folding, NFC, hyphens read as spaces and
+  English plurals as singulars ("infection-control" = "infection control", "sensors" =
+  "sensor"), or when the shown term
   contains the expected one as whole words ("nước thải chế biến" ⊇ "nước thải"), or when
   the expected term contains the shown one as whole words and the shown one has at least
   two words (a lone syllable such as "hòa" inside "oxy hòa tan" is a fragment, not a term);
@@ -20,13 +22,13 @@ from __future__ import annotations
 
 import csv
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from indexer.engine import MatchEngine
 from indexer.evaluation.devset import DEFAULT_DEVSET, DevSet
+from vocabulary.glossary import glossary_key
 
 if TYPE_CHECKING:
     from models import EmbeddingModel
@@ -62,7 +64,9 @@ def read_term_links(path: Path) -> list[LabelledPair]:
 
 
 def _words(term: str) -> list[str]:
-    return unicodedata.normalize("NFC", term).casefold().split()
+    """Words of a term for matching: case folded, NFC, hyphens as spaces, an English
+    plural as its singular (:func:`vocabulary.glossary.glossary_key`, diacritics kept)."""
+    return glossary_key(term, diacritics=True).split()
 
 
 def _contains(longer: list[str], shorter: list[str]) -> bool:
