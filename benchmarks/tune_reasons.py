@@ -38,7 +38,7 @@ def main() -> None:
     """Evaluate each candidate and print one line per (candidate, part)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "models")
-    parser.add_argument("--margins", default="off,0.15,0.2,0.3")
+    parser.add_argument("--margins", default="off,0.15,0.3")
     args = parser.parse_args()
     model = load_model("multilingual-e5-small", args.cache)
     devset = load_devset(DEFAULT_DEVSET)

@@ -246,7 +246,9 @@ def glossary_links(
     terms: Glossary | None = None,
 ) -> list[dict[str, object]]:
     """Phrase pairs that the glossary (:mod:`vocabulary.glossary`) says name one concept,
-    longest first, no phrase inside one already linked ("chế biến chè ≈ tea processing"
+    longest first; a link inside one already taken (both sides, or one side when the
+    other is a single word: "energy ≈ năng lượng" after "energy monitoring ≈ giám sát
+    năng lượng") is not shown, but words may be reused ("chế biến chè ≈ tea processing"
     then "sao chè ≈ pan-firing"); generic words (:func:`is_generic`) never link. A link of
     one language pairs an abbreviation with its words ("XLNT ≈ xử lý nước thải"), no
     synonyms sharing a word ("kho ≈ kho bãi"). Adds the words it uses to
@@ -275,7 +277,12 @@ def glossary_links(
     linked_concepts: set[int] = set()
     for _, _, i, j in sorted(candidates):
         a, b = need.phrases[i], offer.phrases[j]
-        if any(_inside(a.words, x.words) or _inside(b.words, y.words) for x, y in taken):
+        short = min(len(a.words), len(b.words)) == 1
+        if any(
+            (_inside(a.words, x.words) or _inside(b.words, y.words))
+            and (short or (_inside(a.words, x.words) and _inside(b.words, y.words)))
+            for x, y in taken
+        ):
             continue
         concepts = terms.concepts_of(a.text) & terms.concepts_of(b.text)
         if concepts <= linked_concepts:
