@@ -61,3 +61,17 @@ def test_generic_phrases() -> None:
     assert is_generic(tuple(fold("hệ thống quản lý").split()))
     assert is_generic(("system",))
     assert not is_generic(tuple(fold("quản lý khai thác cảng").split()))
+
+
+def test_vector_links_only_when_the_rule_turns_them_on() -> None:
+    from indexer.reasons import LinkRule
+
+    texts_need = ["quy trình ủ chượp", "blue widget", "red gadget", "green gizmo"]
+    texts_offer = ["fish paste ageing", "cyan sprocket", "crimson doohickey", "olive thing"]
+    vectors = np.eye(4, 8, dtype=np.float32)
+    need = PostingPhrases(_phrases(*texts_need).phrases, vectors)
+    offer = PostingPhrases(_phrases(*texts_offer).phrases, vectors.copy())
+    assert linked_phrases(need, offer, False) == []  # the default: glossary links only
+    on = linked_phrases(need, offer, False, rule=LinkRule(vectors=True, margin=0.1, cosine=0.5))
+    assert ("quy trình ủ chượp", "fish paste ageing") in _pairs(on)
+    assert all(x["by"] == "vectors" for x in on)
