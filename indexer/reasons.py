@@ -1,8 +1,11 @@
 """Reasons for a pair: what connects the two texts and where their fields agree.
 
 Shared and linked terms are phrases of :mod:`indexer.phrases` (extracted and embedded once
-per posting): shared terms are content phrases both texts use; linked terms pair
-different phrases whose embeddings agree (:class:`LinkRule`), across languages first.
+per posting): shared terms are content phrases both texts use (no words that every
+posting uses, :data:`vocabulary.generic_terms.GENERIC_TERMS`); linked terms pair
+different phrases that the VI ↔ EN glossary (:mod:`vocabulary.glossary`) says name one
+concept, longest first, then, for terms it lacks, phrases whose embeddings agree
+(:class:`LinkRule`).
 
 Explanations read the pool through :class:`ExplanationSource`, a narrow view that the
 engine provides; they never import the engine. The TRL and sector rules are those of
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -22,6 +26,8 @@ from indexer.postings import Kind, Posting, Reasons
 from indexer.scoring import trl_gap
 from indexer.sectors import sector_label, sector_relation
 from indexer.text import sentences, tokenize
+from vocabulary.generic_terms import GENERIC_TERMS
+from vocabulary.glossary import Glossary, glossary, glossary_key
 from vocabulary.places import PLACES
 
 MAX_TERMS = 8
@@ -43,6 +49,7 @@ class LinkRule:
     margin tried on the tune part (0.25, 0.3, 0.4) lowered precision and raised no recall
     (``benchmarks/tune_reasons.py``), so it is off. ``shared_idf``: a
     single non-acronym word is a shared term only above this relative IDF (above 1: never).
+    ``vectors``: whether the embedding rule adds links after the glossary's.
     """
 
     margin: float = 0.15
@@ -54,6 +61,7 @@ class LinkRule:
     lone_margin: float = 0.2
     single_margin: float = float("inf")
     shared_idf: float = 1.01
+    vectors: bool = False
 
 
 RULE = LinkRule()
@@ -140,7 +148,7 @@ def shared_phrases(
     common.sort(key=lambda p: (-len(p.words), p.position))
     kept: list[Phrase] = []
     for phrase in common:
-        if any(_inside(phrase.words, k.words) for k in kept):
+        if any(_inside(phrase.words, k.words) for k in kept) or is_generic(phrase.words):
             continue
         single = len(phrase.words) == 1 and not is_acronym(phrase.text)
         if single and rule.shared_idf > 1:
@@ -160,6 +168,23 @@ def shared_tokens(engine: ExplanationSource, need: Posting, offer: Posting) -> l
     )
     shown = [engine.surface(need.id, t) for t in ranked]
     return [w for w in shown if not _is_fragment(w) and not _in_place(w)][:MAX_SHARED]
+
+
+@lru_cache(maxsize=1)
+def _generic_terms() -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(fold(t).split()) for t in GENERIC_TERMS)
+
+
+def is_generic(words: tuple[str, ...]) -> bool:
+    """Whether folded ``words`` are made only of :data:`GENERIC_TERMS` ("hệ thống quản
+    lý", "thời gian dự kiến"): words every posting uses, not a shared topic."""
+    generic = _generic_terms()
+    covered = [True] + [False] * len(words)  # covered[i]: words[:i] split into generic terms
+    for end in range(1, len(words) + 1):
+        covered[end] = any(
+            covered[start] and words[start:end] in generic for start in range(max(0, end - 4), end)
+        )
+    return covered[-1]
 
 
 def _inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
@@ -204,6 +229,85 @@ def linked_phrases(
     "x ≈ x" (same words up to case and diacritics) is never a link."""
     if not need.phrases or not offer.phrases:
         return []
+    used_need = {w for p in shared for w in p.words}
+    used_offer = set(used_need)
+    links = glossary_links(need, offer, same_language, used_need, used_offer)
+    if rule.vectors and len(links) < MAX_TERMS:
+        links += vector_links(need, offer, same_language, used_need, used_offer, rule)
+    return links[:MAX_TERMS]
+
+
+def glossary_links(
+    need: PostingPhrases,
+    offer: PostingPhrases,
+    same_language: bool,
+    used_need: set[str],
+    used_offer: set[str],
+    terms: Glossary | None = None,
+) -> list[dict[str, object]]:
+    """Phrase pairs that the glossary (:mod:`vocabulary.glossary`) says name one concept,
+    longest first; a link inside one already taken (both sides, or one side when the
+    other is a single word: "energy ≈ năng lượng" after "energy monitoring ≈ giám sát
+    năng lượng") is not shown, but words may be reused ("chế biến chè ≈ tea processing"
+    then "sao chè ≈ pan-firing"); generic words (:func:`is_generic`) never link. A link of
+    one language pairs an abbreviation with its words ("XLNT ≈ xử lý nước thải"), no
+    synonyms sharing a word ("kho ≈ kho bãi"). Adds the words it uses to
+    ``used_need``/``used_offer`` (for the vector fallback)."""
+    terms = terms or glossary()
+    offer_concepts = [(j, terms.concepts_of(b.text)) for j, b in enumerate(offer.phrases)]
+    offer_concepts = [(j, c) for j, c in offer_concepts if c]
+    candidates = []
+    for i, a in enumerate(need.phrases):
+        concepts = terms.concepts_of(a.text)
+        if not concepts:
+            continue
+        for j, found in offer_concepts:
+            b = offer.phrases[j]
+            if not concepts & found or glossary_key(a.text) == glossary_key(b.text):
+                continue
+            if is_generic(a.words) or is_generic(b.words):
+                continue
+            if same_language and (
+                set(a.words) & set(b.words) or not (is_acronym(a.text) or is_acronym(b.text))
+            ):
+                continue
+            candidates.append((-(len(a.words) + len(b.words)), a.position + b.position, i, j))
+    links: list[dict[str, object]] = []
+    taken: list[tuple[Phrase, Phrase]] = []
+    linked_concepts: set[int] = set()
+    for _, _, i, j in sorted(candidates):
+        a, b = need.phrases[i], offer.phrases[j]
+        short = min(len(a.words), len(b.words)) == 1
+        if any(
+            (_inside(a.words, x.words) or _inside(b.words, y.words))
+            and (short or (_inside(a.words, x.words) and _inside(b.words, y.words)))
+            for x, y in taken
+        ):
+            continue
+        concepts = terms.concepts_of(a.text) & terms.concepts_of(b.text)
+        if concepts <= linked_concepts:
+            continue
+        linked_concepts.update(concepts)
+        taken.append((a, b))
+        used_need.update(a.words)
+        used_offer.update(b.words)
+        similarity = float(need.vectors[i] @ offer.vectors[j])
+        links.append(
+            {"need": a.text, "offer": b.text, "similarity": round(similarity, 3), "by": "glossary"}
+        )
+    return links
+
+
+def vector_links(
+    need: PostingPhrases,
+    offer: PostingPhrases,
+    same_language: bool,
+    used_need: set[str],
+    used_offer: set[str],
+    rule: LinkRule = RULE,
+) -> list[dict[str, object]]:
+    """Phrase pairs whose centred embeddings agree (:class:`LinkRule`), the fallback for
+    terms the glossary lacks; skips words in ``used_need``/``used_offer`` and adds its own."""
     raw = need.vectors @ offer.vectors.T
     sims = _centred(need.vectors) @ _centred(offer.vectors).T
     k = max(1, min(rule.k, sims.shape[0], sims.shape[1]))
@@ -211,8 +315,6 @@ def linked_phrases(
     col = np.sort(sims, axis=0)[-k:, :].mean(axis=0)
     margin = sims - (row[:, None] + col[None, :]) / 2
     best_row, best_col = margin.argmax(axis=1), margin.argmax(axis=0)
-    used_need = {w for p in shared for w in p.words}
-    used_offer = set(used_need)
     links: list[dict[str, object]] = []
     for flat in np.argsort(-margin, axis=None):
         i, j = divmod(int(flat), margin.shape[1])
@@ -235,7 +337,8 @@ def linked_phrases(
             continue
         used_need.update(a.words)
         used_offer.update(b.words)
-        links.append({"need": a.text, "offer": b.text, "similarity": round(float(raw[i, j]), 3)})
+        similarity = round(float(raw[i, j]), 3)
+        links.append({"need": a.text, "offer": b.text, "similarity": similarity, "by": "vectors"})
         if len(links) >= MAX_TERMS:
             break
     return links
