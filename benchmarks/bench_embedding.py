@@ -44,8 +44,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import cpu_slug, machine  # noqa: E402
 from indexer.evaluation.bitext import evaluate_bitext  # noqa: E402
-from indexer.evaluation.devset import load_devset  # noqa: E402
-from indexer.evaluation.ranking import evaluate_ranking, systems  # noqa: E402
+from indexer.evaluation.devset import DevSet, load_devset, read_split, split_parts  # noqa: E402
+from indexer.evaluation.ranking import evaluate_ranking_by_part, systems  # noqa: E402
 from models import load_model  # noqa: E402
 from models.backend_probe import load_backend  # noqa: E402
 from models.backend_select import candidates, select_backend, summary  # noqa: E402
@@ -85,7 +85,6 @@ def run(quick: bool, repeats: int, cache: Path | None, backends: tuple[str, ...]
     postings = devset.needs + devset.offers
     short = [p.title for p in postings] + list(ENGLISH) + list(VIETNAMESE)
     paragraphs = [p.text() for p in postings]
-    hybrid = {"hybrid": systems()["hybrid"]}
     limit = 300 if quick else 0
     report: dict[str, Any] = {
         "machine": {
@@ -117,9 +116,7 @@ def run(quick: bool, repeats: int, cache: Path | None, backends: tuple[str, ...]
             "min": round(float(cosines.min()), 5),
             "median": round(float(statistics.median(cosines.tolist())), 5),
         }
-        ranking = evaluate_ranking(model, devset, hybrid)["hybrid"]["overall"]
-        row["hybrid_ndcg@10"] = round(ranking["ndcg@10"], 4)
-        row["hybrid_recall@10"] = round(ranking["recall@10"], 4)
+        row.update(ranking_quality(model, devset))
         if BITEXT_DIR.is_dir():
             bitext = evaluate_bitext(model, BITEXT_DIR, ("tatoeba.vie-eng",), limit=limit)
             b = bitext["tatoeba.vie-eng"]
@@ -154,6 +151,40 @@ def _folder(cache: Path | None) -> Path:
 def auto_choice(cache: Path | None) -> dict[str, Any]:
     """What ``TECHMATCH_MODEL_BACKEND=auto`` picks on this CPU (record reused or measured)."""
     return summary(select_backend(_folder(cache), E5_PROMPT))
+
+
+def ranking_quality(model: Any, devset: DevSet) -> dict[str, float]:
+    """Hybrid nDCG@10 and Recall@10 of ``model`` on the whole dev set (``hybrid_ndcg@10``)
+    and on each part of ``split.tsv`` (``heldout_ndcg@10``, ``tune_ndcg@10``, ...)."""
+    parts = split_parts(devset, read_split())
+    by_part = evaluate_ranking_by_part(model, devset, parts, {"hybrid": systems()["hybrid"]})
+    out: dict[str, float] = {}
+    for part, metrics in by_part["hybrid"].items():
+        prefix = "hybrid" if part == "all" else part
+        out[f"{prefix}_ndcg@10"] = round(metrics["overall"]["ndcg@10"], 4)
+        out[f"{prefix}_recall@10"] = round(metrics["overall"]["recall@10"], 4)
+    return out
+
+
+def run_quality(cache: Path | None, backends: tuple[str, ...]) -> dict[str, Any]:
+    """Quality alone, no timing (``--quality-only``): per backend the ranking figures of
+    :func:`ranking_quality` and the cosine of its paragraph vectors to torch fp32's."""
+    devset = load_devset()
+    paragraphs = [p.text() for p in devset.needs + devset.offers]
+    folder = _folder(cache)
+    report: dict[str, Any] = {"machine": machine(None), "quality_only": True, "backends": {}}
+    reference = None
+    for backend in backends:
+        model = load_backend(folder, DEFAULT_MODEL, E5_PROMPT, backend, spinning=False)
+        vectors = model.encode(paragraphs)
+        reference = vectors if reference is None and backend == "torch" else reference
+        row: dict[str, Any] = {"backend": backend, **ranking_quality(model, devset)}
+        if reference is not None:
+            cosines = (vectors * reference).sum(axis=1)
+            row["cosine_vs_torch"] = {"min": round(float(cosines.min()), 5)}
+        report["backends"][backend] = row
+        print(f"{backend}: {json.dumps(row)}", file=sys.stderr, flush=True)
+    return report
 
 
 def padding_cost(model: Any, texts: list[str], batch_size: int = 32) -> dict[str, Any]:
@@ -260,7 +291,6 @@ def run_interleaved(
     onnx = next((b for b in ("onnx-int8-vnni", "onnx-int8", "onnx") if b in models), None)
     if onnx:
         report["padding"] = padding_cost(models[onnx], mixed)
-    hybrid = {"hybrid": systems()["hybrid"]}
     reference = models["torch"].encode(paragraphs) if "torch" in models else None
     for backend, model in models.items():
         row = report["backends"][backend]
@@ -271,9 +301,7 @@ def run_interleaved(
                 "min": round(float(cosines.min()), 5),
                 "median": round(float(statistics.median(cosines.tolist())), 5),
             }
-        ranking = evaluate_ranking(model, devset, hybrid)["hybrid"]["overall"]
-        row["hybrid_ndcg@10"] = round(ranking["ndcg@10"], 4)
-        row["hybrid_recall@10"] = round(ranking["recall@10"], 4)
+        row.update(ranking_quality(model, devset))
         if BITEXT_DIR.is_dir():
             bitext = evaluate_bitext(
                 model, BITEXT_DIR, ("tatoeba.vie-eng",), limit=300 if quick else 0
@@ -383,11 +411,19 @@ def main() -> None:
     parser.add_argument(
         "--isolated", action="store_true", help="each backend in a fresh process, in turn"
     )
+    parser.add_argument(
+        "--quality-only", action="store_true", help="ranking figures per backend, no timing"
+    )
     parser.add_argument("--out", type=Path, default=RESULT)
     parser.add_argument("--bitext", type=Path, default=BITEXT_DIR, help="bitext folder")
     args = parser.parse_args()
     globals()["BITEXT_DIR"] = args.bitext
     backends = tuple(args.backends.split(","))
+    if args.quality_only:
+        report = run_quality(args.cache, backends)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+        return
     if args.in_process:
         report = run(args.quick, args.repeats, args.cache, backends)
     elif args.isolated:

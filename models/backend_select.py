@@ -17,7 +17,13 @@ Rules (``select_backend``):
   qualifies, so the choice is never one measured slower than it);
 * the choice, the figures and the CPU (model name, relevant flags) are written to
   ``<model folder>/backend-choice.json``; later starts reuse the record while the CPU, the
-  model weights and the rules are the same, and measure again otherwise.
+  model weights and the rules are the same, and measure again otherwise;
+* a choice measured on a busy machine (``busy``: the 1-minute load average before measuring
+  above ``BUSY_LOAD_PER_CPU`` per CPU — other processes already wanted every core) is
+  recorded as ``provisional``: contention slows torch's OpenMP threads far more than
+  onnxruntime's (on a 2-core AMX Xeon at load 10 the probe ranked onnx-int8-vnni above
+  torch-bf16, which is 3x faster on a quiet machine), so the first later start that finds
+  the machine quiet measures again; a busy start reuses it.
 
 Measuring runs in a child process (``models/backend_probe.py``), all candidates in turn
 and interleaved over rounds, so the service process loads only the chosen backend.
@@ -51,6 +57,7 @@ PARAGRAPH_SHARE = 0.9  # of the texts the service embeds; the rest are short (ke
 REFERENCE = "torch"
 FALLBACK = "torch"  # when measuring fails: always correct, never the fastest
 PROBE_TIMEOUT_S = 600
+BUSY_LOAD_PER_CPU = 1.0  # 1-minute load average per CPU above which a measurement is provisional
 
 
 def weighted_rate(short_per_s: float, paragraph_per_s: float) -> float:
@@ -81,6 +88,21 @@ class Measurement:
 
 
 Measure = Callable[[Path, str, Sequence[str]], dict[str, Measurement]]
+LoadAverage = Callable[[], float]
+
+
+def system_load() -> float:
+    """The 1-minute load average (0 where the platform has none)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
+
+
+def busy(load: float, cpus: int | None = None) -> bool:
+    """True when ``load`` (a 1-minute load average) exceeds ``BUSY_LOAD_PER_CPU`` per CPU:
+    timings taken now are skewed by other processes."""
+    return load > BUSY_LOAD_PER_CPU * max(1, cpus or os.cpu_count() or 1)
 
 
 def candidates(cpu: CpuInfo) -> list[str]:
@@ -174,12 +196,16 @@ def select_backend(
     cpu: CpuInfo | None = None,
     measure: Measure | None = None,
     guard: float = COSINE_GUARD,
+    load: LoadAverage | None = None,
 ) -> dict[str, Any]:
     """The backend record for the model in ``folder`` on this CPU: reused when still valid,
     else measured (``measure``, default a child process) and written. ``record["choice"]``
-    is the backend; ``record["reused"]`` says whether this call measured."""
+    is the backend; ``record["reused"]`` says whether this call measured; ``load`` (default
+    :func:`system_load`) decides whether a measurement is provisional (see the module)."""
     folder = Path(folder)
     cpu = cpu if cpu is not None else cpu_info()
+    load = load or system_load
+    load_now = load()
     expected = {
         "format": RECORD_FORMAT,
         "cpu": cpu.fingerprint(),
@@ -187,14 +213,15 @@ def select_backend(
         "guard": guard,
     }
     record = read_record(folder)
-    if _valid_for(record, expected):
+    if _valid_for(record, expected) and _keep(record, load_now):
         assert record is not None
         return {**record, "reused": True}
     with FileLock(str(folder / f".{RECORD_FILE}.lock")):
         record = read_record(folder)  # another process may have measured meanwhile
-        if _valid_for(record, expected):
+        if _valid_for(record, expected) and _keep(record, load_now):
             assert record is not None
             return {**record, "reused": True}
+        load_before = load()
         names = candidates(cpu)
         started = time.perf_counter()
         measurements = (measure or measure_in_child)(folder, prompt, names)
@@ -210,15 +237,26 @@ def select_backend(
             "paragraph_share": PARAGRAPH_SHARE,
             "threads": _threads(measurements),
             "isa_env": _isa_env(cpu),
+            "load_average": [round(load_before, 2), round(load(), 2)],
+            "provisional": busy(load_before),
         }
         _write_atomic(record_path(folder), record)
         log.info("model backend chosen for %s: %s (%s)", cpu.model, choice, rows)
     return {**record, "reused": False}
 
 
+def _keep(record: dict[str, Any] | None, load_now: float) -> bool:
+    """A valid record is reused unless it was measured on a busy machine and this one is
+    quiet now (then measuring again gives the figures a quiet machine has)."""
+    return not (record or {}).get("provisional") or busy(load_now)
+
+
 def summary(record: dict[str, Any]) -> dict[str, Any]:
     """What ``/health`` shows of a record: the choice, when and on which CPU, the figures."""
-    keys = ("choice", "reused", "measured_at", "cpu", "cpu_hidden", "candidates", "threads")
+    keys = (
+        *("choice", "reused", "measured_at", "provisional", "load_average"),
+        *("cpu", "cpu_hidden", "candidates", "threads"),
+    )
     return {"mode": "auto", **{key: record.get(key) for key in keys}}
 
 

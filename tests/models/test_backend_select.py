@@ -8,6 +8,7 @@ exactly that cosine.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import load_model
+from models import backend_select, load_model
 from models.backend_probe import PARAGRAPH_RUN, PARAGRAPHS, SAMPLE, SHORT
 from models.backend_select import (
     PARAGRAPH_SHARE,
     RECORD_FILE,
     Measurement,
+    busy,
     candidates,
     choose,
     read_record,
@@ -89,6 +91,13 @@ SPEEDS = {
     "onnx-int8": (40.0, 0.9940),  # fastest, but below the guard
     "onnx-int8-vnni": (25.0, 0.9960),
 }
+
+
+@pytest.fixture(autouse=True)
+def quiet_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The selector sees a quiet machine unless a test says otherwise (the real load of a
+    shared test machine would make records provisional at random)."""
+    monkeypatch.setattr(backend_select, "system_load", lambda: 0.0)
 
 
 @pytest.fixture()
@@ -180,6 +189,33 @@ def test_record_is_written_then_reused(folder: Path) -> None:
     again = select_backend(folder, cpu=EPYC, measure=measure)
     assert again["reused"] is True and again["choice"] == "torch-bf16"
     assert len(measure.calls) == 1
+
+
+def test_a_busy_measurement_is_provisional_until_a_quiet_start(folder: Path) -> None:
+    cpus = os.cpu_count() or 1
+    loaded, quiet = 4.0 * cpus, 0.5 * cpus  # 1-minute load averages
+    assert busy(loaded) and not busy(quiet) and busy(5.0, cpus=2) and not busy(1.5, cpus=2)
+    # contention: onnx ranks first on a busy machine, torch-bf16 on a quiet one
+    on_busy = FakeMeasure({"torch": (2.0, 1.0), "torch-bf16": (4.0, 0.9999), "onnx": (5.0, 1.0)})
+    on_quiet = FakeMeasure(
+        {"torch": (30.0, 1.0), "torch-bf16": (120.0, 0.9999), "onnx": (24.0, 1.0)}
+    )
+    level = [loaded]
+    first = select_backend(folder, cpu=EPYC, measure=on_busy, load=lambda: level[0])
+    assert first["choice"] == "onnx" and first["provisional"] is True
+    assert first["load_average"] == [loaded, loaded]
+    # still busy: the provisional record is reused, not measured again
+    again = select_backend(folder, cpu=EPYC, measure=on_quiet, load=lambda: level[0])
+    assert again["reused"] is True and on_quiet.calls == []
+    # quiet now: measured again, and that record is final
+    level[0] = quiet
+    quiet_start = select_backend(folder, cpu=EPYC, measure=on_quiet, load=lambda: level[0])
+    assert quiet_start["reused"] is False and quiet_start["choice"] == "torch-bf16"
+    assert quiet_start["provisional"] is False and len(on_quiet.calls) == 1
+    assert read_record(folder)["provisional"] is False  # type: ignore[index]
+    level[0] = loaded  # a final record is kept whatever the load
+    assert select_backend(folder, cpu=EPYC, measure=on_busy, load=lambda: level[0])["reused"]
+    assert len(on_busy.calls) == 1
 
 
 def test_cpu_change_measures_again(folder: Path) -> None:
