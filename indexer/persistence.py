@@ -7,8 +7,9 @@ each kind's BM25 build as arrays (format 2). A start rebuilds only the FAISS ind
 the raw vectors (a fraction of a second per 100,000). Callers may add their own arrays
 (``extra``, e.g. the service's row fingerprints). Format 1 files (tokens in JSON, no BM25)
 are still read. Raw vectors are saved as float32 (the store keeps them as float16, see
-``indexer.store``; the file format did not change for it). The file records the format version, the model and its backend: vectors
-of another model (or backend) would silently mis-rank, so such a file is refused.
+``indexer.store``; the file format did not change for it). The file records the format
+version, the model and its backend: vectors of another model (or backend) would silently
+mis-rank, so such a file is refused.
 """
 
 from __future__ import annotations
