@@ -128,8 +128,9 @@ def fuse(
 
 class PairScorer:
     """Scores a pair from its corrected cosine: the need's z-score, BM25, fusion; a
-    ``rescore`` hook (a learned ranking, :mod:`indexer.learned`) may replace the fused
-    score, the built-in one then kept as the ``fusion`` component."""
+    ``rescore`` hook (the fitted fusion, :mod:`indexer.fusion`, or a learned ranking,
+    :mod:`indexer.learned`) may replace the fused score, the built-in one then kept as the
+    ``fusion`` component."""
 
     def __init__(
         self,
@@ -137,9 +138,13 @@ class PairScorer:
         lexical: PairLexical,
         config: FusionConfig,
         rescore: Rescore | None = None,
+        offer_z: ZScore | None = None,
     ) -> None:
         self.z, self.lexical, self.config = z, lexical, config
         self.rescore = rescore
+        #: (offer id, need language, cosine) → the cosine as a z-score against the offer's
+        #: cosines to needs (the ``offer_z`` part the fitted fusion reads); ``None``: not given
+        self.offer_z = offer_z
         #: offer id → its best built-in score with any need (set by the ranker); gives the
         #: ``reciprocal`` part a learned ranking reads: this pair's score minus that best
         self.reciprocal: Callable[[int], float] | None = None
@@ -163,4 +168,7 @@ class PairScorer:
         z = self.z(need.id, offer.language or "other", cosine)
         if lexical is None:
             lexical = self.lexical(need.id, offer.id)
-        return fuse(need, offer, z, lexical, self.config)
+        score, components = fuse(need, offer, z, lexical, self.config)
+        if self.offer_z is not None:
+            components["offer_z"] = self.offer_z(offer.id, need.language or "other", cosine)
+        return score, components

@@ -75,7 +75,8 @@ def engine() -> MatchEngine:
 def test_engine_flags_follow_the_rule_on_the_devset(engine: MatchEngine) -> None:
     """Some pairs are recommended, and each flag is the rule applied to the pair's score
     and the offer's best score with any published need."""
-    fusion = engine.config.fusion
+    fusion = engine.ranker.recommender.config  # the active ranking's (fitted fusion's) rule
+    assert fusion.recommend_threshold == engine.recommend_threshold
     flags: list[bool] = []
     needs = sorted(p.id for p in engine.store if p.kind == "need")
     for need_id in needs:
