@@ -112,9 +112,7 @@ def cross_validate(
         for fit_idx, check_idx in GroupKFold(folds).split(tune_ids, groups=tune_ids):
             fit_mask = np.isin(table["need"], tune_ids[fit_idx])
             check_mask = np.isin(table["need"], tune_ids[check_idx])
-            scores[check_mask] = scores_of(
-                fit_on(table, fit_mask, c, weighting), table, check_mask
-            )
+            scores[check_mask] = scores_of(fit_on(table, fit_mask, c, weighting), table, check_mask)
         out[f"C={c},{weighting}"] = mean_ndcg(table, scores, devset, tune_needs)
     return out
 
@@ -217,8 +215,12 @@ def main() -> None:
     model_doc = {
         "what": "fitted fusion of indexer/fusion.py; written by benchmarks/fit_fusion.py",
         "fitted_on": "data/devset tune part (split.tsv), every need x offer pair",
-        "choice": {"C": c, "weighting": weighting, "threshold": rule.threshold,
-                   "margin": rule.margin},
+        "choice": {
+            "C": c,
+            "weighting": weighting,
+            "threshold": rule.threshold,
+            "margin": rule.margin,
+        },
         "model": fitted.to_json(),
     }
     args.model_out.write_text(json.dumps(model_doc, indent=2) + "\n", encoding="utf-8")
@@ -236,9 +238,7 @@ def main() -> None:
         "weights": dict(zip(FEATURES, fitted.weights, strict=True)),
         "intercept": fitted.intercept,
         "rule_grid_tune": rule_grid,
-        "summary": {
-            p: {"before": summary(before[p]), "after": summary(after[p])} for p in ordered
-        },
+        "summary": {p: {"before": summary(before[p]), "after": summary(after[p])} for p in ordered},
         "before": before,
         "after": after,
     }

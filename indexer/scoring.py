@@ -156,10 +156,17 @@ class PairScorer:
         score, components = self.builtin(need, offer, cosine, lexical)
         if self.rescore is not None:
             components["fusion"] = score
-            if self.reciprocal is not None:
+            if self.reciprocal is not None and self.wants_reciprocal:
                 components["reciprocal"] = score - self.reciprocal(offer.id)
             score = self.rescore(need, offer, components)
         return score, components
+
+    @property
+    def wants_reciprocal(self) -> bool:
+        """Whether the rescore hook reads the ``reciprocal`` part (costly: the offer's best
+        need); a hook whose object says ``reads_reciprocal = False`` does not."""
+        owner = getattr(self.rescore, "__self__", None)
+        return self.rescore is not None and bool(getattr(owner, "reads_reciprocal", True))
 
     def builtin(
         self, need: Posting, offer: Posting, cosine: float, lexical: float | None = None
