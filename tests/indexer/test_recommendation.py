@@ -104,7 +104,7 @@ def test_a_zero_margin_keeps_reciprocity_on_and_the_threshold_asks_for_the_best_
 @pytest.mark.parametrize("score", [0.2, 0.39, 0.40, 0.45, 0.6])
 @pytest.mark.parametrize("best", [0.4, 0.45, 0.5, 0.7])
 def test_the_offline_rule_is_the_engines_rule(score: float, best: float) -> None:
-    rule = default_rule(EngineConfig(fusion=CONFIG))
+    rule = default_rule(EngineConfig(fusion=CONFIG, fitted_fusion=False))
     best_need = max(best, score)
     assert rule.recommends(score, False, best_need) == is_recommended(score, best_need, CONFIG)
     assert rule.recommends(score, True, best_need) == is_recommended(score, best_need, CONFIG)
