@@ -45,8 +45,8 @@ def main() -> None:
             "load_average": list(os.getloadavg()),
         }
         print(backend, json.dumps(out[backend]), flush=True)
-    path = ROOT / "benchmarks" / "results" / "fusion_backends.json"
-    path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        path = ROOT / "benchmarks" / "results" / "fusion_backends.json"
+        path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")  # after each
 
 
 if __name__ == "__main__":
