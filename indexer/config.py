@@ -12,6 +12,7 @@ class EngineConfig:
     """How the engine embeds, corrects and ranks (defaults measured on the dev set)."""
 
     fusion: FusionConfig = field(default_factory=FusionConfig)
+    fitted_fusion: bool = True  # rank with indexer/resources/fusion.json (indexer.fusion)
     bias_correction: str = "center+z"  # "none" | "center" | "center+z"
     alignment_strength: float = 0.5  # VI → EN map after centering (indexer.alignment); 0: off
     segment_for_embedding: bool = False

@@ -8,6 +8,7 @@
 - :mod:`indexer.bias` corrects the same-language bias (and says when to refit);
 - :mod:`indexer.retrieval` finds candidates (FAISS + BM25, one of each per kind);
 - :mod:`indexer.scoring` fuses the signals into one score per pair;
+- :mod:`indexer.fusion` re-scores it with the fitted fusion (the default ranking);
 - :mod:`indexer.ranking` orders candidates and builds matches;
 - :mod:`indexer.recommendation` sets the ``recommended`` flag;
 - :mod:`indexer.selection` picks pairs under per-need / per-offer caps;
@@ -22,6 +23,7 @@ thread-safe: callers serialise access (the service holds one lock).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +34,7 @@ from indexer.alignment import LanguageMap, shared_map
 from indexer.bias import BiasModel
 from indexer.config import EngineConfig
 from indexer.errors import IndexLoadError, UnknownPosting
+from indexer.fusion import FittedFusion, default_fusion
 from indexer.indexing import Embedded, Indexer
 from indexer.inspection import EngineInfo, describe
 from indexer.persistence import FORMAT_VERSION, INDEX_FILE, model_backend, read_index, write_index
@@ -39,7 +42,7 @@ from indexer.pool_view import PoolView
 from indexer.postings import Filters, Match, Posting
 from indexer.ranking import Ranker
 from indexer.retrieval import Retriever
-from indexer.scoring import PairScorer, Rescore
+from indexer.scoring import FusionConfig, PairScorer, Rescore
 from indexer.store import PostingStore
 
 if TYPE_CHECKING:
@@ -55,6 +58,21 @@ __all__ = [
     "UnknownPosting",
     "model_backend",
 ]
+
+
+def fitted_fusion_of(config: EngineConfig) -> FittedFusion | None:
+    """The fitted fusion the engine ranks with by default: the committed one when
+    ``config.fitted_fusion`` is on and the hand-set fusion's weights and curves (its
+    inputs) are the defaults it was fitted over; else ``None`` (the hand-set score)."""
+    if not config.fitted_fusion:
+        return None
+    recommendation = {"recommend_threshold", "reciprocal_margin"}
+    defaults = FusionConfig()
+    for item in dataclasses.fields(FusionConfig):
+        name = item.name
+        if name not in recommendation and getattr(config.fusion, name) != getattr(defaults, name):
+            return None
+    return default_fusion()
 
 
 class MatchEngine:
@@ -77,6 +95,7 @@ class MatchEngine:
         self.alignment = alignment
         self.dimension = model.dimension
         self._rescore: Rescore | None = None
+        self.fitted = fitted_fusion_of(self.config)
         self.extra: dict[str, np.ndarray] = {}  # the caller's arrays saved with the index
         self._assemble(PostingStore(self.dimension))
 
@@ -95,9 +114,12 @@ class MatchEngine:
             pgvector_table=c.pgvector_table,
         )
         self.indexer = Indexer(self.model, c, store, self.bias, self.retriever)
-        scorer = PairScorer(self.bias.z, self.retriever.pair_lexical, c.fusion, self._rescore)
+        scorer = PairScorer(
+            self.bias.z, self.retriever.pair_lexical, c.fusion, None, offer_z=self.bias.z
+        )
         self.view = PoolView(store, self.retriever, self.bias, self.model)
         self.ranker = Ranker(store, self.retriever, scorer, self.view, c)
+        self.set_rescore(self._rescore)
 
     # ------------------------------------------------------------------ pool
     @property
@@ -217,11 +239,27 @@ class MatchEngine:
         return self.ranker.score_pairs([self._pair(n, o) for n, o in pairs])
 
     def set_rescore(self, rescore: Rescore | None) -> None:
-        """Rank with ``rescore`` (a learned ranking) instead of the built-in fusion, or go
-        back to it with ``None``; kept across :meth:`rebuild`."""
+        """Rank with ``rescore`` (a learned ranking) instead of the default one, or go
+        back to it with ``None``: the fitted fusion (:mod:`indexer.fusion`, with its own
+        recommendation threshold and margin) when :attr:`fitted` is set, else the
+        hand-set fusion; kept across :meth:`rebuild`."""
         self._rescore = rescore
+        fusion = self.config.fusion
+        if rescore is None and self.fitted is not None:
+            rescore = self.fitted.rescore
+            fusion = dataclasses.replace(
+                fusion,
+                recommend_threshold=self.fitted.threshold,
+                reciprocal_margin=self.fitted.margin,
+            )
         self.ranker.scorer.rescore = rescore
+        self.ranker.recommender.config = fusion
         self.ranker.recommender.clear()  # best-need scores are on the ranking's scale
+
+    @property
+    def recommend_threshold(self) -> float:
+        """The score from which the active ranking recommends a pair."""
+        return float(self.ranker.recommender.config.recommend_threshold)
 
     def pair_parts(self, pairs: Iterable[tuple[int, int]]) -> list[dict[str, float]]:
         """The built-in score parts of each known ``(need id, offer id)`` pair, ``fusion``

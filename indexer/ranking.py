@@ -55,7 +55,7 @@ class Ranker:
 
     def _prefetch_best(self, offer_ids: Iterable[int]) -> None:
         """Batch :meth:`offer_best` for the offers a learned ranking is about to score."""
-        if self.scorer.rescore is None:
+        if not self.scorer.wants_reciprocal:
             return
         missing = [o for o in dict.fromkeys(offer_ids) if o not in self._best_builtin]
         if missing:

@@ -128,8 +128,9 @@ def fuse(
 
 class PairScorer:
     """Scores a pair from its corrected cosine: the need's z-score, BM25, fusion; a
-    ``rescore`` hook (a learned ranking, :mod:`indexer.learned`) may replace the fused
-    score, the built-in one then kept as the ``fusion`` component."""
+    ``rescore`` hook (the fitted fusion, :mod:`indexer.fusion`, or a learned ranking,
+    :mod:`indexer.learned`) may replace the fused score, the built-in one then kept as the
+    ``fusion`` component."""
 
     def __init__(
         self,
@@ -137,9 +138,13 @@ class PairScorer:
         lexical: PairLexical,
         config: FusionConfig,
         rescore: Rescore | None = None,
+        offer_z: ZScore | None = None,
     ) -> None:
         self.z, self.lexical, self.config = z, lexical, config
         self.rescore = rescore
+        #: (offer id, need language, cosine) → the cosine as a z-score against the offer's
+        #: cosines to needs (the ``offer_z`` part the fitted fusion reads); ``None``: not given
+        self.offer_z = offer_z
         #: offer id → its best built-in score with any need (set by the ranker); gives the
         #: ``reciprocal`` part a learned ranking reads: this pair's score minus that best
         self.reciprocal: Callable[[int], float] | None = None
@@ -151,10 +156,17 @@ class PairScorer:
         score, components = self.builtin(need, offer, cosine, lexical)
         if self.rescore is not None:
             components["fusion"] = score
-            if self.reciprocal is not None:
+            if self.reciprocal is not None and self.wants_reciprocal:
                 components["reciprocal"] = score - self.reciprocal(offer.id)
             score = self.rescore(need, offer, components)
         return score, components
+
+    @property
+    def wants_reciprocal(self) -> bool:
+        """Whether the rescore hook reads the ``reciprocal`` part (costly: the offer's best
+        need); a hook whose object says ``reads_reciprocal = False`` does not."""
+        owner = getattr(self.rescore, "__self__", None)
+        return self.rescore is not None and bool(getattr(owner, "reads_reciprocal", True))
 
     def builtin(
         self, need: Posting, offer: Posting, cosine: float, lexical: float | None = None
@@ -163,4 +175,7 @@ class PairScorer:
         z = self.z(need.id, offer.language or "other", cosine)
         if lexical is None:
             lexical = self.lexical(need.id, offer.id)
-        return fuse(need, offer, z, lexical, self.config)
+        score, components = fuse(need, offer, z, lexical, self.config)
+        if self.offer_z is not None:
+            components["offer_z"] = self.offer_z(offer.id, need.language or "other", cosine)
+        return score, components

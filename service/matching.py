@@ -300,11 +300,12 @@ class Matcher:
     @property
     def recommend_threshold(self) -> float:
         """The score from which the engine recommends a pair (dashboard's histogram)."""
-        from indexer.scoring import FusionConfig
+        from indexer.engine import fitted_fusion_of
 
-        config = getattr(self._engine, "config", None)
-        fusion = config.fusion if config is not None else FusionConfig()
-        return float(fusion.recommend_threshold)
+        if self._engine is not None:
+            return self._engine.recommend_threshold
+        fitted = fitted_fusion_of(self.engine_config)
+        return float(fitted.threshold if fitted else self.engine_config.fusion.recommend_threshold)
 
     # -- ranking ---------------------------------------------------------------
 

@@ -130,7 +130,14 @@ def calibrate(
 
 
 def default_rule(config: EngineConfig) -> RecommendRule:
-    """The engine's rule as a :class:`RecommendRule` (one threshold for every pair)."""
+    """The engine's rule as a :class:`RecommendRule` (one threshold for every pair): the
+    fitted fusion's threshold and margin when the engine ranks with it, else the hand-set
+    fusion's."""
+    from indexer.engine import fitted_fusion_of
+
+    fitted = fitted_fusion_of(config)
+    if fitted is not None:
+        return RecommendRule(fitted.threshold, fitted.threshold, fitted.margin)
     f = config.fusion
     return RecommendRule(f.recommend_threshold, f.recommend_threshold, f.reciprocal_margin)
 

@@ -70,6 +70,11 @@ class EngineSettings(BaseModel):
         le=1.0,
         description="VI→EN map after centering, shrunk toward the identity (0: centering alone).",
     )
+    fitted_fusion: bool = Field(
+        default=True,
+        description="Rank with the fusion fitted on the dev set's tuning part "
+        "(indexer/resources/fusion.json); false: the hand-set fusion and its threshold.",
+    )
     candidates: int = Field(default=100, ge=1, le=10_000, description="Candidates per search.")
     reciprocal_candidates: int = Field(
         default=20, ge=1, le=1_000, description="Search depth of an offer's best need."

@@ -102,7 +102,9 @@ def engine() -> MatchEngine:
     devset = load_devset()
     # centering alone: the VI → EN map fitted on the hashing embedder moves needs out of
     # some offers' reciprocal search depth, and the checks below are about the hook
-    engine = MatchEngine(load_model("hashing"), EngineConfig(alignment_strength=0.0))
+    # and the hand-set fusion as the default ranking (the hook's "fusion" part is its score)
+    config = EngineConfig(alignment_strength=0.0, fitted_fusion=False)
+    engine = MatchEngine(load_model("hashing"), config)
     engine.upsert(devset.needs + devset.offers)
     return engine
 

@@ -75,7 +75,8 @@ def engine() -> MatchEngine:
 def test_engine_flags_follow_the_rule_on_the_devset(engine: MatchEngine) -> None:
     """Some pairs are recommended, and each flag is the rule applied to the pair's score
     and the offer's best score with any published need."""
-    fusion = engine.config.fusion
+    fusion = engine.ranker.recommender.config  # the active ranking's (fitted fusion's) rule
+    assert fusion.recommend_threshold == engine.recommend_threshold
     flags: list[bool] = []
     needs = sorted(p.id for p in engine.store if p.kind == "need")
     for need_id in needs:
@@ -103,7 +104,7 @@ def test_a_zero_margin_keeps_reciprocity_on_and_the_threshold_asks_for_the_best_
 @pytest.mark.parametrize("score", [0.2, 0.39, 0.40, 0.45, 0.6])
 @pytest.mark.parametrize("best", [0.4, 0.45, 0.5, 0.7])
 def test_the_offline_rule_is_the_engines_rule(score: float, best: float) -> None:
-    rule = default_rule(EngineConfig(fusion=CONFIG))
+    rule = default_rule(EngineConfig(fusion=CONFIG, fitted_fusion=False))
     best_need = max(best, score)
     assert rule.recommends(score, False, best_need) == is_recommended(score, best_need, CONFIG)
     assert rule.recommends(score, True, best_need) == is_recommended(score, best_need, CONFIG)
