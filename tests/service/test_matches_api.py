@@ -111,11 +111,15 @@ def test_match_filters(api: Api, pool: dict[str, int]) -> None:
     assert len(items) == 1
     items = api.get(path, "company", params={"sector": "shipbuilding_marine", "limit": 100}).json()
     assert {i["offer"]["sector"] for i in items["items"]} == {"shipbuilding_marine"}
-    best = api.get(path, "company").json()["items"][0]["score"]
-    items = api.get(path, "company", params={"min_score": best - 0.001}).json()["items"]
-    assert items and all(i["score"] >= best - 0.001 for i in items)
-    assert best <= 0.999  # so that min_score can go above it
-    assert api.get(path, "company", params={"min_score": best + 0.001}).json()["items"] == []
+    scores = [i["score"] for i in api.get(path, "company", params={"limit": 100}).json()["items"]]
+    distinct = sorted(set(scores))
+    assert len(distinct) >= 2
+    cut = (distinct[0] + distinct[1]) / 2  # between the two lowest scores: drops the lowest
+    items = api.get(path, "company", params={"min_score": cut, "limit": 100}).json()["items"]
+    assert items and all(i["score"] >= cut for i in items)
+    assert len(items) == sum(1 for s in scores if s >= cut) == len(scores) - scores.count(distinct[0])
+    above = api.get(path, "company", params={"min_score": min(1.0, max(scores) + 1e-6)}).json()
+    assert all(i["score"] >= max(scores) for i in above["items"])
 
 
 def test_offer_matches(api: Api, pool: dict[str, int]) -> None:
