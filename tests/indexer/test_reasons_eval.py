@@ -1,6 +1,8 @@
 """The reasons measure: matching rules and counts are computed from what is shown."""
 
-from indexer.evaluation.reasons_eval import LabelledPair, score_pair, term_matches
+from pathlib import Path
+
+from indexer.evaluation.reasons_eval import Judgements, LabelledPair, score_pair, term_matches
 
 
 def test_fragment_is_not_a_term() -> None:
@@ -49,7 +51,7 @@ def test_reason_rules() -> None:
     assert _in_place("hòa") and _in_place("Hải Phòng") and not _in_place("độ mặn")
 
 
-def _judgements(tmp_path, rows: list[str]):  # type: ignore[no-untyped-def]
+def _judgements(tmp_path: Path, rows: list[str]) -> Judgements:
     from indexer.evaluation.reasons_eval import read_judgements
 
     path = tmp_path / "term_judgements.jsonl"
@@ -57,7 +59,7 @@ def _judgements(tmp_path, rows: list[str]):  # type: ignore[no-untyped-def]
     return read_judgements(path)
 
 
-def test_judged_accepted_terms_count_and_unjudged_terms_do_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_judged_accepted_terms_count_and_unjudged_terms_do_not(tmp_path: Path) -> None:
     judged = _judgements(
         tmp_path,
         [
@@ -79,7 +81,7 @@ def test_judged_accepted_terms_count_and_unjudged_terms_do_not(tmp_path) -> None
     assert counts["unjudged"] == 2  # "bệnh viện" here and "ocr ≈ ocr"
 
 
-def test_judgements_never_lower_the_labels_and_leave_recall_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_judgements_never_lower_the_labels_and_leave_recall_alone(tmp_path: Path) -> None:
     from indexer.evaluation.reasons_eval import _summary
 
     judged = _judgements(
@@ -96,7 +98,7 @@ def test_judgements_never_lower_the_labels_and_leave_recall_alone(tmp_path) -> N
     assert _summary([without])["judged_precision"] == 1.0
 
 
-def test_direction_of_a_judged_link_matters(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_direction_of_a_judged_link_matters(tmp_path: Path) -> None:
     judged = _judgements(
         tmp_path, ['{"need": 1, "offer": 1001, "link": ["bệnh viện", "hospital"], "accept": true}']
     )
