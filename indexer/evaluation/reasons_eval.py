@@ -266,9 +266,6 @@ def format_reasons(result: dict[str, Any]) -> list[str]:
         "",
         "#### reasons (goal: precision >= 0.9, link recall >= 0.6)",
         "",
-        "Precision by the labels alone / by the labels or a blind judgement "
-        "(`term_judgements.jsonl`); unjudged terms count as not accepted.",
-        "",
         "| reasons | pairs | shown terms (shared + linked) | precision (labels / judged) | "
         "shared precision | linked precision | unjudged | link recall |",
         "|---|---|---|---|---|---|---|---|",
@@ -282,6 +279,11 @@ def format_reasons(result: dict[str, Any]) -> list[str]:
                 f"{r['linked_precision']:.3f} / {r['judged_linked_precision']:.3f} | "
                 f"{r['unjudged']} | {r['link_recall']:.3f} |"
             )
+    lines += [
+        "",
+        "Precision: by the labels alone / by the labels or a blind judgement "
+        "(`term_judgements.jsonl`); unjudged terms count as not accepted.",
+    ]
     return lines
 
 
