@@ -105,3 +105,47 @@ def test_direction_of_a_judged_link_matters(tmp_path: Path) -> None:
     pair = LabelledPair(1, 1001, [], [])
     assert score_pair(pair, [], [("hospital", "bệnh viện")], judged)["judged_accepted"] == 0
     assert score_pair(pair, [], [("Bệnh viện", "hospitals")], judged)["judged_accepted"] == 1
+
+
+def test_saved_examples_are_scored_per_part_with_the_judgements_file(tmp_path: Path) -> None:
+    from indexer.evaluation.devset import DevSet
+    from indexer.evaluation.reasons_eval import format_reasons, score_examples
+    from indexer.postings import Posting
+
+    (tmp_path / "term_links.jsonl").write_text(
+        '{"need": 1, "offer": 1001, "shared": [], "linked": [["tàu cá", "fishing boats"]]}\n'
+        '{"need": 2, "offer": 1002, "shared": ["HACCP"], "linked": []}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "term_judgements.jsonl").write_text(
+        '{"need": 1, "offer": 1001, "link": ["tàu cá", "fishing vessel"], "accept": true}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "split.tsv").write_text("need_id\tpart\n1\theldout\n2\ttune\n", encoding="utf-8")
+    devset = DevSet(
+        needs=[
+            Posting(1, "need", "a", "a", language="vi"),
+            Posting(2, "need", "b", "b", language="en"),
+        ],
+        offers=[
+            Posting(1001, "offer", "c", "c", language="en"),
+            Posting(1002, "offer", "d", "d", language="en"),
+        ],
+        qrels={},
+        tags={},
+    )
+    examples = [
+        {"pair": "1-1001", "shared": ["hòa"], "linked": [["tàu cá", "fishing vessel"]]},
+        {"pair": "2-1002", "shared": ["HACCP"], "linked": []},
+    ]
+    result = score_examples(examples, devset, tmp_path)
+    held = result["heldout"]
+    assert held["precision"] == 0.0 and held["judged_precision"] == 0.5 and held["unjudged"] == 1
+    assert held["link_recall"] == 0.0
+    assert result["tune"]["judged_precision"] == result["tune"]["precision"] == 1.0
+    assert result["cross_language"]["pairs"] == 1
+    lines = format_reasons(result)
+    assert (
+        lines[5]
+        == "| heldout | 1 | 2 (1 + 1) | 0.000 / 0.500 | 0.000 / 0.000 | 0.000 / 1.000 | 1 | 0.000 |"
+    )
