@@ -16,6 +16,12 @@ A shown term is *accepted* when it matches a term the labelled pair expects:
 
 Precision = accepted shown terms / shown terms (shared and linked together, and each
 kind alone); recall = expected links matched by a shown link / expected links.
+
+The labels list what a moderator *expects*, not every term a moderator would accept, so a
+second precision also accepts a shown term that ``term_judgements.jsonl`` judged acceptable:
+blind verdicts on the terms two systems showed for each labelled pair (see the dev set
+README). A shown term that is neither expected nor judged counts as not accepted and is
+counted as *unjudged*; recall does not use the judgements.
 """
 
 from __future__ import annotations
@@ -63,6 +69,48 @@ def read_term_links(path: Path) -> list[LabelledPair]:
     return out
 
 
+@dataclass(frozen=True)
+class Judgements:
+    """Blind verdicts on shown terms, per pair: ``(need, offer) -> {item key: accept}``.
+
+    An item key is ``("term", words)`` for a shared term or ``("link", need words, offer
+    words)`` for a link, words as :func:`_words` gives them (so matching folds case, hyphens
+    and plurals, but is otherwise exact)."""
+
+    verdicts: dict[tuple[int, int], dict[tuple[str, ...], bool]] = field(default_factory=dict)
+
+    def verdict_term(self, need: int, offer: int, term: str) -> bool | None:
+        """True/False when the shared term was judged for the pair, None when it was not."""
+        return self.verdicts.get((need, offer), {}).get(_term_key(term))
+
+    def verdict_link(self, need: int, offer: int, link: tuple[str, str]) -> bool | None:
+        """True/False when the link was judged for the pair, None when it was not."""
+        return self.verdicts.get((need, offer), {}).get(_link_key(link))
+
+
+def _term_key(term: str) -> tuple[str, ...]:
+    return ("term", " ".join(_words(term)))
+
+
+def _link_key(link: tuple[str, str]) -> tuple[str, ...]:
+    return ("link", " ".join(_words(link[0])), " ".join(_words(link[1])))
+
+
+def read_judgements(path: Path) -> Judgements:
+    """The verdicts of a ``term_judgements.jsonl`` file (lines starting with ``#`` are
+    comments); an absent file gives no verdicts."""
+    verdicts: dict[tuple[int, int], dict[tuple[str, ...], bool]] = {}
+    if not path.is_file():
+        return Judgements(verdicts)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        row = json.loads(line)
+        key = _link_key(tuple(row["link"])) if "link" in row else _term_key(row["term"])
+        verdicts.setdefault((int(row["need"]), int(row["offer"])), {})[key] = bool(row["accept"])
+    return Judgements(verdicts)
+
+
 def _words(term: str) -> list[str]:
     """Words of a term for matching: case folded, NFC, hyphens as spaces, an English
     plural as its singular (:func:`vocabulary.glossary.glossary_key`, diacritics kept)."""
@@ -85,17 +133,38 @@ def term_matches(shown: str, expected: str) -> bool:
 
 
 def score_pair(
-    pair: LabelledPair, shared: list[str], linked: list[tuple[str, str]]
+    pair: LabelledPair,
+    shared: list[str],
+    linked: list[tuple[str, str]],
+    judgements: Judgements | None = None,
 ) -> dict[str, int]:
-    """Counts for one pair: shown, accepted, expected links, expected links found."""
+    """Counts for one pair: shown, accepted (by the labels alone, and by the labels or a
+    judged-accepted verdict), unjudged, expected links, expected links found."""
+    judged = judgements or Judgements()
     pool = pair.shared + pair.accepted + [t for link in pair.linked for t in link]
-    accepted_shared = sum(1 for s in shared if any(term_matches(s, e) for e in pool))
+    expected_shared = [any(term_matches(s, e) for e in pool) for s in shared]
+    accepted_shared = sum(expected_shared)
 
     def link_ok(shown: tuple[str, str], exp: tuple[str, str]) -> bool:
         return term_matches(shown[0], exp[0]) and term_matches(shown[1], exp[1])
 
-    accepted_linked = sum(1 for s in linked if any(link_ok(s, e) for e in pair.linked))
+    expected_linked = [any(link_ok(s, e) for e in pair.linked) for s in linked]
+    accepted_linked = sum(expected_linked)
     found = sum(1 for e in pair.linked if any(link_ok(s, e) for s in linked))
+    shared_verdicts = [judged.verdict_term(pair.need, pair.offer, s) for s in shared]
+    link_verdicts = [judged.verdict_link(pair.need, pair.offer, s) for s in linked]
+    judged_shared = sum(
+        ok or v is True for ok, v in zip(expected_shared, shared_verdicts, strict=True)
+    )
+    judged_linked = sum(
+        ok or v is True for ok, v in zip(expected_linked, link_verdicts, strict=True)
+    )
+    unjudged = sum(
+        not ok and v is None
+        for ok, v in zip(
+            expected_shared + expected_linked, shared_verdicts + link_verdicts, strict=True
+        )
+    )
     return {
         "shown": len(shared) + len(linked),
         "accepted": accepted_shared + accepted_linked,
@@ -105,6 +174,10 @@ def score_pair(
         "accepted_linked": accepted_linked,
         "expected_links": len(pair.linked),
         "found_links": found,
+        "judged_accepted": judged_shared + judged_linked,
+        "judged_accepted_shared": judged_shared,
+        "judged_accepted_linked": judged_linked,
+        "unjudged": unjudged,
     }
 
 
@@ -123,6 +196,10 @@ def _summary(counts: list[dict[str, int]]) -> dict[str, float]:
         "shared_precision": _ratio(counts, "accepted_shared", "shown_shared"),
         "linked_precision": _ratio(counts, "accepted_linked", "shown_linked"),
         "link_recall": _ratio(counts, "found_links", "expected_links"),
+        "judged_precision": _ratio(counts, "judged_accepted", "shown"),
+        "judged_shared_precision": _ratio(counts, "judged_accepted_shared", "shown_shared"),
+        "judged_linked_precision": _ratio(counts, "judged_accepted_linked", "shown_linked"),
+        "unjudged": sum(c["unjudged"] for c in counts),
     }
 
 
@@ -134,31 +211,53 @@ def _parts(directory: Path) -> dict[int, str]:
         return {int(r["need_id"]): r["part"] for r in csv.DictReader(fh, delimiter="\t")}
 
 
-def evaluate_reasons(model: EmbeddingModel, devset: DevSet, directory: Path) -> dict[str, Any]:
-    """Precision and link recall of the reasons of every labelled pair, overall, per split
-    part and for cross-language pairs; ``examples`` holds what was shown per pair."""
-    labelled = read_term_links(directory / "term_links.jsonl")
+def shown_reasons(model: EmbeddingModel, devset: DevSet, directory: Path) -> list[dict[str, Any]]:
+    """What the system shows for every labelled pair: ``{"pair": "need-offer", "shared":
+    [...], "linked": [[need, offer], ...]}`` (the ``examples`` of :func:`evaluate_reasons`)."""
     engine = MatchEngine(model)
     engine.upsert(devset.needs + devset.offers)
+    examples = []
+    for pair in read_term_links(directory / "term_links.jsonl"):
+        reasons = engine.explain(pair.need, pair.offer).reasons
+        links = [[str(x["need"]), str(x["offer"])] for x in reasons.linked_terms]
+        examples.append(
+            {
+                "pair": f"{pair.need}-{pair.offer}",
+                "shared": list(reasons.shared_terms),
+                "linked": links,
+            }
+        )
+    return examples
+
+
+def score_examples(
+    examples: list[dict[str, Any]], devset: DevSet, directory: Path
+) -> dict[str, Any]:
+    """Precision (labels alone and with ``term_judgements.jsonl``), unjudged count and link
+    recall of shown reasons, overall, per split part and for cross-language pairs."""
+    labelled = {(p.need, p.offer): p for p in read_term_links(directory / "term_links.jsonl")}
+    judgements = read_judgements(directory / "term_judgements.jsonl")
     parts = _parts(directory)
     language = {p.id: p.language for p in devset.needs + devset.offers}
     groups: dict[str, list[dict[str, int]]] = {"all": [], "cross_language": []}
-    examples = []
-    for pair in labelled:
-        reasons = engine.explain(pair.need, pair.offer).reasons
-        links = [(str(x["need"]), str(x["offer"])) for x in reasons.linked_terms]
-        counts = score_pair(pair, list(reasons.shared_terms), links)
+    for example in examples:
+        need, offer = (int(x) for x in str(example["pair"]).split("-"))
+        links = [(str(a), str(b)) for a, b in example["linked"]]
+        counts = score_pair(labelled[(need, offer)], list(example["shared"]), links, judgements)
         groups["all"].append(counts)
-        groups.setdefault(parts.get(pair.need, "unsplit"), []).append(counts)
-        if language.get(pair.need) != language.get(pair.offer):
+        groups.setdefault(parts.get(need, "unsplit"), []).append(counts)
+        if language.get(need) != language.get(offer):
             groups["cross_language"].append(counts)
-        examples.append(
-            {"pair": f"{pair.need}-{pair.offer}", "shared": reasons.shared_terms, "linked": links}
-        )
     order = ["heldout", "tune", *[g for g in groups if g not in ("heldout", "tune")]]
     out: dict[str, Any] = {name: _summary(groups[name]) for name in order if name in groups}
     out["examples"] = examples
     return out
+
+
+def evaluate_reasons(model: EmbeddingModel, devset: DevSet, directory: Path) -> dict[str, Any]:
+    """Precision and link recall of the reasons of every labelled pair, overall, per split
+    part and for cross-language pairs; ``examples`` holds what was shown per pair."""
+    return score_examples(shown_reasons(model, devset, directory), devset, directory)
 
 
 def format_reasons(result: dict[str, Any]) -> list[str]:
@@ -167,17 +266,24 @@ def format_reasons(result: dict[str, Any]) -> list[str]:
         "",
         "#### reasons (goal: precision >= 0.9, link recall >= 0.6)",
         "",
-        "| reasons | pairs | shown terms (shared + linked) | precision | shared precision | "
-        "linked precision | link recall |",
-        "|---|---|---|---|---|---|---|",
+        "| reasons | pairs | shown terms (shared + linked) | precision (labels / judged) | "
+        "shared precision | linked precision | unjudged | link recall |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in result.items():
         if name != "examples":
             lines.append(
                 f"| {name} | {r['pairs']} | {r['shown']} ({r['shown_shared']} + "
-                f"{r['shown_linked']}) | {r['precision']:.3f} | {r['shared_precision']:.3f} | "
-                f"{r['linked_precision']:.3f} | {r['link_recall']:.3f} |"
+                f"{r['shown_linked']}) | {r['precision']:.3f} / {r['judged_precision']:.3f} | "
+                f"{r['shared_precision']:.3f} / {r['judged_shared_precision']:.3f} | "
+                f"{r['linked_precision']:.3f} / {r['judged_linked_precision']:.3f} | "
+                f"{r['unjudged']} | {r['link_recall']:.3f} |"
             )
+    lines += [
+        "",
+        "Precision: by the labels alone / by the labels or a blind judgement "
+        "(`term_judgements.jsonl`); unjudged terms count as not accepted.",
+    ]
     return lines
 
 
@@ -206,17 +312,30 @@ class ReasonsSection:
 
 
 def main() -> None:
-    """``python -m indexer.evaluation.reasons_eval [MODEL_CACHE]``: the reasons table
-    alone (``techmatch eval`` prints it among the other sections)."""
-    import sys
+    """``python -m indexer.evaluation.reasons_eval [MODEL_CACHE] [--save FILE] [--examples
+    FILE]``: the reasons table alone (``techmatch eval`` prints it among the other
+    sections). ``--save`` writes what was shown; ``--examples`` scores a saved file instead
+    of running the model (e.g. another branch's output under today's labels)."""
+    import argparse
 
     from indexer.evaluation.devset import load_devset
-    from models import load_model
 
-    cache = Path(sys.argv[1]) if len(sys.argv) > 1 else None
-    model = load_model("multilingual-e5-small", cache)
-    result = evaluate_reasons(model, load_devset(DEFAULT_DEVSET), DEFAULT_DEVSET)
-    print("\n".join(format_reasons(result)))
+    parser = argparse.ArgumentParser(prog="python -m indexer.evaluation.reasons_eval")
+    parser.add_argument("cache", nargs="?", type=Path, default=None)
+    parser.add_argument("--save", type=Path, default=None)
+    parser.add_argument("--examples", type=Path, default=None)
+    args = parser.parse_args()
+    devset = load_devset(DEFAULT_DEVSET)
+    if args.examples is not None:
+        examples = json.loads(args.examples.read_text(encoding="utf-8"))
+    else:
+        from models import load_model
+
+        model = load_model("multilingual-e5-small", args.cache)
+        examples = shown_reasons(model, devset, DEFAULT_DEVSET)
+    if args.save is not None:
+        args.save.write_text(json.dumps(examples, ensure_ascii=False, indent=1), encoding="utf-8")
+    print("\n".join(format_reasons(score_examples(examples, devset, DEFAULT_DEVSET))))
 
 
 if __name__ == "__main__":
