@@ -37,13 +37,14 @@ def test_cross_lingual_needs_rank_as_well_as_the_rest(devset_report):
 
 def test_recommended_flag_separates_needs_with_and_without_a_good_offer(devset_report):
     rec = devset_report["hybrid"]["recommend"]
-    # The grown dev set (issue 15) has 25 needs with no good offer; the default backend
-    # (onnx-int8) leaves 8 of them without a recommendation today (on the first 11 of them, the
-    # set before it grew, still 8 of 11). Calibrating the rule is issue 15's work; this floor
-    # keeps what there is from getting worse.
+    # The grown dev set (issue 15) has 25 needs with no good offer. The hand-set rule (score
+    # >= 0.40) left 8 of them silent and recommended a grade-2 offer to 0.8 of the matched needs;
+    # the fitted fusion's rule (probability >= 0.70, chosen on the tuning part) trades the
+    # second for the first: on the whole set 0.76 silent, 0.75 grade-2 (README, levers). These
+    # floors hold that trade-off: neither share may fall back.
     assert rec["no_good_offer_needs"] >= 24
-    assert rec["no_good_offer_without_recommendation"] >= 8 / 25 - 1e-9
-    assert rec["grade2_needs_with_a_relevant_recommendation"] >= 0.8
+    assert rec["no_good_offer_without_recommendation"] >= 0.7
+    assert rec["grade2_needs_with_a_relevant_recommendation"] >= 0.7
 
 
 def test_bias_correction_fixes_the_mixed_pool(e5_model):
