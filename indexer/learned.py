@@ -158,6 +158,10 @@ class LearnedRanking:
         )
 
 
+#: standard deviation under which a part counts as constant over the decisions (weight 0)
+MIN_SPREAD = 1e-4
+
+
 def fit(samples: Sequence[Sample], c: float = 1.0) -> LearnedRanking:
     """Fit the logistic regression on ``samples`` (both labels must occur)."""
     from sklearn.linear_model import LogisticRegression
@@ -165,10 +169,16 @@ def fit(samples: Sequence[Sample], c: float = 1.0) -> LearnedRanking:
 
     x = np.array([s.features for s in samples], dtype=np.float64)
     y = np.array([s.label for s in samples])
-    scaler = StandardScaler().fit(x)
-    model = LogisticRegression(C=c, max_iter=1000).fit(scaler.transform(x), y)
+    # A part that (nearly) does not vary over the decisions cannot be learned: standardised,
+    # its rounding noise (~1e-8, e.g. float16 vectors on one path and float32 on another)
+    # would get a huge weight and decide the ranking. Such parts keep weight 0.
+    varies = x.std(axis=0) >= MIN_SPREAD
+    used = x[:, varies]
+    scaler = StandardScaler().fit(used)
+    model = LogisticRegression(C=c, max_iter=1000).fit(scaler.transform(used), y)
     scale = np.asarray(scaler.scale_, dtype=np.float64)
-    weights = model.coef_[0] / scale
+    weights = np.zeros(x.shape[1])
+    weights[varies] = model.coef_[0] / scale
     intercept = float(model.intercept_[0] - np.sum(model.coef_[0] * scaler.mean_ / scale))
     logits = x @ weights + intercept
     slope, offset = _scale_line(logits, x[:, FEATURES.index("fusion")])

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from service.main import create_app
 from tests.service.conftest import BACKENDS, Api, add_keys, database_url_for, make_settings
+from vocabulary import SECTORS
 
 TOPICS = [
     ("oyster", "hatchery", "larvae", "salinity", "algae", "spat"),
@@ -35,17 +36,19 @@ TOPICS = [
     ("forklift", "battery", "lithium", "charger", "warehouse", "pallet"),
 ]
 
+SECTOR_CODES = sorted(code for code in SECTORS if code != "other")
+
 #: (topic index, offer index 0–3, close?) → accepted?
 Labels = Callable[[int, int, bool], bool]
 #: (topic index, accepted?) → the offer's TRL (the needs accept TRL 6 and up)
 Trl = Callable[[int, bool], int]
 
 
-def _post(api: Api, kind: str, title: str, description: str, trl: int) -> int:
+def _post(api: Api, kind: str, title: str, description: str, trl: int, sector: str) -> int:
     body = {
         "title": title,
         "description": description,
-        "sector": "other",
+        "sector": sector,
         "language": "en",
         "trl": trl,
         "organization": "Org A" if kind == "need" else "Inst A",
@@ -60,12 +63,16 @@ def build_world(api: Api, labels: Labels, trl: Trl, topics: int = 12) -> dict[st
     out: dict[str, Any] = {"needs": [], "accepted": {}, "close": {}}
     for i, words in enumerate(TOPICS[:topics]):
         w = words
+        # each topic its own sector, as real postings have: an offer of another topic is
+        # not a candidate the learned ranking may lift on its TRL alone
+        sector = SECTOR_CODES[i % len(SECTOR_CODES)]
         need = _post(
             api,
             "need",
             f"{w[0]} {w[1]} {w[2]} needed",
             f"We need {w[0]} {w[1]} {w[2]} {w[3]} for our company.",
             6,
+            sector,
         )
         out["needs"].append(need)
         for j in range(4):
@@ -78,7 +85,9 @@ def build_world(api: Api, labels: Labels, trl: Trl, topics: int = 12) -> dict[st
                 )
             else:
                 title, text = f"{w[0]} {w[4]} {w[5]} model{j}", f"{w[0]} {w[4]} {w[5]}"
-            offer = _post(api, "offer", title, f"We offer {text} products.", trl(i, accepted))
+            offer = _post(
+                api, "offer", title, f"We offer {text} products.", trl(i, accepted), sector
+            )
             decision = "accepted" if accepted else "rejected"
             body: dict[str, Any] = {"decision": decision}
             if not accepted:

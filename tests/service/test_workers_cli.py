@@ -80,6 +80,8 @@ def test_pgvector_serves_one_worker_and_says_why(
     monkeypatch.setattr(service.main, "create_app", lambda settings, model=None: "one-app")
     monkeypatch.setattr(serve_command, "load_model_or_exit", lambda settings: None)
     monkeypatch.setenv("TECHMATCH_ENGINE__ANN", "pgvector")
+    # serve hands --database-url to its workers through the environment: restored afterwards
+    monkeypatch.setenv("TECHMATCH_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1:1/none")
     serve_command.serve(database_url="postgresql+psycopg://u@127.0.0.1:1/none", workers=2)
     err = capsys.readouterr().err
     assert "chạy một worker" in err and "runs one worker" in err
