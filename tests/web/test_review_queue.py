@@ -40,8 +40,8 @@ pytestmark = pytest.mark.browser
 README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "moderator-queue.png"
 
 #: Needs and offers of the pool (3 offers per need at most: 300+ pairs).
-POOL_NEEDS = 120
-POOL_OFFERS = 120
+POOL_NEEDS = 140
+POOL_OFFERS = 140
 
 
 @pytest.fixture(scope="module")
