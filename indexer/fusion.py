@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from indexer.linear import linear_fields, linear_to_json
 from indexer.postings import Posting
 
 #: The score parts the fitted fusion reads, in order (see :func:`fusion_features`).
@@ -95,21 +96,13 @@ class FittedFusion:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (what ``indexer/resources/fusion.json`` holds)."""
-        data = asdict(self)
-        data["weights"] = list(self.weights)
-        data["features"] = list(self.features)
-        return data
+        return linear_to_json(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FittedFusion:
         """The fusion :meth:`to_json` wrote; ``ValueError`` for another format or features."""
-        if data.get("format") != FORMAT or tuple(data.get("features", ())) != FEATURES:
-            raise ValueError("fitted fusion of an unknown format or feature set")
         return cls(
-            weights=tuple(float(w) for w in data["weights"]),
-            intercept=float(data["intercept"]),
-            threshold=float(data["threshold"]),
-            margin=float(data["margin"]),
+            **linear_fields(data, FORMAT, FEATURES, ("threshold", "margin"), "fitted fusion")
         )
 
 

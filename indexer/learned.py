@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from indexer.evaluation.metrics import dcg
+from indexer.linear import linear_fields, linear_to_json
 from indexer.postings import Posting
 
 #: The score parts a learned ranking reads, in order (see :func:`feature_vector`).
@@ -140,22 +141,12 @@ class LearnedRanking:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (what the database stores)."""
-        data = asdict(self)
-        data["weights"] = list(self.weights)
-        data["features"] = list(self.features)
-        return data
+        return linear_to_json(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LearnedRanking:
         """The ranking :meth:`to_json` wrote; ``ValueError`` for another format or features."""
-        if data.get("format") != FORMAT or tuple(data.get("features", ())) != FEATURES:
-            raise ValueError("learned ranking of an unknown format or feature set")
-        return cls(
-            weights=tuple(float(w) for w in data["weights"]),
-            intercept=float(data["intercept"]),
-            slope=float(data["slope"]),
-            offset=float(data["offset"]),
-        )
+        return cls(**linear_fields(data, FORMAT, FEATURES, ("slope", "offset"), "learned ranking"))
 
 
 #: standard deviation under which a part counts as constant over the decisions (weight 0)
