@@ -153,7 +153,14 @@ def check_xlsx(data: bytes, max_bytes: int) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        NotImplementedError,  # a damaged header claiming a zip version Python cannot read
+    ) as exc:
         raise _not_xlsx(exc) from exc
     if len(members) > MAX_XLSX_MEMBERS:
         raise XlsxTooLarge(sum(m.file_size for m in members), max_bytes)
