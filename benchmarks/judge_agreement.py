@@ -158,8 +158,19 @@ def main() -> None:
     result = agreement(read_verdicts(args.first), read_verdicts(args.second), skip)
     if args.json:
         print(json.dumps(result.__dict__, ensure_ascii=False, indent=1))
-    else:
-        print("\n".join(format_agreement(result, args.first, args.second)))
+        return
+    print("\n".join(format_agreement(result, args.first, args.second)))
+    first, second = read_verdicts(args.first), read_verdicts(args.second)
+    for kind in ("term", "link"):
+        part = agreement(
+            {k: v for k, v in first.items() if k[2] == kind},
+            {k: v for k, v in second.items() if k[2] == kind},
+            skip,
+        )
+        print(
+            f"{kind}s: {part.items} items, accepted {part.first_accepted} / "
+            f"{part.second_accepted}, raw {part.raw:.3f}, kappa {part.kappa:.3f}"
+        )
 
 
 if __name__ == "__main__":
