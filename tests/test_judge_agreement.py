@@ -45,6 +45,9 @@ def test_reads_both_devset_files_with_the_same_items() -> None:
     assert 0.0 <= result.raw <= 1.0 and -1.0 <= result.kappa <= 1.0
     assert len(result.disagreements) == round((1 - result.raw) * result.items)
     assert result.both_accept + result.both_reject + len(result.disagreements) == 251
+    unexposed = ja.agreement(first, second, ja.EXPOSED)
+    assert 200 < unexposed.items < 251
+    assert all(key[3] not in ja.EXPOSED for key in first if key in second) is False
 
 
 def test_kappa_and_disagreements_on_a_known_case(tmp_path: Path) -> None:
