@@ -139,7 +139,8 @@ def load_pool(data: Path, postings: int) -> None:
     headers = {"Authorization": "Bearer bench-worker-threads-key"}
     with TestClient(create_app(Settings()), headers=headers) as client:
         rows = synthesize(postings, 0, random.Random(7), demo_rows())
-        (data / "bench_need_ids.txt").write_text(" ".join(map(str, load(client, rows))))
+        ids = load(client, rows)  # type: ignore[arg-type]  # TestClient is an httpx.Client
+        (data / "bench_need_ids.txt").write_text(" ".join(map(str, ids)))
 
 
 if __name__ == "__main__":
