@@ -82,6 +82,7 @@ class Server:
                 command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
             )
         self.workers = workers
+        self.threads: dict[str, Any] = {}
 
     def clients(self, count: int, timeout: float = 600) -> list[tuple[int, httpx.Client]]:
         """``count`` kept-alive clients, once every worker answers, spread evenly over the
@@ -107,6 +108,7 @@ class Server:
                 time.sleep(0.5)
                 continue
             seen.add(pid)
+            self.threads[str(pid)] = body.get("threads")  # each worker's thread budget
             if sum(p == pid for p, _ in out) >= share:
                 client.close()
                 continue
@@ -325,6 +327,7 @@ def main() -> None:
                     )
             for workers, server in servers.items():
                 run: dict[str, Any] = {"load_average_before_phases": loads[workers]}
+                run["threads_per_worker_pid"] = server.threads
                 run["throughput"] = combine(phases[workers])
                 few = clients[workers][: args.latency_clients]
                 run["idle"] = closed_loop(few, need_ids, args.latency_seconds)

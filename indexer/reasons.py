@@ -211,8 +211,20 @@ def _is_fragment(word: str) -> bool:
 
 
 def _in_place(word: str) -> bool:
-    folded = _fold(word)
-    return any(folded in _fold(p).split() or folded == _fold(p) for p in PLACES)
+    """Whether ``word`` (folded) is a place name or one word of one (see :func:`_place_forms`)."""
+    return _fold(word) in _place_forms()
+
+
+@lru_cache(maxsize=1)
+def _place_forms() -> frozenset[str]:
+    """Every place of :data:`PLACES` folded, and each word of each, computed once: folding
+    every place for every word of every pair was most of a match request's CPU."""
+    forms: set[str] = set()
+    for place in PLACES:
+        folded = _fold(place)
+        forms.add(folded)
+        forms.update(folded.split())
+    return frozenset(forms)
 
 
 def linked_phrases(

@@ -32,6 +32,7 @@ from service.api.routes.matches import matches_router
 from service.api.routes.postings import postings_router
 from service.changes.follower import Follower
 from service.changes.writer_lock import WriterLock
+from service.core import threads
 from service.core.config import Settings, get_settings
 from service.db.engine import Database
 from service.db.migrate import upgrade
@@ -109,11 +110,20 @@ def create_app(settings: Settings | None = None, *, model: Any = None) -> FastAP
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        budget = threads.thread_budget(
+            settings.workers,
+            threads.available_cores(),
+            settings.worker_threads,
+            settings.blas_threads,
+        )
+        threads.export_env(budget)  # before FAISS loads: OpenMP reads it once
+        app.state.threads = budget
         database = Database(settings.sqlalchemy_url)
         upgrade(database)
         matcher = Matcher.from_settings(database, settings, model=model)
         follower = _follower(database, matcher, settings)
         matcher.start()
+        threads.apply(budget)  # the libraries the start loaded
         follower.start()
         app.state.ranking_watcher = RankingWatcher(database, matcher)
         app.state.ranking_watcher.refresh(force=True)

@@ -62,7 +62,9 @@ def serve(
             create_app(settings, model=model_instance), host=host, port=port, log_level=log_level
         )
         return
-    # Each worker process builds its app from the environment: hand the options over.
+    # Each worker process builds its app from the environment: hand the options over,
+    # and the worker count (each takes cores // workers native threads, Settings.workers).
+    os.environ["TECHMATCH_WORKERS"] = str(workers)
     for name, value in (("DATA_DIR", data_dir), ("DATABASE_URL", database_url), ("MODEL", model)):
         if value is not None:
             os.environ[f"TECHMATCH_{name}"] = str(value)

@@ -162,6 +162,25 @@ class Settings(BaseSettings):
     )
     smtp_attempts: int = Field(default=6, ge=1, description="Tries before an e-mail fails.")
 
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="Worker processes of this server (set by `techmatch serve --workers N`); "
+        "they share the cores (see worker_threads).",
+    )
+    worker_threads: int = Field(
+        default=0,
+        ge=0,
+        description="Native threads per worker for FAISS's large searches and torch; "
+        "0: the cores this process may use // workers (at least 1). /health shows it.",
+    )
+    blas_threads: int = Field(
+        default=1,
+        ge=0,
+        description="Threads of numpy's BLAS per worker; 0: the same as worker_threads. "
+        "A request's matrices are small, where BLAS threads cost more CPU than they save.",
+    )
+
     auth_failures_per_address: str = Field(
         default="100/minute",
         description="Most failed authentications (bad API keys, bad sign-ins) from one "

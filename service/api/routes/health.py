@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import text
 
 from service.api.deps import DatabaseDep, MatcherDep, bearer, get_principal
+from service.core import threads
 
 router = APIRouter(tags=["health"])
 
@@ -26,6 +27,8 @@ def health(
     (HTTP 200), `error` otherwise (HTTP 503). `index.directory` only with a moderator or
     admin key. `worker`: this process (`pid`), the last change of the feed it applied, how
     many it is `behind`, its wake-up (`listen` or `poll`) and whether it `writes_index_file`.
+    `threads`: this worker's native thread budget (`TECHMATCH_WORKER_THREADS`, default
+    cores // workers; `TECHMATCH_BLAS_THREADS`) and what each loaded library reports.
     `model.selection` says how the embedding backend was chosen (`auto`: the CPU,
     each candidate's texts/s and cosine to fp32)."""
     db: dict[str, Any] = {"ok": True, "backend": database.backend}
@@ -38,6 +41,9 @@ def health(
     follower = getattr(request.app.state, "follower", None)
     if follower is not None:  # which worker answered, how far behind the change feed it is
         body["worker"] = follower.status()
+    budget = getattr(request.app.state, "threads", None)
+    if budget is not None:  # this worker's native thread budget (service/core/threads.py)
+        body["threads"] = threads.status(budget)
     if not _staff(request, credentials):
         body["index"].pop("directory", None)
     # How the backend was chosen: "auto" with the CPU, the figures per candidate and whether
