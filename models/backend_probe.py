@@ -53,9 +53,10 @@ def load_backend(folder: Path, name: str, prompt: str, backend: str, spinning: b
         folder,
         name=name,
         prompt=prompt,
-        quantized=backend != "onnx",
+        quantized=backend in ("onnx-int8", "onnx-int8-vnni"),
         full_range=backend == "onnx-int8-vnni",
         spinning=spinning,
+        q4=backend == "onnx-q4",
     )
 
 

@@ -4,9 +4,11 @@
 with every MatMul weight dynamically quantised to int8 by onnxruntime, per output channel
 and in 7-bit range (no saturation on CPUs without VNNI); ``onnx-int8-vnni`` the same in
 full 8-bit range, for CPUs with VNNI (int8 dot products into 32-bit sums cannot
-saturate there). Activations are quantised per batch at run time. All are exported
-LOCALLY from the built torch folder — nothing is downloaded — into ``<folder>/onnx/``
-(``model.onnx``, ``model_qint8.onnx``, ``model_qint8_vnni.onnx``), atomically (temporary
+saturate there); ``onnx-q4`` every MatMul weight as 4-bit blocks with fp32 products
+(``models/onnx_q4.py``: the built-in model's own 4-bit grid, so no loss). The int8
+backends quantise activations per batch at run time. All are exported LOCALLY from the
+built torch folder — nothing is downloaded — into ``<folder>/onnx/`` (``model.onnx``,
+``model_qint8.onnx``, ``model_qint8_vnni.onnx``, ``model_q4.onnx``), atomically (temporary
 file + rename under a file lock, a marker last), and reused afterwards. Which backend runs
 by default is decided per CPU by ``models/backend_select.py`` (``auto``).
 
@@ -33,7 +35,7 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
-BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8", "onnx-int8-vnni")
+BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8", "onnx-int8-vnni", "onnx-q4")
 AUTO = "auto"  # measure the candidates this CPU supports, keep the fastest faithful one
 DEFAULT_BACKEND = AUTO
 BACKEND_ENV = "TECHMATCH_MODEL_BACKEND"
@@ -41,12 +43,19 @@ ONNX_DIR = "onnx"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model_qint8.onnx"
 INT8_VNNI_FILE = "model_qint8_vnni.onnx"
-ONNX_FILES = {"onnx": FP32_FILE, "onnx-int8": INT8_FILE, "onnx-int8-vnni": INT8_VNNI_FILE}
+Q4_FILE = "model_q4.onnx"
+ONNX_FILES = {
+    "onnx": FP32_FILE,
+    "onnx-int8": INT8_FILE,
+    "onnx-int8-vnni": INT8_VNNI_FILE,
+    "onnx-q4": Q4_FILE,
+}
 EXPORT_FORMAT = 3  # bump when the export changes, to force a new export
 _MARKERS = {
     FP32_FILE: ".model.onnx.json",
     INT8_FILE: ".model_qint8.onnx.json",
     INT8_VNNI_FILE: ".model_qint8_vnni.onnx.json",
+    Q4_FILE: ".model_q4.onnx.json",
 }
 
 
@@ -62,15 +71,19 @@ def resolve_backend(backend: str | None, default: str = DEFAULT_BACKEND) -> str:
     return value
 
 
-def export_onnx(folder: Path, quantized: bool = False, full_range: bool = False) -> Path:
+def export_onnx(
+    folder: Path, quantized: bool = False, full_range: bool = False, q4: bool = False
+) -> Path:
     """Export (or reuse) ``<folder>/onnx/model.onnx``, or with ``quantized`` the int8
-    ``model_qint8.onnx`` (7-bit weights), or with ``full_range`` too ``model_qint8_vnni.onnx``.
+    ``model_qint8.onnx`` (7-bit weights), or with ``full_range`` too ``model_qint8_vnni.onnx``,
+    or with ``q4`` the 4-bit-weight ``model_q4.onnx`` (``models/onnx_q4.py``).
 
     Safe to call from several processes at once; a failed export leaves nothing behind.
     """
     folder = Path(folder)
     out_dir = folder / ONNX_DIR
     name = (INT8_VNNI_FILE if full_range else INT8_FILE) if quantized else FP32_FILE
+    name = Q4_FILE if q4 else name
     target = out_dir / name
     expected = {"export_format": EXPORT_FORMAT, "source": _source_stamp(folder)}
     if _is_current(out_dir, name, expected):
@@ -80,7 +93,12 @@ def export_onnx(folder: Path, quantized: bool = False, full_range: bool = False)
         if _is_current(out_dir, name, expected):
             return target
         started = time.perf_counter()
-        if quantized:
+        if q4:
+            from models.onnx_q4 import quantize_q4
+
+            source = export_onnx(folder, quantized=False)
+            _atomic_write(target, lambda tmp: quantize_q4(source, tmp))
+        elif quantized:
             source = export_onnx(folder, quantized=False)
             _atomic_write(target, lambda tmp: _quantize_int8(source, tmp, full_range))
         else:
@@ -291,9 +309,11 @@ def load_onnx_model(
     quantized: bool = False,
     full_range: bool = False,
     spinning: bool = True,
+    q4: bool = False,
 ) -> OnnxSentenceModel:
     """Export (once) and load the ONNX backend of a local BERT sentence-transformers folder:
-    fp32, or ``quantized`` int8 (7-bit weights, or ``full_range`` 8-bit for VNNI CPUs)."""
+    fp32, or ``quantized`` int8 (7-bit weights, or ``full_range`` 8-bit for VNNI CPUs), or
+    ``q4`` (4-bit block weights, fp32 products)."""
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text())
     max_length = int(config.get("max_position_embeddings", 512))
@@ -314,7 +334,8 @@ def load_onnx_model(
         mean = pooling.get("pooling_mode") == "mean" or pooling.get("pooling_mode_mean_tokens")
         if not mean:
             raise ValueError(f"{folder}: the ONNX backend supports mean pooling only")
-    onnx_file = export_onnx(folder, quantized=quantized, full_range=full_range)
+    onnx_file = export_onnx(folder, quantized=quantized, full_range=full_range, q4=q4)
+    backend = ("onnx-int8-vnni" if full_range else "onnx-int8") if quantized else "onnx"
     return OnnxSentenceModel(
         onnx_file,
         folder / "tokenizer.json",
@@ -323,6 +344,6 @@ def load_onnx_model(
         prompt=prompt,
         max_length=max_length,
         pad_id=int(config.get("pad_token_id") or 0),
-        backend=("onnx-int8-vnni" if full_range else "onnx-int8") if quantized else "onnx",
+        backend="onnx-q4" if q4 else backend,
         spinning=spinning,
     )
