@@ -53,10 +53,8 @@ def load_backend(folder: Path, name: str, prompt: str, backend: str, spinning: b
         folder,
         name=name,
         prompt=prompt,
-        quantized=backend in ("onnx-int8", "onnx-int8-vnni"),
-        full_range=backend == "onnx-int8-vnni",
+        backend=backend,
         spinning=spinning,
-        q4=backend == "onnx-q4",
     )
 
 

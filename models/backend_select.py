@@ -2,10 +2,11 @@
 
 Rules (``select_backend``):
 
-* candidates are the backends this CPU can run fast (``candidates``): ``torch``, ``onnx``
-  and ``onnx-int8`` always, ``torch-bf16`` only with AVX-512-BF16 or AMX, ``onnx-int8-vnni``
-  only with AVX-512-VNNI or AVX-VNNI, ``onnx-q4`` (4-bit block weights, fp32 products) only
-  with AVX2 and FMA (flags hidden by ``TECHMATCH_CPU_FLAGS_HIDE`` count as absent);
+* candidates are the backends this CPU can run fast (``candidates``): ``torch``, ``onnx``,
+  ``onnx-int8`` and ``onnx-int8-ffn`` (int8 on the feed-forward MatMuls only) always,
+  ``torch-bf16`` only with AVX-512-BF16 or AMX, ``onnx-int8-vnni`` only with AVX-512-VNNI
+  or AVX-VNNI, ``onnx-q4`` (4-bit block weights, fp32 products) only with AVX2 and FMA
+  (flags hidden by ``TECHMATCH_CPU_FLAGS_HIDE`` count as absent);
 * each is timed on a small built-in sample (``backend_probe``: 22 short sentences and 16
   posting-length paragraphs, seconds), each workload apart;
 * its score is the texts/s on the service's mix (``weighted_rate``): ``PARAGRAPH_SHARE``
@@ -110,7 +111,7 @@ def candidates(cpu: CpuInfo) -> list[str]:
     chosen = ["torch"]
     if cpu.has_bf16:
         chosen.append("torch-bf16")
-    chosen += ["onnx", "onnx-int8"]
+    chosen += ["onnx", "onnx-int8", "onnx-int8-ffn"]
     if cpu.has_vnni:
         chosen.append("onnx-int8-vnni")
     if cpu.has_avx2_fma:  # MLAS's MatMulNBits kernels; elsewhere a slow generic loop
