@@ -2,7 +2,8 @@
 
 For every candidate backend this CPU supports (``models.backend_select.candidates``:
 ``torch`` fp32, ``torch-bf16`` with AVX-512-BF16/AMX, ``onnx`` fp32, ``onnx-int8``,
-``onnx-int8-vnni`` with VNNI; ``TECHMATCH_CPU_FLAGS_HIDE`` simulates a CPU without some):
+``onnx-int8-vnni`` with VNNI, ``onnx-int8-ffn``, ``onnx-q4`` with AVX2 + FMA;
+``TECHMATCH_CPU_FLAGS_HIDE`` simulates a CPU without some):
 
 * throughput on short texts (titles of the development set plus the probe texts of
   ``models/probe_texts.py``) and on paragraphs (the full title + description of every
@@ -21,7 +22,8 @@ other processes hits every backend alike and the ratios hold on a shared machine
 Every backend row records the padding its batches carried (``padding``: pad tokens /
 all tokens, as the backend batched the texts — each sorts by length — and what batches
 in input order would have carried). Writes ``benchmarks/results/embedding-<cpu>.json``
-(``benchmarks.machine.cpu_slug``: the CPU model, and the hidden flags if any) and prints a
+(``benchmarks.machine.cpu_slug``: the CPU model, ``-avx2`` for a CPU without AVX-512, and
+the hidden flags if any) and prints a
 markdown table.
 
     python benchmarks/bench_embedding.py [--quick] [--repeats 3] [--cache DIR]

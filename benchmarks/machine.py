@@ -14,7 +14,7 @@ import re
 import sys
 from typing import Any
 
-from models.cpu import cpu_info, machine_info
+from models.cpu import CpuInfo, cpu_info, machine_info
 
 
 def threads() -> dict[str, Any]:
@@ -40,9 +40,13 @@ def machine(backend: str | None = None) -> dict[str, Any]:
     }
 
 
-def cpu_slug() -> str:
-    """A file-name part naming this CPU as the selector sees it, e.g. ``amd-epyc`` or
-    ``amd-epyc-hide-avx512_bf16-avx512_vnni`` (``TECHMATCH_CPU_FLAGS_HIDE``)."""
-    cpu = cpu_info()
+def cpu_slug(cpu: CpuInfo | None = None) -> str:
+    """A file-name part naming this CPU (or ``cpu``) as the selector sees it, e.g.
+    ``amd-epyc``, ``amd-epyc-avx2`` (a real CPU without AVX-512: virtual machines name
+    different generations alike, "AMD EPYC") or ``amd-epyc-hide-avx512_bf16-avx512_vnni``
+    (``TECHMATCH_CPU_FLAGS_HIDE``)."""
+    cpu = cpu if cpu is not None else cpu_info()
     slug = re.sub(r"[^a-z0-9]+", "-", cpu.model.lower()).strip("-")[:40].strip("-") or "cpu"
-    return slug + ("-hide-" + "-".join(cpu.hidden) if cpu.hidden else "")
+    if cpu.hidden:
+        return slug + "-hide-" + "-".join(cpu.hidden)
+    return slug + ("-avx2" if "avx2" in cpu.flags and "avx512f" not in cpu.flags else "")

@@ -53,8 +53,7 @@ def load_backend(folder: Path, name: str, prompt: str, backend: str, spinning: b
         folder,
         name=name,
         prompt=prompt,
-        quantized=backend != "onnx",
-        full_range=backend == "onnx-int8-vnni",
+        backend=backend,
         spinning=spinning,
     )
 

@@ -2,10 +2,11 @@
 
 Rules (``select_backend``):
 
-* candidates are the backends this CPU can run fast (``candidates``): ``torch``, ``onnx``
-  and ``onnx-int8`` always, ``torch-bf16`` only with AVX-512-BF16 or AMX, ``onnx-int8-vnni``
-  only with AVX-512-VNNI or AVX-VNNI (flags hidden by ``TECHMATCH_CPU_FLAGS_HIDE`` count as
-  absent);
+* candidates are the backends this CPU can run fast (``candidates``): ``torch``, ``onnx``,
+  ``onnx-int8`` and ``onnx-int8-ffn`` (int8 on the feed-forward MatMuls only) always,
+  ``torch-bf16`` only with AVX-512-BF16 or AMX, ``onnx-int8-vnni`` only with AVX-512-VNNI
+  or AVX-VNNI, ``onnx-q4`` (4-bit block weights, fp32 products) only with AVX2 and FMA
+  (flags hidden by ``TECHMATCH_CPU_FLAGS_HIDE`` count as absent);
 * each is timed on a small built-in sample (``backend_probe``: 22 short sentences and 16
   posting-length paragraphs, seconds), each workload apart;
 * its score is the texts/s on the service's mix (``weighted_rate``): ``PARAGRAPH_SHARE``
@@ -51,7 +52,7 @@ from models.cpu import MKL_ENV, ONEDNN_ENV, CpuInfo, cpu_info, isa_cap_env
 log = logging.getLogger(__name__)
 
 RECORD_FILE = "backend-choice.json"
-RECORD_FORMAT = 2  # bump when the rules or the sample change, to measure again
+RECORD_FORMAT = 3  # bump when the rules or the sample change, to measure again
 COSINE_GUARD = 0.995
 PARAGRAPH_SHARE = 0.9  # of the texts the service embeds; the rest are short (key terms)
 REFERENCE = "torch"
@@ -110,9 +111,11 @@ def candidates(cpu: CpuInfo) -> list[str]:
     chosen = ["torch"]
     if cpu.has_bf16:
         chosen.append("torch-bf16")
-    chosen += ["onnx", "onnx-int8"]
+    chosen += ["onnx", "onnx-int8", "onnx-int8-ffn"]
     if cpu.has_vnni:
         chosen.append("onnx-int8-vnni")
+    if cpu.has_avx2_fma:  # MLAS's MatMulNBits kernels; elsewhere a slow generic loop
+        chosen.append("onnx-q4")
     return chosen
 
 

@@ -51,6 +51,11 @@ class CpuInfo:
         return any(flag in self.flags for flag in VNNI_FLAGS)
 
     @property
+    def has_avx2_fma(self) -> bool:
+        """AVX2 and FMA: what onnxruntime's blockwise 4-bit (MatMulNBits) kernels need."""
+        return "avx2" in self.flags and "fma" in self.flags
+
+    @property
     def has_bf16(self) -> bool:
         """bfloat16 dot products in hardware (AVX-512-BF16 or AMX)."""
         return any(flag in self.flags for flag in BF16_FLAGS)

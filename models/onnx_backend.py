@@ -4,9 +4,13 @@
 with every MatMul weight dynamically quantised to int8 by onnxruntime, per output channel
 and in 7-bit range (no saturation on CPUs without VNNI); ``onnx-int8-vnni`` the same in
 full 8-bit range, for CPUs with VNNI (int8 dot products into 32-bit sums cannot
-saturate there). Activations are quantised per batch at run time. All are exported
-LOCALLY from the built torch folder — nothing is downloaded — into ``<folder>/onnx/``
-(``model.onnx``, ``model_qint8.onnx``, ``model_qint8_vnni.onnx``), atomically (temporary
+saturate there); ``onnx-int8-ffn`` 7-bit int8 on the feed-forward MatMuls only (the
+attention's stay fp32); ``onnx-q4`` every MatMul weight as 4-bit blocks with fp32 products
+(``models/onnx_q4.py``: the built-in model's own 4-bit grid, so no loss). The int8
+backends quantise activations per batch at run time. All are exported LOCALLY from the
+built torch folder — nothing is downloaded — into ``<folder>/onnx/`` (``model.onnx``,
+``model_qint8.onnx``, ``model_qint8_vnni.onnx``, ``model_qint8_ffn.onnx``,
+``model_q4.onnx``), atomically (temporary
 file + rename under a file lock, a marker last), and reused afterwards. Which backend runs
 by default is decided per CPU by ``models/backend_select.py`` (``auto``).
 
@@ -33,7 +37,10 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
-BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8", "onnx-int8-vnni")
+BACKENDS = (
+    *("torch", "torch-bf16", "onnx"),
+    *("onnx-int8", "onnx-int8-vnni", "onnx-int8-ffn", "onnx-q4"),
+)
 AUTO = "auto"  # measure the candidates this CPU supports, keep the fastest faithful one
 DEFAULT_BACKEND = AUTO
 BACKEND_ENV = "TECHMATCH_MODEL_BACKEND"
@@ -41,12 +48,22 @@ ONNX_DIR = "onnx"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model_qint8.onnx"
 INT8_VNNI_FILE = "model_qint8_vnni.onnx"
-ONNX_FILES = {"onnx": FP32_FILE, "onnx-int8": INT8_FILE, "onnx-int8-vnni": INT8_VNNI_FILE}
+Q4_FILE = "model_q4.onnx"
+INT8_FFN_FILE = "model_qint8_ffn.onnx"
+ONNX_FILES = {
+    "onnx-int8-ffn": INT8_FFN_FILE,
+    "onnx": FP32_FILE,
+    "onnx-int8": INT8_FILE,
+    "onnx-int8-vnni": INT8_VNNI_FILE,
+    "onnx-q4": Q4_FILE,
+}
 EXPORT_FORMAT = 3  # bump when the export changes, to force a new export
 _MARKERS = {
     FP32_FILE: ".model.onnx.json",
     INT8_FILE: ".model_qint8.onnx.json",
     INT8_VNNI_FILE: ".model_qint8_vnni.onnx.json",
+    Q4_FILE: ".model_q4.onnx.json",
+    INT8_FFN_FILE: ".model_qint8_ffn.onnx.json",
 }
 
 
@@ -62,15 +79,18 @@ def resolve_backend(backend: str | None, default: str = DEFAULT_BACKEND) -> str:
     return value
 
 
-def export_onnx(folder: Path, quantized: bool = False, full_range: bool = False) -> Path:
-    """Export (or reuse) ``<folder>/onnx/model.onnx``, or with ``quantized`` the int8
-    ``model_qint8.onnx`` (7-bit weights), or with ``full_range`` too ``model_qint8_vnni.onnx``.
+def export_onnx(folder: Path, backend: str = "onnx") -> Path:
+    """Export (or reuse) the ONNX file of ``backend`` (a key of ``ONNX_FILES``) in
+    ``<folder>/onnx/``: ``model.onnx`` (fp32), ``model_qint8.onnx`` (int8, 7-bit weights),
+    ``model_qint8_vnni.onnx`` (8-bit), ``model_qint8_ffn.onnx`` (7-bit, feed-forward MatMuls
+    only) or ``model_q4.onnx`` (4-bit blocks, ``models/onnx_q4.py``); the quantised ones are
+    made from the fp32 file.
 
     Safe to call from several processes at once; a failed export leaves nothing behind.
     """
     folder = Path(folder)
     out_dir = folder / ONNX_DIR
-    name = (INT8_VNNI_FILE if full_range else INT8_FILE) if quantized else FP32_FILE
+    name = ONNX_FILES[backend]
     target = out_dir / name
     expected = {"export_format": EXPORT_FORMAT, "source": _source_stamp(folder)}
     if _is_current(out_dir, name, expected):
@@ -80,11 +100,11 @@ def export_onnx(folder: Path, quantized: bool = False, full_range: bool = False)
         if _is_current(out_dir, name, expected):
             return target
         started = time.perf_counter()
-        if quantized:
-            source = export_onnx(folder, quantized=False)
-            _atomic_write(target, lambda tmp: _quantize_int8(source, tmp, full_range))
-        else:
+        if backend == "onnx":
             _atomic_write(target, lambda tmp: _export_fp32(folder, tmp))
+        else:
+            source = export_onnx(folder, "onnx")
+            _atomic_write(target, lambda tmp: _QUANTIZERS[backend](source, tmp))
         marker = {**expected, "seconds": round(time.perf_counter() - started, 1)}
         (out_dir / _MARKERS[name]).write_text(json.dumps(marker, indent=2) + "\n")
     return target
@@ -165,12 +185,20 @@ def _export_fp32(folder: Path, out: Path) -> None:
         )
 
 
-def _quantize_int8(source: Path, out: Path, full_range: bool = False) -> None:
+def _quantize_int8(
+    source: Path, out: Path, full_range: bool = False, ffn_only: bool = False
+) -> None:
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # Per-channel weights: dev-set nDCG@10 -0.008 vs torch (per-tensor: -0.010); reduce_range
     # keeps 7-bit weights so the int8 kernels cannot saturate on CPUs without VNNI; with
-    # VNNI (u8 x s8 summed into int32) the full range is safe.
+    # VNNI (u8 x s8 summed into int32) the full range is safe. ``ffn_only`` leaves the
+    # attention's MatMuls (query, key, value, output: a third of the weights) in fp32.
+    excluded: list[str] = []
+    if ffn_only:
+        graph = onnx.load(str(source), load_external_data=False).graph
+        excluded = [n.name for n in graph.node if n.op_type == "MatMul" and ATTENTION in n.name]
     with _quiet_quantizer():
         quantize_dynamic(
             str(source),
@@ -179,7 +207,23 @@ def _quantize_int8(source: Path, out: Path, full_range: bool = False) -> None:
             op_types_to_quantize=["MatMul"],
             per_channel=True,
             reduce_range=not full_range,
+            nodes_to_exclude=excluded,
         )
+
+
+def _quantize_q4(source: Path, out: Path) -> None:
+    from models.onnx_q4 import quantize_q4
+
+    quantize_q4(source, out)
+
+
+ATTENTION = "/attention/"  # in the exported MatMul names of a BERT's attention block
+_QUANTIZERS: dict[str, Any] = {
+    "onnx-int8": _quantize_int8,
+    "onnx-int8-vnni": lambda source, out: _quantize_int8(source, out, full_range=True),
+    "onnx-int8-ffn": lambda source, out: _quantize_int8(source, out, ffn_only=True),
+    "onnx-q4": _quantize_q4,
+}
 
 
 #: onnxruntime's hint, logged on the root logger by every ``quantize_dynamic`` call; the
@@ -288,12 +332,11 @@ def load_onnx_model(
     folder: Path,
     name: str,
     prompt: str,
-    quantized: bool = False,
-    full_range: bool = False,
+    backend: str = "onnx",
     spinning: bool = True,
 ) -> OnnxSentenceModel:
-    """Export (once) and load the ONNX backend of a local BERT sentence-transformers folder:
-    fp32, or ``quantized`` int8 (7-bit weights, or ``full_range`` 8-bit for VNNI CPUs)."""
+    """Export (once) and load ``backend`` (a key of ``ONNX_FILES``: fp32, the int8 forms or
+    4-bit blocks, see :func:`export_onnx`) of a local BERT sentence-transformers folder."""
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text())
     max_length = int(config.get("max_position_embeddings", 512))
@@ -314,7 +357,7 @@ def load_onnx_model(
         mean = pooling.get("pooling_mode") == "mean" or pooling.get("pooling_mode_mean_tokens")
         if not mean:
             raise ValueError(f"{folder}: the ONNX backend supports mean pooling only")
-    onnx_file = export_onnx(folder, quantized=quantized, full_range=full_range)
+    onnx_file = export_onnx(folder, backend)
     return OnnxSentenceModel(
         onnx_file,
         folder / "tokenizer.json",
@@ -323,6 +366,6 @@ def load_onnx_model(
         prompt=prompt,
         max_length=max_length,
         pad_id=int(config.get("pad_token_id") or 0),
-        backend=("onnx-int8-vnni" if full_range else "onnx-int8") if quantized else "onnx",
+        backend=backend,
         spinning=spinning,
     )

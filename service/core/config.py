@@ -108,7 +108,8 @@ class Settings(BaseSettings):
     model_backend: str | None = Field(
         default=None,
         description="How the model runs (see models/README.md); checked when the model loads. "
-        "Default: onnx-int8 for the built-in model, torch for a local folder.",
+        "Default: auto (the fastest faithful backend measured on this CPU) for the built-in "
+        "model, torch for a local folder.",
     )
     engine: EngineSettings = Field(
         default_factory=EngineSettings, description="Match engine settings (TECHMATCH_ENGINE__*)."

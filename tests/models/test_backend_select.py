@@ -90,6 +90,8 @@ SPEEDS = {
     "onnx": (15.0, 1.0),
     "onnx-int8": (40.0, 0.9940),  # fastest, but below the guard
     "onnx-int8-vnni": (25.0, 0.9960),
+    "onnx-int8-ffn": (11.0, 0.9990),
+    "onnx-q4": (12.0, 1.0),
 }
 
 
@@ -109,8 +111,14 @@ def folder(tmp_path: Path) -> Path:
 
 
 def test_candidates_follow_the_cpu_flags() -> None:
-    assert candidates(EPYC) == ["torch", "torch-bf16", "onnx", "onnx-int8", "onnx-int8-vnni"]
-    assert candidates(OLD_XEON) == ["torch", "onnx", "onnx-int8"]
+    assert candidates(EPYC) == [
+        *("torch", "torch-bf16", "onnx", "onnx-int8", "onnx-int8-ffn", "onnx-int8-vnni"),
+        "onnx-q4",
+    ]
+    assert candidates(OLD_XEON) == ["torch", "onnx", "onnx-int8", "onnx-int8-ffn", "onnx-q4"]
+    # the 4-bit MatMulNBits kernels need AVX2 + FMA; without them no onnx-q4
+    assert candidates(CpuInfo("old", ("avx2",))) == ["torch", "onnx", "onnx-int8", "onnx-int8-ffn"]
+    assert "onnx-q4" not in candidates(cpu_info(CPUINFO, hide="avx2"))
     amx = CpuInfo("Intel Xeon Platinum 8480+", ("avx512f", "amx_bf16", "avx_vnni"))
     assert "torch-bf16" in candidates(amx) and "onnx-int8-vnni" in candidates(amx)
 
@@ -218,12 +226,42 @@ def test_a_busy_measurement_is_provisional_until_a_quiet_start(folder: Path) -> 
     assert len(on_busy.calls) == 1
 
 
+def test_avx2_only_cpu_picks_the_faithful_4bit_backend(folder: Path) -> None:
+    """This session's AMD EPYC (AVX2 + FMA only) at its measured ratios (one thread, CPU
+    time, paragraphs): onnx fp32 0.89x, onnx-int8 1.35x but cosine 0.9944, onnx-int8-ffn
+    1.29x at 0.9953, onnx-q4 1.13x at cosine 1.0 -> onnx-int8-ffn; with the feed-forward
+    int8 under the guard, onnx-q4; never slower than torch fp32."""
+    avx2 = CpuInfo("AMD EPYC", ("avx2", "fma"))
+    speeds = {
+        "torch": (100.0, 6.8, 1.0),
+        "onnx": (90.0, 6.0, 1.0),
+        "onnx-int8": (140.0, 9.2, 0.9944),
+        "onnx-int8-ffn": (130.0, 8.8, 0.9953),
+        "onnx-q4": (110.0, 7.7, 0.99999),
+    }
+    measure = FakeMeasure(speeds)
+    record = select_backend(folder, cpu=avx2, measure=measure)
+    assert measure.calls == [["torch", "onnx", "onnx-int8", "onnx-int8-ffn", "onnx-q4"]]
+    assert record["choice"] == "onnx-int8-ffn"
+    assert record["candidates"]["onnx-int8"]["kept"] is False
+    # the feed-forward int8 under the guard: the lossless 4-bit backend
+    unfaithful = {**speeds, "onnx-int8-ffn": (130.0, 8.8, 0.9948)}
+    (folder / "model.safetensors").write_bytes(b"new weights")  # measure again
+    record = select_backend(folder, cpu=avx2, measure=FakeMeasure(unfaithful))
+    assert record["choice"] == "onnx-q4"
+    assert record["candidates"]["onnx-q4"]["speedup_paragraph"] == pytest.approx(1.13, abs=0.01)
+    # the same CPU where onnx-q4 happens to run slower than torch: torch stays
+    slower = {**unfaithful, "onnx-q4": (90.0, 6.0, 0.99999)}
+    (folder / "model.safetensors").write_bytes(b"rebuilt weights!")  # measure again
+    assert select_backend(folder, cpu=avx2, measure=FakeMeasure(slower))["choice"] == "torch"
+
+
 def test_cpu_change_measures_again(folder: Path) -> None:
     measure = FakeMeasure(SPEEDS)
     select_backend(folder, cpu=EPYC, measure=measure)
     other = select_backend(folder, cpu=OLD_XEON, measure=measure)
     assert other["reused"] is False
-    assert measure.calls[1] == ["torch", "onnx", "onnx-int8"]
+    assert measure.calls[1] == ["torch", "onnx", "onnx-int8", "onnx-int8-ffn", "onnx-q4"]
     assert other["choice"] == "onnx"  # no bf16 here; onnx-int8 still fails the guard
     assert read_record(folder)["cpu"]["model"] == OLD_XEON.model  # type: ignore[index]
     # changed weights (a rebuilt model) measure again too
@@ -242,7 +280,7 @@ def test_hidden_flags_remove_candidates_and_measure_again(
     hidden = cpu_info(CPUINFO)
     assert not hidden.has_bf16 and not hidden.has_vnni
     assert hidden.hidden == ("avx512_bf16", "avx512_vnni")
-    assert candidates(hidden) == ["torch", "onnx", "onnx-int8"]
+    assert candidates(hidden) == ["torch", "onnx", "onnx-int8", "onnx-int8-ffn", "onnx-q4"]
     measure = FakeMeasure(SPEEDS)
     assert select_backend(folder, cpu=full, measure=measure)["choice"] == "torch-bf16"
     record = select_backend(folder, cpu=hidden, measure=measure)
@@ -352,3 +390,13 @@ def test_auto_falls_back_to_torch_when_measuring_fails(
     assert model.backend == "torch"  # type: ignore[attr-defined]
     assert model.selection["error"] == "probe crashed"  # type: ignore[attr-defined]
     assert not (tiny / RECORD_FILE).exists()
+
+
+def test_result_files_name_the_cpu_class() -> None:
+    """An AVX2-only "AMD EPYC" and an AVX-512 one get different benchmark result files."""
+    from benchmarks.machine import cpu_slug
+
+    assert cpu_slug(CpuInfo("AMD EPYC", ("avx2", "fma"))) == "amd-epyc-avx2"
+    assert cpu_slug(EPYC) == "amd-epyc"
+    hidden = CpuInfo("AMD EPYC", ("avx2", "fma"), hidden=("avx512f",))
+    assert cpu_slug(hidden) == "amd-epyc-hide-avx512f"

@@ -16,9 +16,11 @@ from models import load_model
 from models.onnx_backend import (
     BACKEND_ENV,
     FP32_FILE,
+    INT8_FFN_FILE,
     INT8_FILE,
     INT8_VNNI_FILE,
     ONNX_DIR,
+    Q4_FILE,
     OnnxSentenceModel,
     resolve_backend,
 )
@@ -118,6 +120,15 @@ def test_onnx_backends_agree_with_torch(tiny_folder: Path) -> None:
     vnni_vectors = load_model(str(tiny_folder), backend="onnx-int8-vnni").encode(texts)
     assert (vnni_vectors * torch_vectors).sum(axis=1).min() >= 0.95
     assert (tiny_folder / ONNX_DIR / INT8_VNNI_FILE).is_file()
+    ffn = load_model(str(tiny_folder), backend="onnx-int8-ffn").encode(texts)
+    assert (ffn * torch_vectors).sum(axis=1).min() >= 0.95
+    assert (tiny_folder / ONNX_DIR / INT8_FFN_FILE).is_file()
+    q4 = load_model(str(tiny_folder), backend="onnx-q4")
+    assert q4.backend == "onnx-q4"  # type: ignore[attr-defined]
+    q4_vectors = q4.encode(texts, batch_size=3)
+    # random weights are not on a 4-bit grid: about int8's loss here (the real model's are)
+    assert (q4_vectors * torch_vectors).sum(axis=1).min() >= 0.95
+    assert (tiny_folder / ONNX_DIR / Q4_FILE).is_file()
     bf16 = load_model(str(tiny_folder), backend="torch-bf16")
     assert bf16.backend == "torch-bf16"  # type: ignore[attr-defined]
     bf16_vectors = bf16.encode(texts)
@@ -147,6 +158,11 @@ def test_real_model_backends_agree(model_cache_dir: Path) -> None:
     int8_vectors = load_model(cache_dir=model_cache_dir, backend="onnx-int8").encode(texts)
     # measured (per-channel int8): min 0.9946, median 0.9968 on these probe texts
     assert (int8_vectors * reference).sum(axis=1).min() >= 0.985
+    # 4-bit blocks on the model's own 4-bit grid, fp32 products: no loss
+    ffn = load_model(cache_dir=model_cache_dir, backend="onnx-int8-ffn").encode(texts)
+    assert (ffn * reference).sum(axis=1).min() >= 0.99  # measured min 0.9953 on AVX2 EPYC
+    q4_vectors = load_model(cache_dir=model_cache_dir, backend="onnx-q4").encode(texts)
+    assert (q4_vectors * reference).sum(axis=1).min() >= 0.9999
 
 
 @pytest.mark.model
@@ -186,7 +202,7 @@ def test_every_backend_batches_by_length(tiny_folder: Path) -> None:
     lengths = token_lengths(tiny_folder, mixed, max_length=64)  # the tiny model's limit
     before = input_order_padding(lengths, 4)
     assert before > 0.3  # a long text in every batch of 4
-    for backend in ("torch", "torch-bf16", "onnx", "onnx-int8"):
+    for backend in ("torch", "torch-bf16", "onnx", "onnx-int8", "onnx-q4"):
         model = load_model(str(tiny_folder), backend=backend)
         expected = model.encode(mixed, batch_size=4)
         recorder = PaddingRecorder()
