@@ -24,6 +24,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -62,7 +63,7 @@ def main() -> None:
     postings = {p.id: p for p in devset.needs + devset.offers}
     judgements = read_judgements(DEFAULT_DEVSET / "term_judgements.jsonl")
     labelled = {(p.need, p.offer): p for p in read_term_links(DEFAULT_DEVSET / "term_links.jsonl")}
-    unjudged_rows = []
+    unjudged_rows: list[dict[str, Any]] = []
     for example in examples:
         need, offer = (int(x) for x in str(example["pair"]).split("-"))
         shared = [str(s) for s in example["shared"]]
