@@ -25,9 +25,11 @@ import numpy as np
 
 from indexer.postings import Posting
 from indexer.text import UNDERTHESEA_LOCK, normalize, stop_words
+from vocabulary.glossary import glossary
 from vocabulary.places import PLACES
 
 MAX_WORDS = 4
+MAX_GLOSSARY_WORDS = 7  # a glossary term may be longer ("nước thải chế biến thủy sản")
 _TOKEN = re.compile(r"[^\W_]+(?:[-.'’/][^\W_]+)*|[^\w\s]", re.UNICODE)
 _CONTENT_TAGS = frozenset({"N", "Nc", "Ny", "Nb", "V", "A", "FW", "Vb", "Nu"})
 _NAME_ENTITIES = ("ORG", "PER", "LOC", "MISC")
@@ -136,6 +138,7 @@ class _Word:
     lone_ok: bool  # may be a phrase on its own
     starts: bool = True  # begins a word of the segmenter (Vietnamese syllables)
     ends: bool = True  # ends a word of the segmenter
+    soft: bool = False  # kept out only as a stop/generic word: may sit inside a glossary term
 
 
 def _vi_words(text: str) -> list[_Word]:
@@ -170,8 +173,9 @@ def _vi_words(text: str) -> list[_Word]:
         content = is_word and not name and not number and (key not in stops or acronym)
         lone = content and (acronym or pos in _CONTENT_TAGS)
         last = len(syllables) - 1
+        soft = is_word and not name and not number
         for k, syllable in enumerate(syllables):
-            out.append(_Word(syllable, content, lone and last == 0, k == 0, k == last))
+            out.append(_Word(syllable, content, lone and last == 0, k == 0, k == last, soft))
     return out
 
 
@@ -190,7 +194,8 @@ def _en_words(text: str) -> list[_Word]:
         number = any(c.isdigit() for c in token) and not acronym
         generic = token.lower() in stops or token.lower() in _EN_GENERIC
         content = not name and not number and (not generic or acronym)
-        out.append(_Word(token, content, content and (acronym or len(token) > 2)))
+        lone = content and (acronym or len(token) > 2)
+        out.append(_Word(token, content, lone, soft=not name and not number))
         sentence_start = False
     return out
 
@@ -216,6 +221,30 @@ def _segment_phrases(words: list[_Word], vietnamese: bool, start: int, free: boo
             lone = vietnamese and n == 1 and not is_acronym(words[i].text)
             lone = lone and (any(ord(c) > 0x7F for c in text) or len(text) < 5)
             out.append(Phrase(text, fold(text), tuple(folded[i : i + n]), lone, start + i))
+    return out + _glossary_phrases(words, folded, start)
+
+
+def _glossary_phrases(words: list[_Word], folded: list[str], start: int) -> list[Phrase]:
+    """Runs of two to ``MAX_GLOSSARY_WORDS`` words that the glossary names as one term,
+    kept whole even where the chunk rules would cut them: across a stop word ("chủ hàng",
+    "theo ca", "in real time"), across the segmenter's word boundaries ("máy xay xát" in
+    "nhà máy xay xát") or longer than ``MAX_WORDS`` ("áp lực nước lỗ rỗng"). Names,
+    places, numbers and punctuation still cut them."""
+    terms = glossary()
+    place = [False] * len(words)
+    _mask_places(folded, place)
+    out: list[Phrase] = []
+    for i in range(len(words)):
+        for n in range(2, MAX_GLOSSARY_WORDS + 1):
+            span = range(i, i + n)
+            if i + n > len(words) or any(
+                place[j] or not (words[j].content or words[j].soft) for j in span
+            ):
+                break
+            shown = [w.text if is_acronym(w.text) else w.text.lower() for w in words[i : i + n]]
+            text = " ".join(shown)
+            if terms.concepts_of(text):
+                out.append(Phrase(text, fold(text), tuple(folded[i : i + n]), False, start + i))
     return out
 
 

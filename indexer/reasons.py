@@ -262,12 +262,15 @@ def glossary_links(
     other is a single word: "energy ≈ năng lượng" after "energy monitoring ≈ giám sát
     năng lượng") is not shown, but words may be reused ("chế biến chè ≈ tea processing"
     then "sao chè ≈ pan-firing"); generic words (:func:`is_generic`) never link. A link of
-    one language pairs an abbreviation with its words ("XLNT ≈ xử lý nước thải"), no
-    synonyms sharing a word ("kho ≈ kho bãi"). Adds the words it uses to
+    one language (:func:`_same_language_blocked`) pairs an abbreviation with its words
+    ("XLNT ≈ xử lý nước thải", taken first) or two synonyms that each add a word of their
+    own ("chèo thuyền ≈ chèo kayak"), never a term inside the other ("kho ≈ kho bãi") nor
+    a shared term (words of ``used_need``/``used_offer`` on entry). Adds the words it uses to
     ``used_need``/``used_offer`` (for the vector fallback)."""
     terms = terms or glossary()
     offer_concepts = [(j, terms.concepts_of(b.text)) for j, b in enumerate(offer.phrases)]
     offer_concepts = [(j, c) for j, c in offer_concepts if c]
+    shared_need, shared_offer = set(used_need), set(used_offer)  # words of shared terms
     candidates = []
     for i, a in enumerate(need.phrases):
         concepts = terms.concepts_of(a.text)
@@ -279,15 +282,19 @@ def glossary_links(
                 continue
             if is_generic(a.words) or is_generic(b.words):
                 continue
+            abbreviation = same_language and (is_acronym(a.text) or is_acronym(b.text))
             if same_language and (
-                set(a.words) & set(b.words) or not (is_acronym(a.text) or is_acronym(b.text))
+                _same_language_blocked(a, b)
+                or (not abbreviation and set(a.words) <= shared_need)
+                or (not abbreviation and set(b.words) <= shared_offer)
             ):
                 continue
-            candidates.append((-(len(a.words) + len(b.words)), a.position + b.position, i, j))
+            length = -(len(a.words) + len(b.words))
+            candidates.append((not abbreviation, length, a.position + b.position, i, j))
     links: list[dict[str, object]] = []
     taken: list[tuple[Phrase, Phrase]] = []
     linked_concepts: set[int] = set()
-    for _, _, i, j in sorted(candidates):
+    for *_, i, j in sorted(candidates):
         a, b = need.phrases[i], offer.phrases[j]
         short = min(len(a.words), len(b.words)) == 1
         if any(
@@ -308,6 +315,23 @@ def glossary_links(
             {"need": a.text, "offer": b.text, "similarity": round(similarity, 3), "by": "glossary"}
         )
     return links
+
+
+def _same_language_blocked(a: Phrase, b: Phrase) -> bool:
+    """Whether a glossary link of one language is not shown: an abbreviation with its
+    words ("XLNT ≈ xử lý nước thải") and synonyms that each add a word of their own
+    ("chèo thuyền ≈ chèo kayak", "inventory ≈ stock") are shown; a term inside the other
+    ("kho ≈ kho bãi", "bệnh ≈ dịch bệnh") says nothing new."""
+    if is_acronym(a.text) or is_acronym(b.text):
+        return bool(set(a.words) & set(b.words))
+    words_a, words_b = _stems(a.text), _stems(b.text)
+    return words_a <= words_b or words_b <= words_a
+
+
+def _stems(text: str) -> set[str]:
+    """Words of a term with English plurals read as singulars ("pharmacies" → "pharmacy")."""
+    words = glossary_key(text).split()
+    return {w[:-2] + "y" if w.endswith("ie") and len(w) > 4 else w for w in words}
 
 
 def vector_links(

@@ -48,3 +48,14 @@ def test_every_line_of_the_data_file_is_well_formed() -> None:
     for concept in glossary().concepts:
         assert len(concept.terms) >= 2, concept
         assert all(t == t.strip() and "\t" not in t for t in concept.terms), concept
+
+
+def test_sector_terms_of_the_dev_set_link_across_languages() -> None:
+    terms = glossary()
+    assert terms.same_concept("tổng nitơ", "total nitrogen")
+    assert terms.same_concept("bùn hoạt tính", "activated sludge")
+    assert terms.same_concept("áp lực nước lỗ rỗng", "pore water pressure")
+    assert terms.same_concept("hạt bạc bụng", "chalky grains")
+    assert terms.same_concept("lệnh giao vỏ", "release orders")
+    assert not terms.same_concept("tổng nitơ", "total phosphorus")
+    assert not terms.same_concept("hút ẩm", "moist")  # a desiccant absorbs, it is not moist
