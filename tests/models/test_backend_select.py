@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +68,7 @@ class FakeMeasure:
     A speed is (texts/s, cosine) — the same rate on short texts and on paragraphs — or
     (short texts/s, paragraphs/s, cosine)."""
 
-    def __init__(self, speeds: dict[str, tuple[float, ...]]) -> None:
+    def __init__(self, speeds: Mapping[str, tuple[float, ...]]) -> None:
         self.speeds = speeds
         self.calls: list[list[str]] = []
 
