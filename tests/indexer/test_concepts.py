@@ -92,3 +92,12 @@ def test_the_engine_gives_every_pair_its_concept_part_and_keeps_it_current() -> 
     assert engine.pair_parts([(1, 2)])[0]["concept"] == 0.0
     engine.delete([2])
     assert len(engine.concepts) == 2
+
+
+def test_the_fitted_fusion_reads_the_part_and_its_cross_language_copy() -> None:
+    from indexer.fusion import FEATURES, fusion_features
+
+    same = dict(zip(FEATURES, fusion_features({"concept": 0.4}, False), strict=True))
+    cross = dict(zip(FEATURES, fusion_features({"concept": 0.4}, True), strict=True))
+    assert same["concept"] == cross["concept"] == cross["concept_cross"] == 0.4
+    assert same["concept_cross"] == 0.0
