@@ -107,6 +107,8 @@ class ConceptIndex:
         self.glossary = source or glossary()
         self._of: dict[int, tuple[str, Mentions]] = {}  # id → (content hash, mentions)
         self.df: dict[int, int] = {}
+        #: need id → (its concepts with their IDF, their sum); forgotten at every write
+        self._weights: dict[int, tuple[list[tuple[int, float]], float]] = {}
 
     def __len__(self) -> int:
         return len(self._of)
@@ -115,6 +117,7 @@ class ConceptIndex:
         """Forget everything and read ``postings``."""
         self._of.clear()
         self.df.clear()
+        self._weights.clear()
         for posting in postings:
             self.put(posting)
 
@@ -134,6 +137,7 @@ class ConceptIndex:
         if old is not None and old[0] == content:
             return
         self.remove(posting.id)
+        self._weights.clear()
         found = posting_mentions(posting, self.glossary)
         self._of[posting.id] = (content, found)
         for concept in found:
@@ -144,6 +148,7 @@ class ConceptIndex:
         old = self._of.pop(posting_id, None)
         if old is None:
             return
+        self._weights.clear()
         for concept in old[1]:
             left = self.df[concept] - 1
             if left:
@@ -170,13 +175,15 @@ class ConceptIndex:
     def pair_score(self, need_id: int, offer_id: int) -> float:
         """The IDF-weighted share of the need's concepts that the offer mentions, in [0, 1]
         (0 when the need mentions none)."""
-        need, offer = self.concepts(need_id), self.concepts(offer_id)
-        if not need or not offer:
+        offer = self.concepts(offer_id)
+        if not offer:
             return 0.0
-        total = shared = 0.0
-        for concept in need:
-            weight = self.idf(concept)
-            total += weight
-            if concept in offer:
-                shared += weight
-        return shared / total if total > 0 else 0.0
+        weights = self._weights.get(need_id)
+        if weights is None:
+            items = [(c, self.idf(c)) for c in self.concepts(need_id)]
+            weights = (items, sum(w for _, w in items))
+            self._weights[need_id] = weights
+        items, total = weights
+        if total <= 0:
+            return 0.0
+        return sum(w for c, w in items if c in offer) / total
