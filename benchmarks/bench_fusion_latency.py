@@ -4,7 +4,9 @@ The pool and vectors are ``bench_engine_cpu.py``'s (recombined dev-set texts, ``
 vectors from the cached base set). Each round times ``--matches`` calls with the hand-set
 fusion, then with the fitted one (``indexer.fusion``), the engine's caches cleared before
 each (a fresh pool state: the fitted fusion's ``reciprocal`` part is computed then), so
-the two are compared under the same machine load (``time.process_time``).
+the two are compared under the same machine load (``time.process_time``); a third mode
+ranks with the fitted fusion but without the glossary ``concept`` part
+(:mod:`indexer.concepts`, the scorer's ``concepts`` hook off), its cost on its own.
 
     python benchmarks/bench_fusion_latency.py [--size 5000] [--matches 100] [--rounds 3]
 """
@@ -43,13 +45,15 @@ def main() -> None:
     postings = synthetic_postings(args.size, args.size)
     engine.upsert(postings)
     needs = [p.id for p in postings if p.kind == "need"][: args.matches]
-    times: dict[str, list[float]] = {"hand-set": [], "fitted": []}
+    times: dict[str, list[float]] = {"hand-set": [], "fitted, no concept part": [], "fitted": []}
+    concepts = engine.ranker.scorer.concepts
     for need in needs[:20]:  # warm-up
         engine.match(need, limit=10)
     for _ in range(args.rounds):
         for mode in times:
-            engine.fitted = default_fusion() if mode == "fitted" else None
+            engine.fitted = default_fusion() if mode.startswith("fitted") else None
             engine.set_rescore(None)
+            engine.ranker.scorer.concepts = concepts if mode == "fitted" else None
             engine.clear_caches()
             started = time.process_time()
             for need in needs:
@@ -61,6 +65,9 @@ def main() -> None:
         "match_cpu_ms": times,
         "match_cpu_ms_median": medians,
         "ratio_fitted_to_hand_set": round(medians["fitted"] / medians["hand-set"], 3),
+        "ratio_concept_part_on_to_off": round(
+            medians["fitted"] / medians["fitted, no concept part"], 3
+        ),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "machine": machine(args.backend),
     }

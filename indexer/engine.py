@@ -8,6 +8,7 @@
 - :mod:`indexer.bias` corrects the same-language bias (and says when to refit);
 - :mod:`indexer.retrieval` finds candidates (FAISS + BM25, one of each per kind);
 - :mod:`indexer.scoring` fuses the signals into one score per pair;
+- :mod:`indexer.concepts` finds the glossary concepts both sides of a pair mention;
 - :mod:`indexer.fusion` re-scores it with the fitted fusion (the default ranking);
 - :mod:`indexer.ranking` orders candidates and builds matches;
 - :mod:`indexer.recommendation` sets the ``recommended`` flag;
@@ -32,6 +33,7 @@ import numpy as np
 
 from indexer.alignment import LanguageMap, shared_map
 from indexer.bias import BiasModel
+from indexer.concepts import ConceptIndex
 from indexer.config import EngineConfig
 from indexer.errors import IndexLoadError, UnknownPosting
 from indexer.fusion import FittedFusion, default_fusion
@@ -117,6 +119,9 @@ class MatchEngine:
         scorer = PairScorer(
             self.bias.z, self.retriever.pair_lexical, c.fusion, None, offer_z=self.bias.z
         )
+        self.concepts = ConceptIndex()
+        self.concepts.reset(store.postings.values())
+        scorer.concepts = self.concepts.pair_score
         self.view = PoolView(store, self.retriever, self.bias, self.model)
         self.ranker = Ranker(store, self.retriever, scorer, self.view, c)
         self.set_rescore(self._rescore)
@@ -190,6 +195,7 @@ class MatchEngine:
     def _written(self, before: dict[int, Posting | None], refitted: bool) -> None:
         """Bring the caches up to date after a write (all forgotten after a refit, which
         changes every vector)."""
+        self.concepts.sync(before, self.store.postings)
         if refitted:
             self.clear_caches()
             return

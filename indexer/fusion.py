@@ -35,6 +35,8 @@ FEATURES: tuple[str, ...] = (
     "trl",
     "cross_lingual",
     "offer_z",
+    "concept",
+    "concept_cross",
 )
 FORMAT = 1
 RESOURCE = "fusion.json"
@@ -44,7 +46,9 @@ def fusion_features(parts: Mapping[str, float], cross_lingual: bool) -> list[flo
     """The features of one pair from its score parts: unknown sector / TRL read 0, the
     z-scores are clipped to [-4, 8] so that one odd pair does not dominate. Per pair only:
     the ``reciprocal`` part (the offer's best need) raised tune nDCG@10 by 0.005 but cost
-    4.5× the match time with cold caches (README, levers), so it is not read."""
+    4.5× the match time with cold caches (README, levers), so it is not read. ``concept``
+    is the glossary-bridged part (:mod:`indexer.concepts`), ``concept_cross`` the same on
+    cross-language pairs only (0 on the others)."""
     return [
         float(parts.get("fusion", 0.0)),
         float(parts.get("dense", 0.0)),
@@ -56,6 +60,8 @@ def fusion_features(parts: Mapping[str, float], cross_lingual: bool) -> list[flo
         float(parts.get("trl", 0.0)),
         1.0 if cross_lingual else 0.0,
         _clip(float(parts.get("offer_z", 0.0)), -4.0, 8.0),
+        float(parts.get("concept", 0.0)),
+        float(parts.get("concept", 0.0)) if cross_lingual else 0.0,
     ]
 
 

@@ -11,6 +11,9 @@ a pair has one score. The parts:
   lexical signal is replaced by the dense one so that a pair is not penalised
   for crossing languages;
 - ``field``: sector agreement and TRL compatibility;
+- ``concept`` (a part for the fitted fusion only, not in the hand-set score): the share of
+  the need's glossary concepts the offer mentions too, in either language
+  (:mod:`indexer.concepts`);
 - ``sentence`` (off by default, ``sentence_weight`` 0): the best-aligned sentence pair of
   two long postings, its corrected cosine as the need's z-score through the dense curve
   (:func:`sentence_signal`); measured on the dev set and left at 0 (README, levers).
@@ -145,6 +148,9 @@ class PairScorer:
         #: (offer id, need language, cosine) → the cosine as a z-score against the offer's
         #: cosines to needs (the ``offer_z`` part the fitted fusion reads); ``None``: not given
         self.offer_z = offer_z
+        #: (need id, offer id) → the glossary-bridged ``concept`` part
+        #: (:meth:`indexer.concepts.ConceptIndex.pair_score`); ``None``: not computed
+        self.concepts: PairLexical | None = None
         #: offer id → its best built-in score with any need (set by the ranker); gives the
         #: ``reciprocal`` part a learned ranking reads: this pair's score minus that best
         self.reciprocal: Callable[[int], float] | None = None
@@ -178,4 +184,6 @@ class PairScorer:
         score, components = fuse(need, offer, z, lexical, self.config)
         if self.offer_z is not None:
             components["offer_z"] = self.offer_z(offer.id, need.language or "other", cosine)
+        if self.concepts is not None:
+            components["concept"] = self.concepts(need.id, offer.id)
         return score, components

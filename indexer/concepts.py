@@ -1,0 +1,189 @@
+"""Glossary-bridged lexical evidence: the VI ↔ EN concepts two postings both mention.
+
+BM25 cannot see that "xử lý nước thải" and "wastewater treatment" say the same; the
+glossary (:mod:`vocabulary.glossary`) can. Each posting's text is read for the glossary's
+terms (every phrase of up to :data:`MAX_WORDS` words, folded as the glossary folds them, a
+phrase with diacritics matching only the accented form, an all-capital glossary term such as
+"DO" only a word typed in capitals), which gives the posting's concept ids. A pair's
+``concept`` part is the share of the need's concept weight that the offer mentions too,
+each concept weighted by its inverse document frequency over the pool (so "hệ thống" counts
+little, "độ mặn" much): the same number whatever the languages of the two sides.
+
+In: postings (and the :class:`~vocabulary.glossary.Glossary`, any one); out: per pair a
+number in [0, 1] (:meth:`ConceptIndex.pair_score`) and the shared concept ids.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+from indexer.postings import Posting
+from vocabulary.glossary import Glossary, glossary, glossary_key
+
+MAX_WORDS = 6
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+Mentions = dict[int, int]  # concept id → how many times the text mentions it
+
+
+@lru_cache(maxsize=65536)
+def _word_keys(word: str) -> tuple[str, str, bool, bool]:
+    """``(folded, accented, has diacritics, typed in capitals)`` of one word."""
+    accented = glossary_key(word, True)
+    folded = glossary_key(word)
+    return folded, accented, folded != accented, word.isupper()
+
+
+class ConceptLexicon:
+    """The glossary's terms as lookup keys (folded, accented, capitals) with the longest
+    phrase starting at each first word, for a fast scan of a text."""
+
+    def __init__(self, source: Glossary) -> None:
+        self.folded: dict[str, set[int]] = {}
+        self.accented: dict[str, set[int]] = {}
+        self.capitals: dict[str, set[int]] = {}  # all-capital terms: only typed in capitals
+        self.longest: dict[str, int] = {}  # first folded word → most words of a term
+        self.prefixes: set[str] = set()  # every folded term's first 1, 2, … words
+        for index, concept in enumerate(source.concepts):
+            for term in concept.terms:
+                folded = glossary_key(term)
+                if not folded:
+                    continue
+                if term.isupper():
+                    self.capitals.setdefault(folded, set()).add(index)
+                elif folded != glossary_key(term, True):
+                    self.accented.setdefault(glossary_key(term, True), set()).add(index)
+                    self.folded.setdefault(folded, set()).add(index)
+                else:
+                    self.folded.setdefault(folded, set()).add(index)
+                    self.accented.setdefault(folded, set()).add(index)
+                words = folded.split()
+                for n in range(1, len(words) + 1):
+                    self.prefixes.add(" ".join(words[:n]))
+                first = words[0]
+                self.longest[first] = max(self.longest.get(first, 0), min(len(words), MAX_WORDS))
+
+    def mentions(self, text: str) -> Mentions:
+        """Concept id → count of the glossary terms ``text`` contains (overlapping phrases
+        all count: "nhận dạng biển số" names the recognition and the plate)."""
+        keys = [_word_keys(w) for w in _WORD.findall(text)]
+        out: Mentions = {}
+        prefixes = self.prefixes
+        for start in range(len(keys)):
+            folded = accented = ""
+            marked, capitals = False, True
+            for f, a, m, c in keys[start : start + self.longest.get(keys[start][0], 0)]:
+                folded = f"{folded} {f}" if folded else f
+                if folded not in prefixes:
+                    break
+                accented = f"{accented} {a}" if accented else a
+                marked, capitals = marked or m, capitals and c
+                found = self.accented.get(accented, ()) if marked else self.folded.get(folded, ())
+                if capitals:
+                    found = set(found) | self.capitals.get(folded, set())
+                for concept in found:
+                    out[concept] = out.get(concept, 0) + 1
+        return out
+
+
+@lru_cache(maxsize=4)
+def _lexicon(source: Glossary) -> ConceptLexicon:
+    return ConceptLexicon(source)
+
+
+def posting_mentions(posting: Posting, source: Glossary | None = None) -> Mentions:
+    """The concepts a posting's title, description and keywords mention (see module)."""
+    return _lexicon(source or glossary()).mentions(posting.text())
+
+
+class ConceptIndex:
+    """Each indexed posting's concepts and every concept's document frequency over the pool,
+    kept in step with the engine's writes (:meth:`put`, :meth:`remove`)."""
+
+    def __init__(self, source: Glossary | None = None) -> None:
+        self.glossary = source or glossary()
+        self._of: dict[int, tuple[str, Mentions]] = {}  # id → (content hash, mentions)
+        self.df: dict[int, int] = {}
+        #: need id → (its concepts with their IDF, their sum); forgotten at every write
+        self._weights: dict[int, tuple[list[tuple[int, float]], float]] = {}
+
+    def __len__(self) -> int:
+        return len(self._of)
+
+    def reset(self, postings: Iterable[Posting]) -> None:
+        """Forget everything and read ``postings``."""
+        self._of.clear()
+        self.df.clear()
+        self._weights.clear()
+        for posting in postings:
+            self.put(posting)
+
+    def sync(self, ids: Iterable[int], postings: Mapping[int, Posting]) -> None:
+        """After a write of ``ids``: each one re-read from ``postings`` (removed when absent)."""
+        for posting_id in ids:
+            posting = postings.get(posting_id)
+            if posting is None:
+                self.remove(posting_id)
+            else:
+                self.put(posting)
+
+    def put(self, posting: Posting) -> None:
+        """Add or replace a posting (its text read again only when its content changed)."""
+        content = posting.content_hash()
+        old = self._of.get(posting.id)
+        if old is not None and old[0] == content:
+            return
+        self.remove(posting.id)
+        self._weights.clear()
+        found = posting_mentions(posting, self.glossary)
+        self._of[posting.id] = (content, found)
+        for concept in found:
+            self.df[concept] = self.df.get(concept, 0) + 1
+
+    def remove(self, posting_id: int) -> None:
+        """Drop a posting (unknown ids are ignored)."""
+        old = self._of.pop(posting_id, None)
+        if old is None:
+            return
+        self._weights.clear()
+        for concept in old[1]:
+            left = self.df[concept] - 1
+            if left:
+                self.df[concept] = left
+            else:
+                del self.df[concept]
+
+    def concepts(self, posting_id: int) -> Mentions:
+        """The mentions of an indexed posting (empty for an unknown id)."""
+        found = self._of.get(posting_id)
+        return found[1] if found else {}
+
+    def idf(self, concept: int) -> float:
+        """BM25's inverse document frequency of a concept over the indexed postings."""
+        n, df = len(self._of), self.df.get(concept, 0)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def shared(self, need_id: int, offer_id: int) -> list[int]:
+        """Concept ids both postings mention, the rarest first."""
+        offer = self.concepts(offer_id)
+        both = [c for c in self.concepts(need_id) if c in offer]
+        return sorted(both, key=lambda c: (self.df.get(c, 0), c))
+
+    def pair_score(self, need_id: int, offer_id: int) -> float:
+        """The IDF-weighted share of the need's concepts that the offer mentions, in [0, 1]
+        (0 when the need mentions none)."""
+        offer = self.concepts(offer_id)
+        if not offer:
+            return 0.0
+        weights = self._weights.get(need_id)
+        if weights is None:
+            items = [(c, self.idf(c)) for c in self.concepts(need_id)]
+            weights = (items, sum(w for _, w in items))
+            self._weights[need_id] = weights
+        items, total = weights
+        if total <= 0:
+            return 0.0
+        return sum(w for c, w in items if c in offer) / total

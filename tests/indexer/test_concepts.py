@@ -1,0 +1,103 @@
+"""The glossary bridge (indexer/concepts.py): concepts found in a text, the pair part."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from indexer.concepts import ConceptIndex, ConceptLexicon
+from indexer.engine import MatchEngine
+from indexer.postings import Posting
+from models import load_model
+from vocabulary.glossary import Glossary, parse_glossary
+
+TSV = """vi\ten
+xử lý nước thải | XLNT\twastewater treatment
+độ mặn\tsalinity
+oxy hòa tan\tdissolved oxygen | DO
+cảm biến\tsensor
+hệ thống\tsystem
+"""
+GLOSSARY = Glossary(parse_glossary(TSV))
+WASTE, SALINITY, OXYGEN, SENSOR, SYSTEM = range(5)
+
+
+def test_the_same_concept_is_found_in_either_language_and_however_typed() -> None:
+    lex = ConceptLexicon(GLOSSARY)
+    assert set(lex.mentions("Cần công nghệ xử lý nước thải cho KCN")) == {WASTE}
+    assert set(lex.mentions("Compact wastewater treatment units")) == {WASTE}
+    assert set(lex.mentions("giam sat do man, XLNT")) == {SALINITY, WASTE}  # no marks
+    assert lex.mentions("Three sensors, two SENSORS") == {SENSOR: 2}  # plural, case
+
+
+def test_marks_and_capitals_keep_different_words_apart() -> None:
+    lex = ConceptLexicon(GLOSSARY)
+    assert lex.mentions("đo mặn") == {}  # "đo" is not "độ"
+    assert lex.mentions("what do you offer") == {}  # the acronym DO only in capitals
+    assert lex.mentions("DO and pH probes") == {OXYGEN: 1}
+    assert lex.mentions("đo oxy hòa tan") == {OXYGEN: 1}
+
+
+def posting(pid: int, kind: str, text: str, language: str) -> Posting:
+    return Posting(id=pid, kind=kind, title=text, description="", language=language)  # type: ignore[arg-type]
+
+
+def test_the_pair_part_weighs_rare_concepts_more_and_follows_writes() -> None:
+    index = ConceptIndex(GLOSSARY)
+    index.reset(
+        [
+            posting(1, "need", "Hệ thống xử lý nước thải, giám sát độ mặn", "vi"),
+            posting(2, "offer", "Wastewater treatment system", "en"),
+            posting(3, "offer", "Salinity monitoring system", "en"),
+            posting(4, "offer", "ERP system", "en"),
+            posting(5, "offer", "Wastewater treatment plant design", "en"),
+        ]
+    )
+    assert index.df[SYSTEM] == 4 and index.idf(SYSTEM) < index.idf(SALINITY)
+    assert index.pair_score(1, 4) == pytest.approx(
+        index.idf(SYSTEM) / sum(index.idf(c) for c in (SYSTEM, WASTE, SALINITY))
+    )
+    # salinity (2 postings) is rarer than wastewater treatment (3): it weighs more
+    assert 0.0 < index.pair_score(1, 4) < index.pair_score(1, 2) < index.pair_score(1, 3) < 1.0
+    assert index.shared(1, 2) == [WASTE, SYSTEM]  # the rarest first
+    index.sync([2, 4], {2: posting(2, "offer", "Salinity sensor", "en")})
+    assert index.df[SYSTEM] == 2 and index.concepts(4) == {} and index.pair_score(1, 4) == 0.0
+    assert set(index.concepts(2)) == {SALINITY, SENSOR}
+
+
+def test_the_engine_gives_every_pair_its_concept_part_and_keeps_it_current() -> None:
+    engine = MatchEngine(load_model("hashing"))
+    need = Posting(
+        id=1,
+        kind="need",
+        title="Xử lý nước thải",
+        description="Cần hệ thống xử lý nước thải cho nhà máy dệt nhuộm.",
+        language="vi",
+    )
+    offer = Posting(
+        id=2,
+        kind="offer",
+        title="Wastewater treatment",
+        description="Membrane wastewater treatment for textile dyeing plants.",
+        language="en",
+    )
+    other = Posting(
+        id=3, kind="offer", title="ERP", description="Accounting software.", language="en"
+    )
+    engine.upsert([need, offer, other])
+    parts = dict(zip((2, 3), engine.pair_parts([(1, 2), (1, 3)]), strict=True))
+    assert parts[2]["concept"] > 0.0 and parts[3]["concept"] == 0.0
+    engine.upsert([dataclasses.replace(offer, title="ERP", description="Accounting software.")])
+    assert engine.pair_parts([(1, 2)])[0]["concept"] == 0.0
+    engine.delete([2])
+    assert len(engine.concepts) == 2
+
+
+def test_the_fitted_fusion_reads_the_part_and_its_cross_language_copy() -> None:
+    from indexer.fusion import FEATURES, fusion_features
+
+    same = dict(zip(FEATURES, fusion_features({"concept": 0.4}, False), strict=True))
+    cross = dict(zip(FEATURES, fusion_features({"concept": 0.4}, True), strict=True))
+    assert same["concept"] == cross["concept"] == cross["concept_cross"] == 0.4
+    assert same["concept_cross"] == 0.0
