@@ -45,12 +45,14 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import machine  # noqa: E402
 from indexer.config import EngineConfig  # noqa: E402
-from indexer.engine import MatchEngine  # noqa: E402
-from indexer.evaluation.devset import DevSet, load_devset  # noqa: E402
+from indexer.engine import MatchEngine, fitted_fusion_of  # noqa: E402
+from indexer.evaluation.devset import DevSet, load_devset, read_split  # noqa: E402
 from indexer.evaluation.metrics import ndcg_at_k  # noqa: E402
 from indexer.learned import (  # noqa: E402
+    Base,
     LearnedRanking,
     Sample,
+    base_of,
     evaluate,
     feature_vector,
     overlap_depths,
@@ -92,10 +94,11 @@ def held_out_ndcg(engine: MatchEngine, devset: DevSet, needs: list[int]) -> floa
 
 
 def one_run(
-    engine: MatchEngine, devset: DevSet, samples: list[Sample], held_out: list[int]
+    engine: MatchEngine, devset: DevSet, samples: list[Sample], held_out: list[int], base: Base
 ) -> dict[str, Any]:
     """Cross-validate and fit on ``samples``, then measure the held-out needs."""
-    current = [s.features[0] for s in samples]  # the built-in score ("fusion")
+    engine.set_rescore(None)
+    current = engine.score_pairs([(s.need_id, s.offer_id) for s in samples])  # built-in score
     depth = overlap_depths(s.need_id for s in samples)
 
     def tops() -> dict[int, list[int]]:
@@ -115,7 +118,7 @@ def one_run(
             engine.set_rescore(None)
 
     started = time.perf_counter()
-    report, model = evaluate(samples, current, overlap)
+    report, model = evaluate(samples, current, overlap, base)
     learn_s = time.perf_counter() - started
     before = held_out_ndcg(engine, devset, held_out)
     engine.set_rescore(model.rescore)
@@ -146,8 +149,15 @@ def main() -> None:
     parser.add_argument(
         "--fusion",
         choices=("handset", "fitted"),
-        default="handset",
+        default="fitted",
         help="built-in ranking the learned one is compared with (see above)",
+    )
+    parser.add_argument(
+        "--pool",
+        choices=("heldout", "all"),
+        default="heldout",
+        help="needs split into random halves: the dev set's held-out part (default; no "
+        "label of theirs was used to fit the fusion) or all needs",
     )
     args = parser.parse_args()
 
@@ -161,6 +171,10 @@ def main() -> None:
     engine.upsert(devset.needs + devset.offers)  # embedded once, reused by every seed
     embed_s = time.perf_counter() - started
     need_ids = sorted(n.id for n in devset.needs)
+    if args.pool == "heldout":
+        split = read_split()
+        need_ids = [n for n in need_ids if split.get(n) == "heldout"]
+    base = base_of(fitted_fusion_of(engine.config))
 
     runs: list[dict[str, Any]] = []
     for seed in range(args.seeds):
@@ -175,8 +189,8 @@ def main() -> None:
         ]
         run: dict[str, Any] = {
             "seed": seed,
-            "labelled": one_run(engine, devset, real, held_out),
-            "random": one_run(engine, devset, noise, held_out),
+            "labelled": one_run(engine, devset, real, held_out, base),
+            "random": one_run(engine, devset, noise, held_out, base),
         }
         runs.append(run)
         lab, rnd = run["labelled"], run["random"]
@@ -222,6 +236,8 @@ def main() -> None:
         "suggest": args.suggest,
         "grade1": args.grade1,
         "fusion": args.fusion,
+        "pool": args.pool,
+        "load_before": os.getloadavg(),
         "embed_seconds": embed_s,
         "machine": machine(getattr(model, "backend", None)),
         "summary": summary,
