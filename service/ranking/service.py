@@ -47,7 +47,7 @@ RULE = (
     "cross-validation); switch only when, on decisions held out by need (5-fold GroupKFold), "
     "the mean per-need "
     "nDCG@10 gain is >= 0.01, its one-sided lower 90 % bootstrap bound (needs resampled) is "
-    "> 0, the AUC is not lower than the current ranking's and its lower 90 % bound is > 0.5, "
+    "> 0, the AUC is not lower than the current ranking's and its lower 95 % bound is > 0.5, "
     "and its top k (k = a need's decisions, <= 10) keeps at least a third of the current top k "
     "of the decided needs (median)"
 )
@@ -180,7 +180,7 @@ class RankingService:
                 auc=e.current.auc,
             ),
             learned=LearnedFigures(
-                ndcg_at_10=e.learned.ndcg_at_10, auc=e.learned.auc, auc_lower_90=e.learned_auc_lower
+                ndcg_at_10=e.learned.ndcg_at_10, auc=e.learned.auc, auc_lower_95=e.learned_auc_lower
             ),
             gain=Gain(
                 ndcg_at_10=e.gain,
