@@ -13,16 +13,19 @@ on the engine (``set_rescore``) and every held-out need with a relevant offer is
 again over the whole pool: nDCG@10 before, with the learned ranking (forced), and after
 the rule (learned if it switched, built-in otherwise).
 
-The built-in ranking is the hand-set fusion by default (``--fusion handset``): the fitted
-fusion (``indexer/fusion.py``) was fitted on the dev set's tuning-part labels, the very labels
-these decisions are simulated from, and the random halves here mix tuning and held-out
-needs — with it (``--fusion fitted``) "before" is partly in-sample and the decisions only
-repeat what it already learned from the same labels.
+The built-in ranking is the fitted fusion by default (``--fusion fitted``, the service's
+default): it was fitted on the dev set's tuning-part labels, so by default only the needs of
+the held-out part (``split.tsv``) are split into the random halves (``--pool heldout``):
+the decisions are on needs whose labels the fusion never saw, as at a fair, and "before" is
+out of sample too. ``--fusion handset --pool all`` is the earlier setting (all needs).
+The learned ranking corrects the built-in one (:class:`indexer.learned.Base`), and
+"current" in the switch rule is the built-in score of each decided pair.
 
 The same is repeated with RANDOM decisions (the same suggestions, accepted with the same
 rate at random): the rule must refuse, so that "after" equals "before" (no loss).
 
-    TECHMATCH_MODEL_CACHE=/work/main/.cache/models python benchmarks/bench_learning.py [--seeds 10]
+    TECHMATCH_MODEL_CACHE=/work/main/.cache/models python benchmarks/bench_learning.py \\
+        [--seeds 10] [--fusion fitted|handset] [--pool heldout|all]
 
 Writes ``benchmarks/results/learning.json`` (per seed, medians, the CPU).
 """
