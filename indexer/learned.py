@@ -5,12 +5,17 @@ a graded gain), and the score the *current* ranking gives each of them. Out: a
 :class:`LearnedRanking` (plain weights, JSON, applied without scikit-learn) and an
 :class:`Evaluation` that says whether it should replace the current ranking.
 
-The model is scikit-learn's logistic regression on standardised features (the scaler is
-folded into the stored weights). Its held-out figures come from cross-validation grouped
-by need (:class:`~sklearn.model_selection.GroupKFold`, shuffled and repeated
-:data:`REPEATS` times, each pair's held-out logit averaged over the repeats so that the
-figures do not hang on one assignment of needs to folds): no need is both in the fitting
-and in the checking part, so a need's own decisions never vouch for its ranking.
+The model is a *correction of the built-in ranking* (:class:`Base`: the fitted fusion's
+logit, or the hand-set score): a per-need softmax over each need's decided pairs
+(:mod:`indexer.listwise`) fits an unpenalised scale of the base logit plus L2-penalised
+weights over the standardised parts, the penalty's strength chosen by cross-validation by
+need. Without evidence the penalty gives the base back (weights 0), not a worse ranking,
+and only the order inside a need is learned. Base and correction are folded into one set
+of weights (:class:`LearnedRanking`, applied without scikit-learn). Its held-out figures
+come from cross-validation grouped by need (:class:`~sklearn.model_selection.GroupKFold`,
+shuffled and repeated :data:`REPEATS` times, each pair's held-out logit averaged over the
+repeats; each fold chooses its penalty on its own fitting part only): no need is both in
+the fitting and in the checking part, so a need's own decisions never vouch for its ranking.
 
 **The switch rule** (:func:`should_switch`): the learned ranking replaces the current one
 only when, on the held-out decisions,
@@ -21,7 +26,7 @@ only when, on the held-out decisions,
    the resampled means) is above 0,
 3. the AUC of accepted vs rejected pairs of the same need (:func:`auc`) is not lower than
    the current ranking's,
-4. the learned ranking's AUC is above chance: its one-sided lower 90 % bound
+4. the learned ranking's AUC is above chance: its one-sided lower 95 % bound
    (Hanley–McNeil standard error) is above 0.5, and
 5. it stays where the decisions were taken: over each decided need's whole candidate
    pool, its top k keeps at least :data:`MIN_OVERLAP` (a third) of the current top k
@@ -46,7 +51,9 @@ from typing import Any
 import numpy as np
 
 from indexer.evaluation.metrics import dcg
+from indexer.fusion import FittedFusion
 from indexer.linear import linear_fields, linear_to_json
+from indexer.listwise import Correction, fit_chosen
 from indexer.postings import Posting
 
 #: The score parts a learned ranking reads, in order (see :func:`feature_vector`).
@@ -63,6 +70,7 @@ FEATURES: tuple[str, ...] = (
     "trl_known",
     "cross_lingual",
     "reciprocal",
+    "offer_z",
 )
 MIN_DECISIONS = 30
 MIN_NEEDS = 10
@@ -70,11 +78,17 @@ MIN_GAIN = 0.01
 BOOTSTRAP = 2000
 CONFIDENCE = 0.90  # one-sided lower bounds
 Z_ONE_SIDED = 1.2816  # the normal quantile of CONFIDENCE
+#: the AUC's lower bound is one-sided 95 %: at 90 %, coin-flip decisions that happen to
+#: disagree with the current ranking passed it in 2 of 10 synthetic seeds
+AUC_CONFIDENCE = 0.95
+Z_AUC = 1.6449
 MIN_OVERLAP = 1 / 3
 FOLDS = 5
-REPEATS = 5  # shuffled GroupKFold repeats (one split of ~40 needs is a noisy estimate)
+REPEATS = 3  # shuffled GroupKFold repeats (one split of ~40 needs is a noisy estimate)
 K = 10
-FORMAT = 1
+FORMAT = 2  # 1: without ``offer_z`` (read with weight 0 there)
+#: the hand-set score's weight in the base logit when it is the built-in ranking
+HANDSET_SCALE = 10.0
 
 
 def feature_vector(parts: Mapping[str, float], cross_lingual: bool) -> list[float]:
@@ -97,7 +111,34 @@ def feature_vector(parts: Mapping[str, float], cross_lingual: bool) -> list[floa
         1.0 if trl is not None else 0.0,
         1.0 if cross_lingual else 0.0,
         min(max(float(parts.get("reciprocal", 0.0)), -1.0), 1.0),
+        min(max(float(parts.get("offer_z", 0.0)), -4.0), 8.0),
     ]
+
+
+@dataclass(frozen=True)
+class Base:
+    """The built-in ranking as a logit over :data:`FEATURES` (``weights · x + intercept``):
+    what a learned ranking corrects, and what it falls back to without evidence."""
+
+    weights: tuple[float, ...]
+    intercept: float
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """The base logit of each feature row."""
+        return x @ np.asarray(self.weights, dtype=np.float64) + self.intercept
+
+
+def base_of(fitted: FittedFusion | None) -> Base:
+    """The base of the engine's default ranking: the fitted fusion's own logit (its features
+    are a subset of :data:`FEATURES`, read the same way), or the hand-set score times
+    :data:`HANDSET_SCALE` when ``fitted`` is ``None``."""
+    weights = [0.0] * len(FEATURES)
+    if fitted is None:
+        weights[FEATURES.index("fusion")] = HANDSET_SCALE
+        return Base(tuple(weights), 0.0)
+    for name, weight in zip(fitted.features, fitted.weights, strict=True):
+        weights[FEATURES.index(name)] = float(weight)
+    return Base(tuple(weights), float(fitted.intercept))
 
 
 @dataclass(frozen=True)
@@ -146,34 +187,35 @@ class LearnedRanking:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LearnedRanking:
         """The ranking :meth:`to_json` wrote; ``ValueError`` for another format or features."""
+        if data.get("format") == 1 and tuple(data.get("features", ())) == FEATURES[:-1]:
+            data = {**data, "format": FORMAT, "features": list(FEATURES)}
+            data["weights"] = [*data["weights"], 0.0]  # no offer_z part in format 1
         return cls(**linear_fields(data, FORMAT, FEATURES, ("slope", "offset"), "learned ranking"))
 
 
-#: standard deviation under which a part counts as constant over the decisions (weight 0)
-MIN_SPREAD = 1e-4
-
-
-def fit(samples: Sequence[Sample], c: float = 1.0) -> LearnedRanking:
-    """Fit the logistic regression on ``samples`` (both labels must occur)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
+def _arrays(samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = np.array([s.features for s in samples], dtype=np.float64)
-    y = np.array([s.label for s in samples])
-    # A part that (nearly) does not vary over the decisions cannot be learned: standardised,
-    # its rounding noise (~1e-8, e.g. float16 vectors on one path and float32 on another)
-    # would get a huge weight and decide the ranking. Such parts keep weight 0.
-    varies = x.std(axis=0) >= MIN_SPREAD
-    used = x[:, varies]
-    scaler = StandardScaler().fit(used)
-    model = LogisticRegression(C=c, max_iter=1000).fit(scaler.transform(used), y)
-    scale = np.asarray(scaler.scale_, dtype=np.float64)
-    weights = np.zeros(x.shape[1])
-    weights[varies] = model.coef_[0] / scale
-    intercept = float(model.intercept_[0] - np.sum(model.coef_[0] * scaler.mean_ / scale))
+    groups = np.array([s.need_id for s in samples])
+    gains = np.array([s.gain if s.label else 0 for s in samples], dtype=np.float64)
+    return x, groups, gains
+
+
+def fit(samples: Sequence[Sample], base: Base | None = None, seed: int = 0) -> LearnedRanking:
+    """Fit the per-need softmax correction of ``base`` (default: the hand-set score) on
+    ``samples``, its penalty chosen by cross-validation by need (:mod:`indexer.listwise`),
+    and fold both into one linear ranking."""
+    base = base or base_of(None)
+    x, groups, gains = _arrays(samples)
+    correction = fit_chosen(x, groups, gains, base.logits(x), seed=seed)
+    return _fold(correction, base, x)
+
+
+def _fold(correction: Correction, base: Base, x: np.ndarray) -> LearnedRanking:
+    weights = correction.alpha * np.asarray(base.weights) + correction.weights
+    intercept = correction.alpha * base.intercept + correction.intercept
     logits = x @ weights + intercept
     slope, offset = _scale_line(logits, x[:, FEATURES.index("fusion")])
-    return LearnedRanking(tuple(float(w) for w in weights), intercept, slope, offset)
+    return LearnedRanking(tuple(float(w) for w in weights), float(intercept), slope, offset)
 
 
 def _scale_line(logits: np.ndarray, fused: np.ndarray) -> tuple[float, float]:
@@ -272,25 +314,28 @@ def auc_counts(samples: Sequence[Sample]) -> tuple[int, int]:
 
 
 def held_out_logits(
-    samples: Sequence[Sample], folds: int = FOLDS, repeats: int = REPEATS
+    samples: Sequence[Sample],
+    folds: int = FOLDS,
+    repeats: int = REPEATS,
+    base: Base | None = None,
 ) -> np.ndarray:
-    """Each sample's logit from models fitted on the other needs' folds (GroupKFold by
-    need, shuffled with seeds ``0..repeats-1``), averaged over the repeats; a fold whose
-    fitting part lacks a label adds 0 for its samples."""
+    """Each sample's logit from rankings fitted on the other needs' folds (GroupKFold by
+    need, shuffled with seeds ``0..repeats-1``; each fit chooses its penalty by an inner
+    cross-validation on its own fitting part only), averaged over the repeats."""
     from sklearn.model_selection import GroupKFold
 
-    groups = np.array([s.need_id for s in samples])
+    base = base or base_of(None)
+    x, groups, gains = _arrays(samples)
+    base_logits = base.logits(x)
     splits = min(folds, len(set(groups.tolist())))
     out = np.zeros(len(samples))
     for repeat in range(repeats):
         split = GroupKFold(n_splits=splits, shuffle=True, random_state=repeat)
-        for fit_idx, check_idx in split.split(samples, groups=groups):
-            part = [samples[i] for i in fit_idx]
-            if len({s.label for s in part}) < 2:
-                continue
-            model = fit(part)
-            for i in check_idx:
-                out[i] += model.logit(samples[i].features) / repeats
+        for fit_idx, check_idx in split.split(x, groups=groups):
+            correction = fit_chosen(
+                x[fit_idx], groups[fit_idx], gains[fit_idx], base_logits[fit_idx], seed=repeat
+            )
+            out[check_idx] += correction.logits(x[check_idx], base_logits[check_idx]) / repeats
     return out
 
 
@@ -309,7 +354,7 @@ def bootstrap_interval(
 
 
 def auc_lower_bound(value: float, positives: int, negatives: int) -> float:
-    """The one-sided lower :data:`CONFIDENCE` bound of an AUC (Hanley–McNeil, 1982)."""
+    """The one-sided lower :data:`AUC_CONFIDENCE` bound of an AUC (Hanley–McNeil, 1982)."""
     if not positives or not negatives:
         return 0.0
     q1, q2 = value / (2 - value), 2 * value * value / (1 + value)
@@ -318,7 +363,7 @@ def auc_lower_bound(value: float, positives: int, negatives: int) -> float:
         + (positives - 1) * (q1 - value * value)
         + (negatives - 1) * (q2 - value * value)
     ) / (positives * negatives)
-    return value - Z_ONE_SIDED * math.sqrt(max(variance, 0.0))
+    return value - Z_AUC * math.sqrt(max(variance, 0.0))
 
 
 def should_switch(
@@ -347,7 +392,7 @@ def should_switch(
     if auc_lower <= 0.5:
         why = (
             f"the decisions do not carry a reliable signal: held-out AUC {learned_auc:.4f}, "
-            f"lower {CONFIDENCE:.0%} bound {auc_lower:.4f} (must be above 0.5)"
+            f"lower {AUC_CONFIDENCE:.0%} bound {auc_lower:.4f} (must be above 0.5)"
         )
         return "no_signal", why
     if overlap < MIN_OVERLAP:
@@ -386,14 +431,17 @@ def top_overlap(
 
 
 def evaluate(
-    samples: Sequence[Sample], current_scores: Sequence[float], overlap: Overlap | None = None
+    samples: Sequence[Sample],
+    current_scores: Sequence[float],
+    overlap: Overlap | None = None,
+    base: Base | None = None,
 ) -> tuple[Evaluation, LearnedRanking]:
     """Cross-validate the learned ranking against ``current_scores`` (the active ranking's
     score of each sample), fit it on every sample and apply the switch rule (``overlap``:
     how the fitted ranking's top 10 compares with the current one; unchecked when ``None``)."""
-    model = fit(samples)
+    model = fit(samples, base)
     kept = overlap(model) if overlap is not None else 1.0
-    logits = held_out_logits(samples)
+    logits = held_out_logits(samples, base=base)
     current_ndcg = per_need_ndcg(samples, current_scores)
     learned_ndcg = per_need_ndcg(samples, logits.tolist())
     gains = {n: learned_ndcg[n] - current_ndcg[n] for n in current_ndcg}

@@ -36,9 +36,11 @@ from indexer.errors import UnknownPosting
 from indexer.learned import (
     MIN_DECISIONS,
     MIN_NEEDS,
+    Base,
     Evaluation,
     LearnedRanking,
     Sample,
+    base_of,
     feature_vector,
     overlap_depths,
     top_overlap,
@@ -308,6 +310,14 @@ class Matcher:
         return float(fitted.threshold if fitted else self.engine_config.fusion.recommend_threshold)
 
     # -- ranking ---------------------------------------------------------------
+
+    @property
+    def ranking_base(self) -> Base:
+        """The built-in ranking as the logit a learned ranking corrects (the fitted
+        fusion's, or the hand-set score's)."""
+        from indexer.engine import fitted_fusion_of
+
+        return base_of(fitted_fusion_of(self.engine_config))
 
     @property
     def ranking_version(self) -> int | None:

@@ -54,7 +54,7 @@ def reason_vi(evaluation: Evaluation) -> str:
             f"AUC kiểm tra {e.learned.auc:.4f} thấp hơn cách xếp hạng hiện tại {e.current.auc:.4f}"
         ),
         "no_signal": (
-            f"các quyết định không đủ tín hiệu: AUC {e.learned.auc:.4f}, cận dưới 90 % "
+            f"các quyết định không đủ tín hiệu: AUC {e.learned.auc:.4f}, cận dưới 95 % "
             f"{e.learned_auc_lower:.4f}, phải lớn hơn 0,5"
         ),
         "off_decisions": (

@@ -43,9 +43,11 @@ from service.schemas.ranking import (
 
 CHECK_SECONDS = 2.0
 RULE = (
-    "switch only when, on decisions held out by need (5-fold GroupKFold), the mean per-need "
+    "the learned ranking corrects the built-in one (per-need softmax, penalty chosen by "
+    "cross-validation); switch only when, on decisions held out by need (5-fold GroupKFold), "
+    "the mean per-need "
     "nDCG@10 gain is >= 0.01, its one-sided lower 90 % bootstrap bound (needs resampled) is "
-    "> 0, the AUC is not lower than the current ranking's and its lower 90 % bound is > 0.5, "
+    "> 0, the AUC is not lower than the current ranking's and its lower 95 % bound is > 0.5, "
     "and its top k (k = a need's decisions, <= 10) keeps at least a third of the current top k "
     "of the decided needs (median)"
 )
@@ -143,7 +145,7 @@ class RankingService:
             return top_overlap(*self.matcher.trial_tops(learned, depth))
 
         scores = [current[(d.need_id, d.offer_id)] for d in usable]
-        evaluation, learned = evaluate_ranking(samples, scores, overlap)
+        evaluation, learned = evaluate_ranking(samples, scores, overlap, self.matcher.ranking_base)
         model = learned.to_json()
         with self.database.session(write=True) as session:
             row = store.append(
@@ -178,7 +180,7 @@ class RankingService:
                 auc=e.current.auc,
             ),
             learned=LearnedFigures(
-                ndcg_at_10=e.learned.ndcg_at_10, auc=e.learned.auc, auc_lower_90=e.learned_auc_lower
+                ndcg_at_10=e.learned.ndcg_at_10, auc=e.learned.auc, auc_lower_95=e.learned_auc_lower
             ),
             gain=Gain(
                 ndcg_at_10=e.gain,

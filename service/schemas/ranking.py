@@ -56,7 +56,7 @@ class CurrentFigures(Figures):
 class LearnedFigures(Figures):
     """The learned ranking's figures (cross-validated by need)."""
 
-    auc_lower_90: float
+    auc_lower_95: float
 
 
 class Gain(BaseModel):
