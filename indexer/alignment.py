@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,11 +55,16 @@ class LanguageMap:
     rotation: np.ndarray
     strength: float = 1.0
     source: str = SOURCE_LANGUAGE
+    _matrix: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        eye = np.eye(self.rotation.shape[0], dtype=np.float32)
+        shrunk = ((1.0 - self.strength) * eye + self.strength * self.rotation).astype(np.float32)
+        object.__setattr__(self, "_matrix", shrunk)  # built once, not at every apply
 
     def matrix(self) -> np.ndarray:
         """``(1 − strength)·I + strength·rotation``: what multiplies a source row."""
-        eye = np.eye(self.rotation.shape[0], dtype=np.float32)
-        return ((1.0 - self.strength) * eye + self.strength * self.rotation).astype(np.float32)
+        return self._matrix
 
     def shrunk(self, strength: float) -> LanguageMap:
         """The same rotation at another ``strength``."""
