@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from indexer.ann import ANNIndex, make_index
-from indexer.lexical import LexicalBuild, LexicalIndex, PreparedQuery
+from indexer.lexical import LexicalBuild, LexicalIndex, PreparedQuery, Tokens
 from indexer.pgvector_store import ColumnFilter, PgVectorIndex, make_pgvector_index
 from indexer.postings import KINDS, Filters, Kind, Posting, other_kind
 from indexer.store import PostingStore
@@ -281,7 +281,7 @@ class Retriever:
         lex = self.lex[target]
         build = lex.snapshot()
         tokens = self.store.tokens
-        words = tokens.encoded(posting.id) if posting.id in tokens else []
+        words: Tokens = tokens.encoded(posting.id) if posting.id in tokens else []
         lex_ids, lex_scores = lex.score(words, build)
         if len(lex_ids):
             all_scores = lex_scores
