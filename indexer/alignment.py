@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,11 +55,18 @@ class LanguageMap:
     rotation: np.ndarray
     strength: float = 1.0
     source: str = SOURCE_LANGUAGE
+    _matrix: np.ndarray = field(init=False, repr=False, compare=False)
+    _matrix64: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        eye = np.eye(self.rotation.shape[0], dtype=np.float32)
+        shrunk = ((1.0 - self.strength) * eye + self.strength * self.rotation).astype(np.float32)
+        object.__setattr__(self, "_matrix", shrunk)  # built once, not at every apply
+        object.__setattr__(self, "_matrix64", shrunk.astype(np.float64))
 
     def matrix(self) -> np.ndarray:
         """``(1 − strength)·I + strength·rotation``: what multiplies a source row."""
-        eye = np.eye(self.rotation.shape[0], dtype=np.float32)
-        return ((1.0 - self.strength) * eye + self.strength * self.rotation).astype(np.float32)
+        return self._matrix
 
     def shrunk(self, strength: float) -> LanguageMap:
         """The same rotation at another ``strength``."""
@@ -71,8 +78,9 @@ class LanguageMap:
             return _unit(vectors)
         mask = np.asarray(languages) == self.source
         out = np.array(vectors, dtype=np.float32, copy=True)
-        if mask.any():
-            out[mask] = out[mask] @ self.matrix()
+        if mask.any():  # in float64: a row's result then does not depend on the batch
+            # it is computed in (BLAS kernels differ by shape), once rounded to float32
+            out[mask] = out[mask].astype(np.float64) @ self._matrix64
         return _unit(out)
 
     def to_arrays(self) -> dict[str, np.ndarray]:

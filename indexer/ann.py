@@ -3,6 +3,13 @@
 ``FlatIndex`` is exact (the default); ``IVFIndex`` is approximate (IVF-Flat, supports
 remove); ``AdaptiveIndex`` is exact below a pool-size threshold and IVF above it
 (threshold measured in ``benchmarks/bench_index_scale.py``); ``make_index`` picks one.
+
+``FlatIndex`` keeps its vectors as float16 (a FAISS ``IndexScalarQuantizer`` ``QT_fp16``:
+768 instead of 1,536 bytes a 384-d vector, and faster to scan on AVX-512). The engine
+rounds every corrected vector to float16 before it goes in (:func:`to_index_precision`),
+so the index loses nothing: a stored vector reads back exactly as written, and a score
+is the same inner product whichever side a pair is searched from. The top 10 on the dev
+set against float32: ``benchmarks/bench_index_precision.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +29,28 @@ ONE_THREAD_BELOW = 64
 BLAS_FROM = 4
 faiss.cvar.distance_compute_blas_threshold = BLAS_FROM
 
+INDEX_DTYPE: type = np.float16  # what FlatIndex stores; np.float32: a plain IndexFlatIP
+SELECTOR_CACHE = 32  # FAISS selectors kept per index, one per ``allowed`` array
+BITMAP_MAX_BYTES = 8 << 20  # ids below 67 million: a bitmap selector (see make_selector)
+
+
+def to_index_precision(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` as float32 rows holding exactly what the index stores (float16-rounded
+    when :data:`INDEX_DTYPE` is float16): computed and stored vectors then agree."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if INDEX_DTYPE is np.float32:
+        return vectors
+    return vectors.astype(INDEX_DTYPE).astype(np.float32)
+
+
+def _flat_index(dimension: int) -> faiss.Index:
+    """The FAISS index under :class:`FlatIndex`: exact inner products over float16 rows
+    (or float32 ones when :data:`INDEX_DTYPE` says so)."""
+    if INDEX_DTYPE is np.float32:
+        return faiss.IndexFlatIP(dimension)
+    quantizer = faiss.ScalarQuantizer.QT_fp16
+    return faiss.IndexScalarQuantizer(dimension, quantizer, faiss.METRIC_INNER_PRODUCT)
+
 
 @contextmanager
 def search_threads(n_queries: int) -> Iterator[None]:
@@ -38,6 +67,20 @@ def search_threads(n_queries: int) -> Iterator[None]:
         faiss.omp_set_num_threads(before)
 
 
+def make_selector(ids: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray | None]:
+    """A FAISS selector of posting ``ids`` and the bitmap it reads (keep it alive with the
+    selector): a bitmap over the id range when it takes at most :data:`BITMAP_MAX_BYTES`
+    (a bit test per stored vector, where a hash-set lookup of ``IDSelectorBatch`` took a
+    third of a filtered search's time), else ``IDSelectorBatch``; ``(selector, None)``."""
+    top = int(ids.max()) + 1 if len(ids) else 0
+    if len(ids) and int(ids.min()) >= 0 and (top + 7) // 8 <= BITMAP_MAX_BYTES:
+        bits = np.zeros(top, dtype=bool)
+        bits[ids] = True
+        bitmap = np.packbits(bits, bitorder="little")
+        return faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap)), bitmap  # bytes
+    return faiss.IDSelectorBatch(ids), None
+
+
 def id_array(ids: Collection[int] | np.ndarray) -> np.ndarray:
     """``ids`` as a contiguous int64 array (no copy when it already is one)."""
     if isinstance(ids, np.ndarray):
@@ -46,7 +89,8 @@ def id_array(ids: Collection[int] | np.ndarray) -> np.ndarray:
 
 
 class FlatIndex:
-    """A FAISS ``IndexIDMap2(IndexFlatIP)``: add, replace and remove by posting id.
+    """A FAISS ``IndexIDMap2`` over exact float16 (see module docstring) inner products:
+    add, replace and remove by posting id.
 
     Vectors go in as float32 rows; search returns ``(scores, ids)`` with
     ``-1`` ids where fewer than ``k`` results exist.
@@ -54,7 +98,10 @@ class FlatIndex:
 
     def __init__(self, dimension: int) -> None:
         self.dimension = dimension
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._index = faiss.IndexIDMap2(_flat_index(dimension))
+        # id of an ``allowed`` array → (that array, its FAISS selector): building a
+        # selector over 50,000 ids costs milliseconds, and the filters' arrays are reused
+        self._selectors: dict[int, tuple[np.ndarray, faiss.IDSelector, np.ndarray | None]] = {}
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -64,15 +111,14 @@ class FlatIndex:
         id_map = faiss.vector_to_array(self._index.id_map)
         return np.asarray(id_map, dtype=np.int64)
 
-    def vectors(self, ids: np.ndarray) -> np.ndarray:
-        """The stored vectors of ``ids`` (all must be present)."""
-        return (
-            np.vstack(
-                [self._index.reconstruct(int(i)) for i in np.asarray(ids, dtype=np.int64)]
-            ).astype(np.float32)
-            if len(ids)
-            else np.zeros((0, self.dimension), np.float32)
-        )
+    def vectors(self, ids: Collection[int] | np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids`` (all must be present; else ``KeyError``)."""
+        if not len(ids):
+            return np.zeros((0, self.dimension), np.float32)
+        try:
+            return self._index.reconstruct_batch(id_array(ids)).astype(np.float32, copy=False)
+        except RuntimeError as exc:  # FAISS: an id it does not hold
+            raise KeyError(f"ids not in the index: {exc}") from exc
 
     def upsert(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors under ``ids``, replacing any already stored under those ids."""
@@ -99,11 +145,25 @@ class FlatIndex:
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
         params = None
         if allowed is not None:
-            selector = faiss.IDSelectorBatch(id_array(allowed))
-            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+            params = faiss.SearchParameters(sel=self._selector(allowed))  # type: ignore[call-arg]
         with search_threads(len(queries)):
             scores, ids = self._index.search(queries, k, params=params)
         return scores, ids
+
+    def _selector(self, allowed: Collection[int] | np.ndarray) -> faiss.IDSelector:
+        """A FAISS selector of ``allowed`` (kept per array object while it lives in the
+        cache: the arrays of :meth:`indexer.retrieval.Retriever.allowed` are not modified)."""
+        if not isinstance(allowed, np.ndarray):
+            return make_selector(id_array(allowed))[0]
+        cache = self._selectors  # concurrent readers: one lookup, one set
+        found = cache.get(id(allowed))
+        if found is not None and found[0] is allowed:
+            return found[1]
+        selector, bitmap = make_selector(id_array(allowed))
+        if len(cache) >= SELECTOR_CACHE:
+            cache.clear()
+        cache[id(allowed)] = (allowed, selector, bitmap)  # the bitmap must outlive it
+        return selector
 
     def to_bytes(self) -> bytes:
         """Serialise the index (for atomic saving by the caller)."""
@@ -180,9 +240,11 @@ class IVFIndex:
         return np.fromiter(sorted(self._ids), dtype=np.int64, count=len(self._ids))
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
-        """The stored vectors of ``ids`` (all must be present)."""
+        """The stored vectors of ``ids`` (all must be present; else ``KeyError``)."""
         out = np.zeros((len(ids), self.dimension), dtype=np.float32)
         for row, posting_id in enumerate(np.asarray(ids, dtype=np.int64)):
+            if int(posting_id) not in self._ids:
+                raise KeyError(f"id {int(posting_id)} is not in the index")
             out[row] = self._index.reconstruct(int(posting_id))
         return out
 
@@ -306,6 +368,13 @@ class AdaptiveIndex:
             if len(all_ids):
                 flat.upsert(all_ids, self._ivf.vectors(all_ids))
             self._flat, self._ivf = flat, None
+
+    def vectors(self, ids: Collection[int] | np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids`` (all must be present; else ``KeyError``)."""
+        if self._ivf is not None:
+            return self._ivf.vectors(id_array(ids))
+        assert self._flat is not None
+        return self._flat.vectors(ids)
 
     def search(
         self, queries: np.ndarray, k: int, allowed: Collection[int] | np.ndarray | None = None

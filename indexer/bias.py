@@ -138,6 +138,8 @@ def standardize_by_language(
 NEUTRAL_SCALE = 0.1  # a z-score without statistics: the cosine over this spread
 MIN_REFERENCE = 5  # fewer reference rows give no z statistics for that language
 Z_LANGUAGES = (*LANGUAGES, "*")  # "*": every language of the kind
+_Z_COLUMN = {lang: n for n, lang in enumerate(Z_LANGUAGES)}
+_ANY_COLUMN = _Z_COLUMN["*"]
 
 
 def needs_refit(fitted_on: int, n: int, always_below: int, min_change: int, growth: float) -> bool:
@@ -245,6 +247,22 @@ class ZTable(MutableMapping[int, ZStats]):
     def __len__(self) -> int:
         return len(self._rows)
 
+    def z_score(self, posting_id: int, language: str, cosine: float) -> float:
+        """:func:`z_score` of the posting's statistics, read from the arrays (no
+        :class:`ZStats` built: this runs for every scored pair)."""
+        row = self._rows.get(posting_id)
+        if row is None:
+            return cosine / NEUTRAL_SCALE
+        means = self._mean[row]
+        column = _Z_COLUMN.get(language, _ANY_COLUMN)
+        mean = float(means[column])
+        if mean != mean:  # NaN: no statistics for that language, those of every language
+            column = _ANY_COLUMN
+            mean = float(means[column])
+            if mean != mean:
+                return cosine / NEUTRAL_SCALE
+        return (cosine - mean) / float(self._std[row, column])
+
 
 def z_stats(vector: np.ndarray, references: dict[str, np.ndarray], min_std: float = 0.02) -> ZStats:
     """Mean and spread of ``vector``'s cosines to each language's reference rows."""
@@ -319,4 +337,7 @@ class BiasModel:
         """The need's z-score for a cosine to an offer in ``offer_language``."""
         if self.mode != "center+z":
             return cosine / NEUTRAL_SCALE
-        return z_score(self.zstats.get(need_id), offer_language, cosine)
+        zstats = self.zstats
+        if isinstance(zstats, ZTable):
+            return zstats.z_score(need_id, offer_language, cosine)
+        return z_score(zstats.get(need_id), offer_language, cosine)

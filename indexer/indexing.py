@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from indexer.ann import to_index_precision
 from indexer.bias import (
     BiasModel,
     LanguageStats,
@@ -57,10 +58,13 @@ class Indexer:
         self.embedded_count = 0  # texts embedded (for re-import checks)
 
     def corrected(self, ids: Sequence[int]) -> np.ndarray:
-        """Bias-corrected, unit-length vectors of stored postings (one row per id)."""
-        return self.bias.correct(
+        """Bias-corrected, unit-length vectors of stored postings (one row per id), at the
+        vector index's precision (:func:`indexer.ann.to_index_precision`): what the index
+        stores is what every other product with these vectors uses."""
+        corrected = self.bias.correct(
             self.store.raw_matrix(list(ids)), [self.store.language(i) for i in ids]
         )
+        return to_index_precision(corrected)
 
     def refit_due(self) -> bool:
         """True when the bias statistics are to be refitted at the next write."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import bm25s
@@ -49,6 +49,10 @@ class Strings:
 
 
 STRINGS = Strings()
+Tokens = list[str] | np.ndarray  # strings, or their ids in STRINGS (what the store keeps)
+EMPTY = "\u2205"  # the one token of a posting without tokens (bm25s needs one)
+ROW_CACHE = 4096  # rows whose scores a build keeps found (LexicalBuild.row)
+_NO_TOKENS = np.zeros(0, dtype=np.int32)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class PreparedQuery:
     """A tokenised query checked against one build once: its known terms, their columns
     in that build (sorted) and its score bound."""
 
-    known: tuple[str, ...]
+    known: tuple[int, ...]  # columns of the known tokens, in query order
     upper: float
     columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     build: LexicalBuild | None = None
@@ -69,8 +73,12 @@ class LexicalBuild:
     ``data[indptr[c]:indptr[c + 1]]`` are the BM25 scores (bm25s's Lucene form) of token
     column ``c`` in the rows ``indices[...]`` (sorted), row ``r`` being posting ``ids[r]``.
     Everything a read needs is here, and all of it can be saved with the index and
-    installed again at start (:meth:`to_arrays`, :meth:`from_arrays`): nothing is
-    re-tokenised or rebuilt."""
+    installed again at start (:meth:`to_arrays`, :meth:`assemble`): nothing is
+    re-tokenised or rebuilt. There is no second, row-wise copy of the scores (it took
+    0.4 KB a posting at 100,000): a row's scores are found from its tokens
+    (``row_tokens``: the arrays the build was made from, shared with the store) by one
+    search per token column, and kept for the build's lifetime (:meth:`row`, at most
+    :data:`ROW_CACHE` rows)."""
 
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     vocab: dict[str, int] = field(default_factory=dict)
@@ -80,9 +88,14 @@ class LexicalBuild:
     token_max: dict[str, float] = field(default_factory=dict)
     sorted_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sorted_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    doc_indptr: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
-    doc_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
-    doc_data: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    row_tokens: list[Tokens] = field(default_factory=list)  # row → tokens, see above
+    # STRINGS id → column of a token with a score bound (-1: none), and that bound (made
+    # at the first query by ids: a query's tokens checked in one step, not one by one)
+    _string_columns: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _column_max: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _row_cache: dict[int, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def assemble(
@@ -92,17 +105,15 @@ class LexicalBuild:
         indptr: np.ndarray,
         indices: np.ndarray,
         data: np.ndarray,
+        row_tokens: Iterable[Tokens] | None = None,
     ) -> LexicalBuild:
-        """A build from its arrays (``tokens``: the vocabulary in column order)."""
+        """A build from its arrays (``tokens``: the vocabulary in column order;
+        ``row_tokens``: each row's tokens, else set later, see :meth:`LexicalIndex.restore`)."""
         indptr = np.asarray(indptr, dtype=np.int64)
         counts = np.diff(indptr)
         columns = np.flatnonzero(counts > 0)
         maxima = np.maximum.reduceat(data, indptr[columns]) if len(columns) else data[:0]
         order = np.argsort(ids, kind="stable")
-        # The same scores row by row (columns sorted within a row), for pair scores.
-        column = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
-        by_row = np.argsort(indices, kind="stable")
-        per_row = np.bincount(indices, minlength=len(ids)) if len(indices) else np.zeros(len(ids))
         return cls(
             ids=np.asarray(ids, dtype=np.int64),
             vocab={t: c for c, t in enumerate(tokens)},
@@ -112,9 +123,7 @@ class LexicalBuild:
             token_max={tokens[c]: float(m) for c, m in zip(columns, maxima, strict=True)},
             sorted_ids=ids[order],
             sorted_rows=order.astype(np.int64),
-            doc_indptr=np.concatenate([[0], np.cumsum(per_row)]).astype(np.int64),
-            doc_columns=column[by_row],
-            doc_data=np.asarray(data, dtype=np.float32)[by_row],
+            row_tokens=list(row_tokens) if row_tokens is not None else [],
         )
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], list[str]]:
@@ -138,27 +147,107 @@ class LexicalBuild:
             return 0
         return int(self.indptr[col + 1] - self.indptr[col])
 
+    def query_columns(self, tokens: Tokens) -> tuple[int, list[int]]:
+        """``(distinct tokens, columns of the known ones)`` of a query, in the order the
+        tokens first occur ("known": the token has a score bound in this build)."""
+        if not isinstance(tokens, np.ndarray):
+            unique = list(dict.fromkeys(tokens))
+            vocab, token_max = self.vocab, self.token_max
+            return len(unique), [vocab[t] for t in unique if t in token_max]
+        unique_ids = list(dict.fromkeys(tokens.tolist()))
+        lookup = self._string_columns
+        if lookup is None:
+            lookup = self._index_strings()
+        # a string newer than the lookup is in no build made before it
+        ids = np.array(unique_ids, dtype=np.int64)
+        ids = ids[ids < len(lookup)]
+        columns = lookup[ids]
+        return len(unique_ids), columns[columns >= 0].tolist()
+
+    def _index_strings(self) -> np.ndarray:
+        """Build the STRINGS id → column lookup (see the fields); returns it."""
+        known = [t for t in self.vocab if t in self.token_max]
+        string_ids = STRINGS.encode(known)
+        lookup = np.full(len(STRINGS.values), -1, dtype=np.int32)
+        columns = np.array([self.vocab[t] for t in known], dtype=np.int32)
+        lookup[string_ids] = columns
+        maxima = np.zeros(len(self.indptr), dtype=np.float64)
+        maxima[columns] = [self.token_max[t] for t in known]
+        self._column_max = maxima
+        self._string_columns = lookup
+        return lookup
+
+    def bounds(self, columns: list[int]) -> float:
+        """Summed score bounds of the known token ``columns`` (summed in their order)."""
+        if self._column_max is None:
+            self._index_strings()
+        assert self._column_max is not None
+        return sum(self._column_max[columns].tolist())
+
+    def row(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(columns, scores)`` of ``row``, columns sorted: its tokens' columns, each
+        found by one binary search in that column's rows (cached per build)."""
+        cached = self._row_cache.get(row)
+        if cached is not None:
+            return cached
+        tokens = self.row_tokens[row] if row < len(self.row_tokens) else []
+        names = STRINGS.decode(tokens) if isinstance(tokens, np.ndarray) else tokens
+        vocab = self.vocab
+        columns = sorted({vocab[t] for t in (names if len(names) else [EMPTY]) if t in vocab})
+        indptr, indices, data = self.indptr, self.indices, self.data
+        have: list[int] = []
+        values: list[float] = []
+        for column in columns:
+            lo, hi = int(indptr[column]), int(indptr[column + 1])
+            at = lo + int(indices[lo:hi].searchsorted(row))
+            if at < hi and indices[at] == row:
+                have.append(column)
+                values.append(data[at])
+        found = (np.array(have, dtype=np.int32), np.array(values, dtype=np.float32))
+        cache = self._row_cache
+        if len(cache) >= ROW_CACHE:
+            cache.clear()
+        cache[row] = found
+        return found
+
     def row_sum(self, row: int, columns: np.ndarray) -> float:
         """Summed stored BM25 of the token ``columns`` (sorted) in ``row``."""
-        lo, hi = int(self.doc_indptr[row]), int(self.doc_indptr[row + 1])
-        have = self.doc_columns[lo:hi]
+        have, values = self.row(row)
         if not len(have) or not len(columns):
             return 0.0
         at = np.minimum(np.searchsorted(have, columns), len(have) - 1)
         hit = at[have[at] == columns]
-        return float(self.doc_data[lo:hi][hit].sum(dtype=np.float32))
+        return float(values[hit].sum(dtype=np.float32))
 
-    def scores(self, known: list[str]) -> np.ndarray:
-        """Summed BM25 of every row for the ``known`` tokens (as bm25s sums them)."""
-        out = np.zeros(len(self.ids), dtype=np.float32)
-        for token in known:
-            col = self.vocab[token]
-            lo, hi = int(self.indptr[col]), int(self.indptr[col + 1])
-            np.add.at(out, self.indices[lo:hi], self.data[lo:hi])
+    def rows_sum(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """:meth:`row_sum` of many ``rows`` at once (-1: not in the build, 0): one search
+        per token column for all the rows (summed in column order, as float32)."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        present = rows >= 0
+        if not present.any():
+            return out
+        wanted = rows[present]
+        sums = np.zeros(len(wanted), dtype=np.float32)
+        for column in columns.tolist():
+            lo, hi = int(self.indptr[column]), int(self.indptr[column + 1])
+            if hi == lo:
+                continue
+            segment = self.indices[lo:hi]
+            at = np.minimum(segment.searchsorted(wanted), hi - lo - 1)
+            hit = segment[at] == wanted
+            sums[hit] += self.data[lo:hi][at[hit]]
+        out[present] = sums
         return out
 
-
-Tokens = list[str] | np.ndarray  # strings, or their ids in STRINGS (what the store keeps)
+    def scores(self, columns: list[int]) -> np.ndarray:
+        """Summed BM25 of every row for the known token ``columns`` (as bm25s sums them)."""
+        spans = [(int(self.indptr[c]), int(self.indptr[c + 1])) for c in columns]
+        if not spans:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        rows = np.concatenate([self.indices[lo:hi] for lo, hi in spans])
+        weights = np.concatenate([self.data[lo:hi] for lo, hi in spans])
+        summed = np.bincount(rows, weights=weights, minlength=len(self.ids))
+        return summed.astype(np.float32)
 
 
 def build_lexical(docs: dict[int, Tokens], k1: float, b: float) -> LexicalBuild:
@@ -168,7 +257,7 @@ def build_lexical(docs: dict[int, Tokens], k1: float, b: float) -> LexicalBuild:
         return LexicalBuild()
     decode = STRINGS.decode
     corpus = [
-        (decode(toks) if isinstance(toks, np.ndarray) else toks) if len(toks) else ["\u2205"]
+        (decode(toks) if isinstance(toks, np.ndarray) else toks) if len(toks) else [EMPTY]
         for toks in docs.values()
     ]
     retriever = bm25s.BM25(k1=k1, b=b)
@@ -184,7 +273,7 @@ def build_lexical(docs: dict[int, Tokens], k1: float, b: float) -> LexicalBuild:
     if len(indices) > 1 and not np.all((np.diff(indices) > 0) | (np.diff(column) > 0)):
         order = np.lexsort((indices, column))
         indices, data = indices[order], data[order]
-    return LexicalBuild.assemble(ids, tokens, indptr, indices, data)
+    return LexicalBuild.assemble(ids, tokens, indptr, indices, data, docs.values())
 
 
 class LexicalIndex:
@@ -292,6 +381,11 @@ class LexicalIndex:
         same = len(build.ids) == len(self._docs) and np.array_equal(
             build.sorted_ids, np.sort(np.fromiter(self._docs, np.int64, len(self._docs)))
         )
+        if len(build.row_tokens) != len(build.ids):  # a saved build: rows' tokens from the
+            # documents (a stale build's changed rows then lose their gone tokens' scores
+            # in pair scores until the rebuild)
+            docs = self._docs
+            build.row_tokens = [docs.get(i, _NO_TOKENS) for i in build.ids.tolist()]
         with self._install_lock:
             self._built = build
             self._built_changes = self._changes if same and not stale else -1
@@ -310,21 +404,21 @@ class LexicalIndex:
         return self._current()
 
     def score(
-        self, query_tokens: list[str], build: LexicalBuild | None = None
+        self, query_tokens: Tokens, build: LexicalBuild | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``(ids, scores in [0, 1])`` of every posting for a tokenised query."""
+        """``(ids, scores in [0, 1])`` of every posting for a tokenised query (strings, or
+        their :data:`STRINGS` ids as the store keeps them)."""
         built = build if build is not None else self._current()
-        if not len(built.ids) or not query_tokens:
+        if not len(built.ids) or not len(query_tokens):
             return built.ids, np.zeros(len(built.ids), dtype=np.float32)
-        unique = list(dict.fromkeys(query_tokens))
-        known = [t for t in unique if t in built.token_max]
+        unique, known = built.query_columns(query_tokens)
         if not known:
             return built.ids, np.zeros(len(built.ids), dtype=np.float32)
         raw = built.scores(known)
-        upper = sum(built.token_max[t] for t in known) + 1e-9
+        upper = built.bounds(known) + 1e-9
         # Query terms unknown to the pool count towards the upper bound at the
         # mean strength of the known ones: matching 1 of 10 terms is not "perfect".
-        upper *= len(unique) / len(known)
+        upper *= unique / len(known)
         return built.ids, np.clip(raw / upper, 0.0, 1.0).astype(np.float32)
 
     def positions(self, doc_ids: list[int], build: LexicalBuild | None = None) -> np.ndarray:
@@ -332,16 +426,16 @@ class LexicalIndex:
         built = build if build is not None else self._current()
         return built.rows(np.asarray(doc_ids, dtype=np.int64))
 
-    def prepare(self, query_tokens: list[str]) -> PreparedQuery:
-        """Check a tokenised query against the pool once, for many :meth:`pair_score` calls."""
+    def prepare(self, query_tokens: Tokens) -> PreparedQuery:
+        """Check a tokenised query (strings or :data:`STRINGS` ids) against the pool once,
+        for many :meth:`pair_score` calls."""
         built = self._current()
-        unique = list(dict.fromkeys(query_tokens))
-        known = tuple(t for t in unique if t in built.token_max)
+        unique, known = built.query_columns(query_tokens)
         if not known:
             return PreparedQuery((), 0.0, build=built)
-        upper = sum(built.token_max[t] for t in known) * len(unique) / len(known)
-        columns = np.sort(np.array([built.vocab[t] for t in known], dtype=np.int32))
-        return PreparedQuery(known, upper, columns, built)
+        upper = built.bounds(known) * unique / len(known)
+        columns = np.sort(np.array(known, dtype=np.int32))
+        return PreparedQuery(tuple(known), upper, columns, built)
 
     def pair_score(self, query: list[str] | PreparedQuery, doc_id: int) -> float:
         """Normalised BM25 of one posting for a tokenised query (same scale as :meth:`score`).
@@ -360,3 +454,14 @@ class LexicalIndex:
             return 0.0
         raw = built.row_sum(int(built.sorted_rows[at]), prepared.columns)
         return float(min(max(raw / (prepared.upper + 1e-9), 0.0), 1.0))
+
+    def pair_scores(self, query: PreparedQuery, doc_ids: Sequence[int]) -> np.ndarray:
+        """:meth:`pair_score` of many postings for one prepared query (one search per query
+        token over all of them: a need against every cached offer after a write)."""
+        built = query.build if query.build is not None else self._current()
+        out = np.zeros(len(doc_ids), dtype=np.float64)
+        if not query.known or not len(built.sorted_ids) or not len(doc_ids):
+            return out
+        rows = built.rows(np.asarray(doc_ids, dtype=np.int64))
+        raw = built.rows_sum(rows, query.columns).astype(np.float64)
+        return np.clip(raw / (query.upper + 1e-9), 0.0, 1.0)

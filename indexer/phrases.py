@@ -95,6 +95,7 @@ class Phrase:
     position: int
 
 
+@lru_cache(maxsize=65536)  # pure; reasons fold the same words (and place names) per pair
 def fold(term: str) -> str:
     """Case- and diacritics-folded form: "Hòa" and "hoa" are the same word here."""
     decomposed = unicodedata.normalize("NFD", term.casefold().replace("đ", "d"))

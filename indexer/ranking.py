@@ -142,11 +142,13 @@ class Ranker:
         if not offers or not needs:
             return
         cosines = self.retriever.vectors([n.id for n in needs]) @ self.retriever.vectors(offers).T
+        postings = self.store.postings
         for row, need in enumerate(needs):
             scores: dict[int, float] = {}
+            lexical = self.retriever.pair_lexicals(need.id, offers).tolist()
             for col, offer_id in enumerate(offers):
-                offer = self.store.postings[offer_id]
-                scores[offer_id] = self.scorer.score(need, offer, float(cosines[row, col]))[0]
+                cosine, lex = float(cosines[row, col]), lexical[col]
+                scores[offer_id] = self.scorer.score(need, postings[offer_id], cosine, lex)[0]
             for offer_id, score in scores.items():
                 if score > cached[offer_id]:
                     cached[offer_id] = score

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from indexer.ann import ANNIndex, make_index
-from indexer.lexical import LexicalBuild, LexicalIndex, PreparedQuery
+from indexer.lexical import LexicalBuild, LexicalIndex, PreparedQuery, Tokens
 from indexer.pgvector_store import ColumnFilter, PgVectorIndex, make_pgvector_index
 from indexer.postings import KINDS, Filters, Kind, Posting, other_kind
 from indexer.store import PostingStore
@@ -38,7 +38,7 @@ class Retriever:
         pgvector_table: str = "posting_vectors",
     ) -> None:
         self.store = store
-        self.vectors = vectors
+        self.correct = vectors  # computes from the raw vectors (what the indexes are fed)
         self._ann_kind, self._ann_threshold = ann, ann_threshold
         # the service passes a secret (pydantic's SecretStr): unwrapped only to connect
         reveal = getattr(pgvector_url, "get_secret_value", None)
@@ -97,10 +97,10 @@ class Retriever:
             index = self.ann[kind]
             id_array = np.array(kind_ids, dtype=np.int64)
             if isinstance(index, PgVectorIndex):
-                self._upsert_columns(index, kind_ids, self.vectors(kind_ids), bulk=True)
+                self._upsert_columns(index, kind_ids, self.correct(kind_ids), bulk=True)
                 continue
             self.ann[kind] = fresh = self._new_index(kind)
-            fresh.upsert(id_array, self.vectors(kind_ids))
+            fresh.upsert(id_array, self.correct(kind_ids))
 
     def index(self, ids: Sequence[int], vectors: np.ndarray, dense: bool = True) -> None:
         """Store postings' corrected ``vectors`` (when ``dense``) and tokens."""
@@ -130,6 +130,32 @@ class Retriever:
         self.lex[posting.kind].remove(posting.id)
 
     # ---------------------------------------------------------------- queries
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """Corrected vectors of indexed postings (one row per id): read back from their
+        kind's vector index where it keeps them (FAISS: exactly the rows it searches; no
+        correction or VI → EN map recomputed on a read), else computed from the raw ones."""
+        if not len(ids):
+            return self.correct(ids)
+        postings = self.store.postings
+        kinds = [postings[i].kind if i in postings else None for i in ids]
+        if kinds.count(kinds[0]) == len(kinds):  # the usual case: one kind
+            return self._stored(kinds[0], ids)
+        out = np.empty((len(ids), self.store.dimension), dtype=np.float32)
+        for kind in dict.fromkeys(kinds):
+            rows = [n for n, k in enumerate(kinds) if k == kind]
+            out[rows] = self._stored(kind, [ids[n] for n in rows])
+        return out
+
+    def _stored(self, kind: Kind | None, ids: Sequence[int]) -> np.ndarray:
+        """The rows of ``ids`` (all of ``kind``) as :meth:`vectors` reads them."""
+        read = getattr(self.ann[kind], "vectors", None) if kind is not None else None
+        if read is not None:
+            try:
+                return np.asarray(read(ids), dtype=np.float32)
+            except KeyError:  # not indexed yet (a write in progress): computed instead
+                pass
+        return self.correct(ids)
+
     def allowed(self, kind: Kind, filters: Filters | None) -> np.ndarray | None:
         """Ids of ``kind`` passing ``filters`` (``None``: all do); cached until the pool changes."""
         filters = filters if filters is not None else Filters()
@@ -254,7 +280,9 @@ class Retriever:
                 found[int(cid)] = float(score)
         lex = self.lex[target]
         build = lex.snapshot()
-        lex_ids, lex_scores = lex.score(self.store.tokens.get(posting.id, []), build)
+        tokens = self.store.tokens
+        words: Tokens = tokens.encoded(posting.id) if posting.id in tokens else []
+        lex_ids, lex_scores = lex.score(words, build)
         if len(lex_ids):
             all_scores = lex_scores
             if allowed is not None:
@@ -315,12 +343,17 @@ class Retriever:
         """Normalised BM25 of the offer for the need's tokens."""
         return self.lex["offer"].pair_score(self._need_query(need_id), offer_id)
 
+    def pair_lexicals(self, need_id: int, offer_ids: Sequence[int]) -> np.ndarray:
+        """:meth:`pair_lexical` of the need with each of ``offer_ids`` (one pass)."""
+        return self.lex["offer"].pair_scores(self._need_query(need_id), offer_ids)
+
     def _need_query(self, need_id: int) -> PreparedQuery:
         """The need's tokens prepared against the offers' BM25 index (cached per version)."""
         lex = self.lex["offer"]
         cached = self._prepared.get(need_id)
         if cached is None or cached[0] != lex.version:
-            prepared = lex.prepare(self.store.tokens.get(need_id, []))
+            tokens = self.store.tokens
+            prepared = lex.prepare(tokens.encoded(need_id) if need_id in tokens else [])
             cached = (lex.version, prepared)
             self._prepared[need_id] = cached
         return cached[1]

@@ -113,3 +113,30 @@ def test_batched_pairs_equal_per_need_pairs(kwargs: dict) -> None:
     assert [m.score for m in fast] == pytest.approx([m.score for m in slow], abs=1e-6)
     assert [m.recommended for m in fast] == [m.recommended for m in slow]
     assert [m.reasons for m in fast] == [m.reasons for m in slow]
+
+
+def test_filtered_search_returns_only_allowed_ids_with_either_selector() -> None:
+    """The bitmap selector (ids in range) and the hash-set one (ids too large for a
+    bitmap) give the same, allowed-only results as an exact search among allowed rows."""
+    import indexer.ann as ann_module
+    from indexer.ann import FlatIndex, to_index_precision
+
+    rng = np.random.default_rng(4)
+    vectors = to_index_precision(rng.normal(size=(300, 16)).astype(np.float32))
+    ids = np.arange(300, dtype=np.int64) * 7 + 3
+    index = FlatIndex(16)
+    index.upsert(ids, vectors)
+    allowed = np.sort(rng.choice(ids, 40, replace=False))
+    exact = np.argsort(-(vectors[np.isin(ids, allowed)] @ vectors[0]))[:10]
+    expected = ids[np.isin(ids, allowed)][exact]
+    _, found = index.search(vectors[0], 10, allowed)
+    assert set(found[0].tolist()) <= set(allowed.tolist())
+    assert found[0].tolist() == expected.tolist()
+    before = ann_module.BITMAP_MAX_BYTES
+    ann_module.BITMAP_MAX_BYTES = 0
+    try:
+        _, by_set = FlatIndex.from_bytes(index.to_bytes()).search(vectors[0], 10, allowed)
+    finally:
+        ann_module.BITMAP_MAX_BYTES = before
+    assert by_set[0].tolist() == expected.tolist()
+    assert np.array_equal(index.vectors(ids[:5]), vectors[:5])  # stored rows read back exactly

@@ -243,7 +243,8 @@ def test_reasons_name_shared_terms_and_field_disagreements(model):
 def test_vectors_are_unit_length_after_correction(model):
     engine = make(model)
     vectors = engine.corrected_vectors([1, 2, 101, 102])
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # unit length at the vector index's float16 precision (indexer.ann.to_index_precision)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=2e-3)
 
 
 def test_matches_stay_correct_while_bm25_is_rebuilt_in_the_background(model, held_bm25_builds):
