@@ -69,11 +69,21 @@ def export_env(budget: ThreadBudget) -> None:
         os.environ[name] = str(budget.blas_threads)
 
 
+GIL_SWITCH_INTERVAL_S = 0.0005
+"""How long a thread holding the GIL runs before a waiting one gets it (Python's default is
+5 ms). A match request gives the GIL up at every FAISS and numpy call and must win it back
+each time; behind a ``/pairs`` over the pool that held it for 5 ms at every turn (the
+convoy effect), so a match waited tens of milliseconds for a few of its own."""
+
+
 def apply(budget: ThreadBudget) -> None:
     """Size the pools of the libraries already loaded: BLAS (process-wide), OpenMP (the
     calling thread; later threads follow ``OMP_NUM_THREADS``, see :func:`export_env`) and
-    torch's intra-op pool when torch is loaded."""
+    torch's intra-op pool when torch is loaded; shorten the GIL's switch interval
+    (:data:`GIL_SWITCH_INTERVAL_S`)."""
     from threadpoolctl import threadpool_limits
+
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
     threadpool_limits(limits=budget.blas_threads, user_api="blas")
     threadpool_limits(limits=budget.threads, user_api="openmp")
