@@ -57,13 +57,16 @@ def item_key(row: dict[str, Any]) -> Key:
     return (row["need"], row["offer"], "term", (row["term"],))
 
 
-def read_verdicts(path: Path) -> dict[Key, dict[str, Any]]:
-    """The rows of a verdicts file by item key (comment and blank lines skipped)."""
+def read_verdicts(path: Path, skip_judge: str | None = None) -> dict[Key, dict[str, Any]]:
+    """The rows of a verdicts file by item key (comment and blank lines skipped; rows whose
+    ``judge`` is ``skip_judge`` left out: the first judge's file also holds, in its second
+    batch, verdicts the second judge gave alone)."""
     rows: dict[Key, dict[str, Any]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             row = json.loads(line)
-            rows[item_key(row)] = row
+            if skip_judge is None or row.get("judge") != skip_judge:
+                rows[item_key(row)] = row
     return rows
 
 
@@ -155,12 +158,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     skip = EXPOSED if args.unexposed else frozenset()
-    result = agreement(read_verdicts(args.first), read_verdicts(args.second), skip)
+    result = agreement(read_verdicts(args.first, "judge2"), read_verdicts(args.second), skip)
     if args.json:
         print(json.dumps(result.__dict__, ensure_ascii=False, indent=1))
         return
     print("\n".join(format_agreement(result, args.first, args.second)))
-    first, second = read_verdicts(args.first), read_verdicts(args.second)
+    first, second = read_verdicts(args.first, "judge2"), read_verdicts(args.second)
     for kind in ("term", "link"):
         part = agreement(
             {k: v for k, v in first.items() if k[2] == kind},

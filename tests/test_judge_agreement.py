@@ -34,7 +34,7 @@ def _row(i: int, accept: bool) -> dict[str, object]:
 
 def test_reads_both_devset_files_with_the_same_items() -> None:
     ja = _module()
-    first = ja.read_verdicts(ja.FIRST)
+    first = ja.read_verdicts(ja.FIRST, "judge2")
     second = ja.read_verdicts(ja.SECOND)
     assert len(first) == len(second) == 251
     assert set(first) == set(second)
