@@ -15,10 +15,13 @@ number in [0, 1] (:meth:`ConceptIndex.pair_score`) and the shared concept ids.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+
+import numpy as np
 
 from indexer.postings import Posting
 from vocabulary.glossary import Glossary, glossary, glossary_key
@@ -120,6 +123,54 @@ class ConceptIndex:
         self._weights.clear()
         for posting in postings:
             self.put(posting)
+
+    def fingerprint(self) -> str:
+        """A digest of the glossary's concepts: saved mentions are valid only for it."""
+        lines = ("\t".join((*c.vi, "|", *c.en)) for c in self.glossary.concepts)
+        return hashlib.sha1("\n".join(lines).encode("utf-8")).hexdigest()
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Every posting's mentions as flat arrays (saved with the index, so that a restart
+        does not read every text again: about 0.2 ms per posting)."""
+        ids = sorted(self._of)
+        ends, concepts, counts = [], [], []
+        for posting_id in ids:
+            found = self._of[posting_id][1]
+            concepts.extend(found)
+            counts.extend(found.values())
+            ends.append(len(concepts))
+        return {
+            "concepts_ids": np.asarray(ids, np.int64),
+            "concepts_ends": np.asarray(ends, np.int64),
+            "concepts_concept": np.asarray(concepts, np.int32),
+            "concepts_count": np.asarray(counts, np.int32),
+            "concepts_glossary": np.frombuffer(self.fingerprint().encode("ascii"), np.uint8),
+        }
+
+    def restore(self, arrays: Mapping[str, np.ndarray], postings: Mapping[int, Posting]) -> bool:
+        """Take the mentions of :meth:`to_arrays` for ``postings`` (those saved with them);
+        False, and nothing taken, when they are absent, of another glossary or of other ids."""
+        try:
+            saved = arrays["concepts_glossary"].tobytes().decode("ascii")
+            ids = arrays["concepts_ids"].tolist()
+            ends = arrays["concepts_ends"].tolist()
+            concepts = arrays["concepts_concept"].tolist()
+            counts = arrays["concepts_count"].tolist()
+        except (KeyError, UnicodeDecodeError):
+            return False
+        if saved != self.fingerprint() or set(ids) != set(postings) or len(ends) != len(ids):
+            return False
+        self._of.clear()
+        self.df.clear()
+        self._weights.clear()
+        start = 0
+        for posting_id, end in zip(ids, ends, strict=True):
+            found = dict(zip(concepts[start:end], counts[start:end], strict=True))
+            start = end
+            self._of[posting_id] = (postings[posting_id].content_hash(), found)
+            for concept in found:
+                self.df[concept] = self.df.get(concept, 0) + 1
+        return True
 
     def sync(self, ids: Iterable[int], postings: Mapping[int, Posting]) -> None:
         """After a write of ``ids``: each one re-read from ``postings`` (removed when absent)."""

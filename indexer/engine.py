@@ -101,8 +101,9 @@ class MatchEngine:
         self.extra: dict[str, np.ndarray] = {}  # the caller's arrays saved with the index
         self._assemble(PostingStore(self.dimension))
 
-    def _assemble(self, store: PostingStore) -> None:
-        """Wire fresh parts around ``store`` (empty, or read from a file)."""
+    def _assemble(self, store: PostingStore, saved: dict[str, np.ndarray] | None = None) -> None:
+        """Wire fresh parts around ``store`` (empty, or read from a file with the ``saved``
+        extra arrays, which may hold the postings' glossary concepts)."""
         c = self.config
         self.store = store
         self.bias = BiasModel(self.dimension, c.bias_correction, self.alignment)
@@ -120,7 +121,8 @@ class MatchEngine:
             self.bias.z, self.retriever.pair_lexical, c.fusion, None, offer_z=self.bias.z
         )
         self.concepts = ConceptIndex()
-        self.concepts.reset(store.postings.values())
+        if not (saved and self.concepts.restore(saved, store.postings)):
+            self.concepts.reset(store.postings.values())
         scorer.concepts = self.concepts.pair_score
         self.view = PoolView(store, self.retriever, self.bias, self.model)
         self.ranker = Ranker(store, self.retriever, scorer, self.view, c)
@@ -320,7 +322,7 @@ class MatchEngine:
             bias.reference_ids,
             zstats=bias.zstats,
             lexical=lexical,  # type: ignore[arg-type]
-            extra=extra,
+            extra={**(extra or {}), **self.concepts.to_arrays()},
         )
 
     @classmethod
@@ -330,7 +332,7 @@ class MatchEngine:
         """Load an engine saved by :meth:`save`; raises :class:`IndexLoadError` if unusable."""
         saved = read_index(directory, model)
         engine = cls(model, config)
-        engine._assemble(saved.store)
+        engine._assemble(saved.store, saved.extra)
         if saved.stats is not None:
             engine.bias.stats = saved.stats
             engine.bias.reference_ids = saved.reference_ids

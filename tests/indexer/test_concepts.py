@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,46 @@ def test_the_fitted_fusion_reads_the_part_and_its_cross_language_copy() -> None:
     cross = dict(zip(FEATURES, fusion_features({"concept": 0.4}, True), strict=True))
     assert same["concept"] == cross["concept"] == cross["concept_cross"] == 0.4
     assert same["concept_cross"] == 0.0
+
+
+def test_a_saved_engine_keeps_the_concepts_without_reading_the_texts_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = MatchEngine(load_model("hashing"))
+    need = Posting(
+        id=1,
+        kind="need",
+        title="Xử lý nước thải",
+        description="Cần xử lý nước thải.",
+        language="vi",
+    )
+    offer = Posting(
+        id=2,
+        kind="offer",
+        title="Wastewater treatment",
+        description="Membrane units.",
+        language="en",
+    )
+    engine.upsert([need, offer])
+    before = engine.pair_parts([(1, 2)])[0]["concept"]
+    assert before > 0.0
+    engine.save(tmp_path)
+
+    def never(*_args: object, **_kwargs: object) -> dict[int, int]:
+        raise AssertionError("a posting's text was read again at load")
+
+    monkeypatch.setattr("indexer.concepts.posting_mentions", never)
+    loaded = MatchEngine.load(tmp_path, load_model("hashing"))
+    assert loaded.pair_parts([(1, 2)])[0]["concept"] == pytest.approx(before)
+    assert loaded.concepts.concepts(2) == engine.concepts.concepts(2)
+
+
+def test_saved_concepts_of_another_glossary_are_read_again(tmp_path: Path) -> None:
+    engine = MatchEngine(load_model("hashing"))
+    posting = Posting(id=1, kind="need", title="XLNT", description="độ mặn", language="vi")
+    engine.upsert([posting])
+    arrays = engine.concepts.to_arrays()
+    other = ConceptIndex(GLOSSARY)
+    assert not other.restore(arrays, {1: posting})  # another glossary's fingerprint
+    assert engine.concepts.restore(arrays, {1: posting})
+    assert not engine.concepts.restore(arrays, {1: posting, 2: posting})  # other ids
