@@ -133,7 +133,9 @@ class ConceptIndex:
         """Every posting's mentions as flat arrays (saved with the index, so that a restart
         does not read every text again: about 0.2 ms per posting)."""
         ids = sorted(self._of)
-        ends, concepts, counts = [], [], []
+        ends: list[int] = []
+        concepts: list[int] = []
+        counts: list[int] = []
         for posting_id in ids:
             found = self._of[posting_id][1]
             concepts.extend(found)
