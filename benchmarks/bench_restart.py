@@ -103,6 +103,7 @@ def build_pool(n: int, seed: int = 5) -> tuple[MatchEngine, list[Posting]]:
     for t in templates:
         for term in t.terms:
             store.term_vectors.setdefault(term, model.encode([term])[0])
+    engine.concepts.reset(store.postings.values())  # as upserts would have kept it
     engine.indexer.refit()
     engine.match(postings[0].id)  # the first BM25 builds (synchronous when empty)
     engine.match(postings[-1].id)

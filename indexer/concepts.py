@@ -150,8 +150,9 @@ class ConceptIndex:
         }
 
     def restore(self, arrays: Mapping[str, np.ndarray], postings: Mapping[int, Posting]) -> bool:
-        """Take the mentions of :meth:`to_arrays` for ``postings`` (those saved with them);
-        False, and nothing taken, when they are absent, of another glossary or of other ids."""
+        """Read ``postings``, taking the mentions :meth:`to_arrays` saved for them (a posting
+        saved without them is read from its text); False, and nothing taken, when the arrays
+        are absent or of another glossary."""
         try:
             saved = arrays["concepts_glossary"].tobytes().decode("ascii")
             ids = arrays["concepts_ids"].tolist()
@@ -160,7 +161,7 @@ class ConceptIndex:
             counts = arrays["concepts_count"].tolist()
         except (KeyError, UnicodeDecodeError):
             return False
-        if saved != self.fingerprint() or set(ids) != set(postings) or len(ends) != len(ids):
+        if saved != self.fingerprint() or len(ends) != len(ids):
             return False
         self._of.clear()
         self.df.clear()
@@ -169,9 +170,15 @@ class ConceptIndex:
         for posting_id, end in zip(ids, ends, strict=True):
             found = dict(zip(concepts[start:end], counts[start:end], strict=True))
             start = end
-            self._of[posting_id] = (postings[posting_id].content_hash(), found)
+            posting = postings.get(posting_id)
+            if posting is None:
+                continue
+            self._of[posting_id] = (posting.content_hash(), found)
             for concept in found:
                 self.df[concept] = self.df.get(concept, 0) + 1
+        for posting_id, posting in postings.items():
+            if posting_id not in self._of:
+                self.put(posting)
         return True
 
     def sync(self, ids: Iterable[int], postings: Mapping[int, Posting]) -> None:

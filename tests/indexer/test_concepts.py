@@ -144,4 +144,6 @@ def test_saved_concepts_of_another_glossary_are_read_again(tmp_path: Path) -> No
     other = ConceptIndex(GLOSSARY)
     assert not other.restore(arrays, {1: posting})  # another glossary's fingerprint
     assert engine.concepts.restore(arrays, {1: posting})
-    assert not engine.concepts.restore(arrays, {1: posting, 2: posting})  # other ids
+    extra = dataclasses.replace(posting, id=2, title="wastewater treatment")
+    assert engine.concepts.restore(arrays, {1: posting, 2: extra})  # one saved, one read
+    assert engine.concepts.concepts(2) and len(engine.concepts) == 2
