@@ -71,7 +71,11 @@ FEATURES: tuple[str, ...] = (
     "cross_lingual",
     "reciprocal",
     "offer_z",
+    "concept",
+    "concept_cross",
 )
+#: the parts each earlier format lacked, in order: read with weight 0 there
+_ADDED = {1: ("offer_z", "concept", "concept_cross"), 2: ("concept", "concept_cross")}
 MIN_DECISIONS = 30
 MIN_NEEDS = 10
 MIN_GAIN = 0.01
@@ -86,7 +90,7 @@ MIN_OVERLAP = 1 / 3
 FOLDS = 5
 REPEATS = 3  # shuffled GroupKFold repeats (one split of ~40 needs is a noisy estimate)
 K = 10
-FORMAT = 2  # 1: without ``offer_z`` (read with weight 0 there)
+FORMAT = 3  # 1: without ``offer_z``, 2: without the ``concept`` parts (read with weight 0)
 #: the hand-set score's weight in the base logit when it is the built-in ranking
 HANDSET_SCALE = 10.0
 
@@ -112,6 +116,8 @@ def feature_vector(parts: Mapping[str, float], cross_lingual: bool) -> list[floa
         1.0 if cross_lingual else 0.0,
         min(max(float(parts.get("reciprocal", 0.0)), -1.0), 1.0),
         min(max(float(parts.get("offer_z", 0.0)), -4.0), 8.0),
+        float(parts.get("concept", 0.0)),
+        float(parts.get("concept", 0.0)) if cross_lingual else 0.0,
     ]
 
 
@@ -187,9 +193,10 @@ class LearnedRanking:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LearnedRanking:
         """The ranking :meth:`to_json` wrote; ``ValueError`` for another format or features."""
-        if data.get("format") == 1 and tuple(data.get("features", ())) == FEATURES[:-1]:
+        added = _ADDED.get(data.get("format", FORMAT), ())
+        if added and tuple(data.get("features", ())) == FEATURES[: -len(added)]:
             data = {**data, "format": FORMAT, "features": list(FEATURES)}
-            data["weights"] = [*data["weights"], 0.0]  # no offer_z part in format 1
+            data["weights"] = [*data["weights"], *[0.0] * len(added)]
         return cls(**linear_fields(data, FORMAT, FEATURES, ("slope", "offset"), "learned ranking"))
 
 
