@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -201,6 +202,9 @@ def main() -> None:
         "--sequential", action="store_true", help="one server after the other, not interleaved"
     )
     args = parser.parse_args()
+    # A SIGTERM (a killed run) unwinds like Ctrl-C, so the servers are stopped and their
+    # temporary data directories removed by the ``finally`` blocks.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     cache = args.model_cache or Path(
         os.environ.get("TECHMATCH_MODEL_CACHE", ROOT / ".cache" / "models")
     )
