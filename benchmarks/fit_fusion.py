@@ -8,9 +8,12 @@ the *tune* needs only, a logistic model of relevance (grade >= 1) is chosen by 5
 cross-validation grouped by need (L2 strength ``C`` and whether grade-2 pairs weigh 3, the
 nDCG gain, against 1; criterion: mean nDCG@10 of the held-out folds), fitted on all tune
 pairs, and the recommendation rule on its probability scale (threshold, reciprocity margin)
-is chosen on tune by :func:`indexer.evaluation.abstention.objective` (mean of the silent and
-grade-2 shares). Then the held-out and tune figures before (hand-set) and after (fitted) are
-measured through the engine's own ``match`` (held-out first).
+is chosen on tune by :func:`indexer.evaluation.abstention.objective` (the smaller of the
+silent and grade-2 shares, then their mean) over the tune needs' *out-of-fold* scores: each
+tune need scored by the model of the cross-validation fold that did not see it (the pool's
+best-need scores by the same fold model), as a held-out need is scored, not by the final
+model that was fitted on its own pairs. Then the held-out and tune figures before
+(hand-set) and after (fitted) are measured through the engine's own ``match`` (held-out first).
 
 Writes the model to ``indexer/resources/fusion.json`` (the engine's default, loaded, never
 fitted, at start) and the figures to ``benchmarks/results/fusion.json``:
@@ -40,6 +43,7 @@ from indexer.evaluation.abstention import (  # noqa: E402
     MARGINS,
     Candidates,
     RecommendRule,
+    candidates_from_pairs,
     figures,
     objective,
 )
@@ -114,6 +118,34 @@ def cross_validate(
             check_mask = np.isin(table["need"], tune_ids[check_idx])
             scores[check_mask] = scores_of(fit_on(table, fit_mask, c, weighting), table, check_mask)
         out[f"C={c},{weighting}"] = mean_ndcg(table, scores, devset, tune_needs)
+    return out
+
+
+def out_of_fold(
+    table: dict[str, Any], tune_needs: list[int], c: float, weighting: str, folds: int = 5
+) -> Candidates:
+    """The tune needs' candidates under out-of-fold scores: the folds of
+    :func:`cross_validate`; each fold's model scores every pair of the pool, its check
+    needs' rows and every offer's best score with any need come from that model."""
+    from sklearn.model_selection import GroupKFold
+
+    tune_ids = np.array(sorted(tune_needs))
+    cross = table["x"][:, FEATURES.index("cross_lingual")] > 0.5
+    out = Candidates({}, {})
+    best: dict[int, dict[int, float]] = {}  # check need → its fold's best-need scores
+    for fit_idx, check_idx in GroupKFold(folds).split(tune_ids, groups=tune_ids):
+        model = fit_on(table, np.isin(table["need"], tune_ids[fit_idx]), c, weighting)
+        scores = scores_of(model, table, np.ones(len(table["need"]), dtype=bool))
+        fold = candidates_from_pairs(
+            table["need"].tolist(),
+            table["offer"].tolist(),
+            scores.tolist(),
+            cross.tolist(),
+            tune_ids[check_idx].tolist(),
+        )
+        out.rows.update(fold.rows)
+        best.update(dict.fromkeys(fold.rows, fold.best_need))
+    out.per_need = best  # an offer's best need is read in the need's own fold
     return out
 
 
@@ -206,7 +238,8 @@ def main() -> None:
 
     engine.fitted = fitted
     engine.set_rescore(None)
-    rule, rule_grid = choose_rule(candidates(engine, devset), parts["tune"])
+    rule, rule_grid = choose_rule(out_of_fold(table, tune_needs, c, weighting), parts["tune"])
+    in_sample_rule, in_sample_grid = choose_rule(candidates(engine, devset), parts["tune"])
     fitted = dataclasses.replace(fitted, threshold=rule.threshold, margin=rule.margin)
     engine.fitted = fitted
     engine.set_rescore(None)
@@ -220,6 +253,7 @@ def main() -> None:
             "weighting": weighting,
             "threshold": rule.threshold,
             "margin": rule.margin,
+            "rule_chosen_on": "tune needs' out-of-fold scores (5 folds by need)",
         },
         "model": fitted.to_json(),
     }
@@ -237,7 +271,12 @@ def main() -> None:
         "choice": model_doc["choice"],
         "weights": dict(zip(FEATURES, fitted.weights, strict=True)),
         "intercept": fitted.intercept,
-        "rule_grid_tune": rule_grid,
+        "rule_grid_tune_out_of_fold": rule_grid,
+        "rule_grid_tune_in_sample": in_sample_grid,
+        "rule_in_sample_choice": {
+            "threshold": in_sample_rule.threshold,
+            "margin": in_sample_rule.margin,
+        },
         "summary": {p: {"before": summary(before[p]), "after": summary(after[p])} for p in ordered},
         "before": before,
         "after": after,

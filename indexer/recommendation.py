@@ -12,6 +12,11 @@ from collections.abc import Callable, Iterable
 
 from indexer.scoring import FusionConfig
 
+#: float noise allowed against the best-need score: it is computed from the offer's side
+#: (float32 cosines differ by ~1e-8), so a need that is its offer's best need must not fail
+#: a zero margin against itself
+TOLERANCE = 1e-6
+
 BestNeeds = Callable[[list[int]], dict[int, float]]  # offer ids → best score with any need
 
 
@@ -23,7 +28,7 @@ def is_recommended(score: float, best_need: float | None, config: FusionConfig) 
     if config.reciprocal_margin < 0:
         return True
     assert best_need is not None, "reciprocity needs the offer's best-need score"
-    return score >= best_need - config.reciprocal_margin - 1e-9
+    return score >= best_need - config.reciprocal_margin - TOLERANCE
 
 
 def needs_best_need(score: float, config: FusionConfig) -> bool:

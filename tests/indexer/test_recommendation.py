@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from indexer.engine import EngineConfig, MatchEngine
@@ -12,8 +13,10 @@ from indexer.evaluation.abstention import (
     Candidates,
     RecommendRule,
     calibrate,
+    candidates_from_pairs,
     default_rule,
     figures,
+    objective,
 )
 from indexer.evaluation.devset import DevSet, load_devset, read_split, split_parts
 from indexer.evaluation.ranking import rankings, score_rankings
@@ -157,3 +160,70 @@ def test_abstention_section_reproduces_the_engines_flags_on_the_devset() -> None
     assert set(data) == {"default", "calibrated on tune"}
     lines = AbstentionSection().format(data)
     assert any("heldout" in line for line in lines)
+
+
+def test_float32_noise_in_the_best_need_score_does_not_fail_a_zero_margin() -> None:
+    """The best-need score is computed from the offer's side: float32 cosines differ from
+    the need's side by ~1e-8, which once silenced needs that were their offer's best."""
+    strict = dataclasses.replace(CONFIG, reciprocal_margin=0.0)
+    assert is_recommended(0.5, 0.5 + 1.5e-8, strict)
+    assert RecommendRule(0.4, 0.4, 0.0).recommends(0.5, False, 0.5 + 1.5e-8)
+    assert not RecommendRule(0.4, 0.4, 0.0).recommends(0.5, False, 0.5 + 1e-4)
+
+
+def test_the_objective_asks_both_shares_to_reach_the_bar() -> None:
+    """A rule that silences every empty need but serves 76% of the others loses to one at
+    83% / 87%: the smaller share counts first (both must reach 0.90), then the mean."""
+    lopsided = {"silent": 1.0, "grade2": 0.76}
+    balanced = {"silent": 0.83, "grade2": 0.87}
+    assert objective(balanced) > objective(lopsided)
+    assert objective({"silent": 0.9, "grade2": 0.95}) > objective({"silent": 0.9, "grade2": 0.9})
+
+
+def test_candidates_from_pairs_rank_rows_and_read_each_needs_own_best_need() -> None:
+    cands = candidates_from_pairs(
+        [1, 1, 2, 2], [11, 12, 11, 12], [0.3, 0.6, 0.8, 0.1], [False, True, False, True], keep=[1]
+    )
+    assert cands.rows == {1: [(12, 0.6, True), (11, 0.3, False)]}
+    assert cands.best_need == {11: 0.8, 12: 0.6}  # need 2 is in the pool, not in the rows
+    assert cands.best(1, 11) == 0.8
+    cands.per_need = {1: {11: 0.3}}  # need 1's fold scored the pool otherwise
+    assert cands.best(1, 11) == 0.3 and cands.best(1, 12) == 0.0
+
+
+def test_the_fusions_rule_is_chosen_on_out_of_fold_scores() -> None:
+    """Every tune need's rows are scored by a model fitted without its pairs (the fold that
+    held it out), and the best-need scores come from that same model."""
+    from sklearn.model_selection import GroupKFold
+
+    from benchmarks.fit_fusion import fit_on, out_of_fold
+    from indexer.fusion import FEATURES
+
+    rng = np.random.default_rng(7)
+    needs, offers = list(range(1, 11)), list(range(100, 106))
+    pairs = [(n, o) for n in needs for o in offers]
+    x = rng.normal(size=(len(pairs), len(FEATURES)))
+    x[:, FEATURES.index("cross_lingual")] = rng.integers(0, 2, len(pairs))
+    grade = np.where(x[:, 1] > 0.8, 2, np.where(x[:, 1] > 0.2, 1, 0))
+    table = {
+        "need": np.array([n for n, _ in pairs]),
+        "offer": np.array([o for _, o in pairs]),
+        "grade": grade,
+        "x": x,
+    }
+    cands = out_of_fold(table, needs, 1.0, "relevant")
+    assert sorted(cands.rows) == needs
+    ids = np.array(needs)
+    for fit_idx, check_idx in GroupKFold(5).split(ids, groups=ids):
+        model = fit_on(table, np.isin(table["need"], ids[fit_idx]), 1.0, "relevant")
+        for need in ids[check_idx].tolist():
+            for offer, score, cross in cands.rows[need]:
+                row = pairs.index((need, offer))
+                assert score == pytest.approx(model.probability(x[row]))
+                assert cross == bool(x[row, FEATURES.index("cross_lingual")])
+            for offer in offers:
+                best = max(model.probability(x[pairs.index((n, offer))]) for n in needs)
+                assert cands.best(need, offer) == pytest.approx(best)
+    full = fit_on(table, np.ones(len(pairs), dtype=bool), 1.0, "relevant")
+    first = cands.rows[1][0]
+    assert first[1] != pytest.approx(full.probability(x[pairs.index((1, first[0]))]))
