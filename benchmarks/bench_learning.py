@@ -21,11 +21,18 @@ out of sample too. ``--fusion handset --pool all`` is the earlier setting (all n
 The learned ranking corrects the built-in one (:class:`indexer.learned.Base`), and
 "current" in the switch rule is the built-in score of each decided pair.
 
+The switch rule re-ranks each decided need's top ``POOL`` (100) candidates, undecided ones
+counting 0 (:mod:`indexer.learned`); each run also records what the first version's rule
+(decided pairs only) would have said (``decided_rule``), on the same fits.
+
 The same is repeated with RANDOM decisions (the same suggestions, accepted with the same
 rate at random): the rule must refuse, so that "after" equals "before" (no loss).
 
     TECHMATCH_MODEL_CACHE=/work/main/.cache/models python benchmarks/bench_learning.py \\
-        [--seeds 10] [--fusion fitted|handset] [--pool heldout|all]
+        --backend torch [--seeds 10] [--fusion fitted|handset] [--pool heldout|all] \\
+        [--vectors /tmp/vectors.npz]
+
+``--vectors`` keeps the dev set's vectors in a file, so that a second run does not embed again.
 
 Writes ``benchmarks/results/learning.json`` (per seed, medians, the CPU).
 """

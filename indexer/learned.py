@@ -9,7 +9,8 @@ The model is a *correction of the built-in ranking* (:class:`Base`: the fitted f
 logit, or the hand-set score): a per-need softmax over each need's decided pairs
 (:mod:`indexer.listwise`) fits an unpenalised scale of the base logit plus L2-penalised
 weights over the standardised parts, the penalty's strength chosen by cross-validation by
-need. Without evidence the penalty gives the base back (weights 0), not a worse ranking,
+need (the strongest within one standard error of the best: near ties go to the base).
+Without evidence the penalty gives the base back (weights 0), not a worse ranking,
 and only the order inside a need is learned. Base and correction are folded into one set
 of weights (:class:`LearnedRanking`, applied without scikit-learn). Its held-out figures
 come from cross-validation grouped by need (:class:`~sklearn.model_selection.GroupKFold`,
@@ -97,8 +98,11 @@ MIN_OVERLAP = 1 / 3
 FOLDS = 5
 REPEATS = 3  # shuffled GroupKFold repeats (one split of ~40 needs is a noisy estimate)
 K = 10
-#: candidates per decided need the switch rule re-ranks (the current ranking's top POOL)
-POOL = 50
+#: candidates per decided need the switch rule re-ranks (the current ranking's top POOL): as
+#: many as the engine's dense search re-scores (``EngineConfig.candidates``), because a
+#: learned ranking meets all of them; with 50, a fit with a negative lexical weight lifted
+#: offers from below the 50th place that the rule never saw (seed 5: held-out -0.11)
+POOL = 100
 FORMAT = 3  # 1: without ``offer_z``, 2: without the ``concept`` parts (read with weight 0)
 #: the hand-set score's weight in the base logit when it is the built-in ranking
 HANDSET_SCALE = 10.0

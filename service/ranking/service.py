@@ -44,8 +44,9 @@ from service.schemas.ranking import (
 CHECK_SECONDS = 2.0
 RULE = (
     "the learned ranking corrects the built-in one (per-need softmax, penalty chosen by "
-    "cross-validation); switch only when, on decisions held out by need (5-fold GroupKFold), "
-    "re-ranking each decided need's top 50 candidates (undecided ones count as not relevant), "
+    "cross-validation with the one-standard-error rule); switch only when, on decisions "
+    "held out by need (5-fold GroupKFold), "
+    "re-ranking each decided need's top 100 candidates (undecided ones count as not relevant), "
     "the mean per-need "
     "nDCG@10 gain is >= 0.01, its one-sided lower 90 % bootstrap bound (needs resampled) is "
     "> 0, the AUC is not lower than the current ranking's and its lower 95 % bound is > 0.5, "

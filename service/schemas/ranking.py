@@ -72,7 +72,7 @@ class Gain(BaseModel):
     )
     candidates: int = Field(
         0,
-        description="Candidates re-ranked for the nDCG figures: each decided need's top 50 "
+        description="Candidates re-ranked for the nDCG figures: each decided need's top 100 "
         "under the current ranking, decided or not (undecided ones count as not relevant).",
     )
 
