@@ -9,7 +9,8 @@ The model is a *correction of the built-in ranking* (:class:`Base`: the fitted f
 logit, or the hand-set score): a per-need softmax over each need's decided pairs
 (:mod:`indexer.listwise`) fits an unpenalised scale of the base logit plus L2-penalised
 weights over the standardised parts, the penalty's strength chosen by cross-validation by
-need. Without evidence the penalty gives the base back (weights 0), not a worse ranking,
+need (the strongest within one standard error of the best: near ties go to the base).
+Without evidence the penalty gives the base back (weights 0), not a worse ranking,
 and only the order inside a need is learned. Base and correction are folded into one set
 of weights (:class:`LearnedRanking`, applied without scikit-learn). Its held-out figures
 come from cross-validation grouped by need (:class:`~sklearn.model_selection.GroupKFold`,
@@ -17,8 +18,15 @@ shuffled and repeated :data:`REPEATS` times, each pair's held-out logit averaged
 repeats; each fold chooses its penalty on its own fitting part only): no need is both in
 the fitting and in the checking part, so a need's own decisions never vouch for its ranking.
 
-**The switch rule** (:func:`should_switch`): the learned ranking replaces the current one
-only when, on the held-out decisions,
+**The switch rule** (:func:`should_switch`) judges the learned ranking the way it will be
+used: over each decided need's *candidate list* (:class:`Candidate`: the current ranking's
+top :data:`POOL` offers of the need, decided or not), re-ranked by the ranking fitted on the
+*other* needs' decisions (the same GroupKFold folds). A candidate's gain is its decision's
+(0 rejected, 1 or 2 accepted) and 0 when nobody decided it: a ranking that lifts pairs
+nobody judged into the top 10 gets no credit for them (conservative, as a fair only knows
+what moderators saw). Without candidates (:func:`evaluate` called without ``pool``) the
+decided pairs alone are re-ranked, as the first version did. The learned ranking replaces
+the current one only when, on the held-out needs,
 
 1. the mean per-need gain in nDCG@10 is at least :data:`MIN_GAIN` (0.01),
 2. the one-sided lower 90 % bound of that gain (paired percentile bootstrap: needs
@@ -90,6 +98,11 @@ MIN_OVERLAP = 1 / 3
 FOLDS = 5
 REPEATS = 3  # shuffled GroupKFold repeats (one split of ~40 needs is a noisy estimate)
 K = 10
+#: candidates per decided need the switch rule re-ranks (the current ranking's top POOL): as
+#: many as the engine's dense search re-scores (``EngineConfig.candidates``), because a
+#: learned ranking meets all of them; with 50, a fit with a negative lexical weight lifted
+#: offers from below the 50th place that the rule never saw (seed 5: held-out -0.11)
+POOL = 100
 FORMAT = 3  # 1: without ``offer_z``, 2: without the ``concept`` parts (read with weight 0)
 #: the hand-set score's weight in the base logit when it is the built-in ranking
 HANDSET_SCALE = 10.0
@@ -157,6 +170,17 @@ class Sample:
     features: tuple[float, ...]
     label: int
     gain: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One pair of a decided need's candidate list (decided or not): its features and the
+    current ranking's score; what the switch rule re-ranks (module docstring)."""
+
+    need_id: int
+    offer_id: int
+    features: tuple[float, ...]
+    current: float
 
 
 @dataclass(frozen=True)
@@ -260,6 +284,7 @@ class Evaluation:
     gain_lower: float
     gain_upper: float
     top_overlap: float
+    pool: int  # candidates the nDCG figures are over (0: the decided pairs only)
     switch: bool
     reason_code: str
     reason: str
@@ -277,16 +302,8 @@ def per_need_ndcg(
 ) -> dict[int, float]:
     """nDCG@k of each need with at least one accepted pair, its decided pairs ranked by
     ``scores`` (ties: the order of ``samples``)."""
-    by_need: dict[int, list[tuple[float, int, int]]] = {}
-    for i, (sample, score) in enumerate(zip(samples, scores, strict=True)):
-        by_need.setdefault(sample.need_id, []).append((-float(score), i, sample.gain))
-    out: dict[int, float] = {}
-    for need_id, rows in by_need.items():
-        gains = [g for *_, g in rows]
-        ideal = dcg(sorted(gains, reverse=True)[:k])
-        if ideal > 0:
-            out[need_id] = dcg([g for *_, g in sorted(rows)[:k]]) / ideal
-    return out
+    gains = [s.gain if s.label else 0 for s in samples]
+    return ranked_ndcg([s.need_id for s in samples], gains, scores, k)
 
 
 def auc(samples: Sequence[Sample], scores: Sequence[float]) -> float:
@@ -325,17 +342,24 @@ def held_out_logits(
     folds: int = FOLDS,
     repeats: int = REPEATS,
     base: Base | None = None,
-) -> np.ndarray:
+    extra: Sequence[Candidate] = (),
+) -> tuple[np.ndarray, np.ndarray]:
     """Each sample's logit from rankings fitted on the other needs' folds (GroupKFold by
     need, shuffled with seeds ``0..repeats-1``; each fit chooses its penalty by an inner
-    cross-validation on its own fitting part only), averaged over the repeats."""
+    cross-validation on its own fitting part only), averaged over the repeats; and the same
+    for each ``extra`` candidate (by its need's fold; a need without decisions: its base)."""
     from sklearn.model_selection import GroupKFold
 
     base = base or base_of(None)
     x, groups, gains = _arrays(samples)
     base_logits = base.logits(x)
+    ex = np.array([c.features for c in extra], dtype=np.float64).reshape(len(extra), x.shape[1])
+    ex_groups = np.array([c.need_id for c in extra])
+    ex_base = base.logits(ex)
     splits = min(folds, len(set(groups.tolist())))
     out = np.zeros(len(samples))
+    ex_out = np.zeros(len(extra))
+    ex_seen = np.zeros(len(extra))
     for repeat in range(repeats):
         split = GroupKFold(n_splits=splits, shuffle=True, random_state=repeat)
         for fit_idx, check_idx in split.split(x, groups=groups):
@@ -343,6 +367,46 @@ def held_out_logits(
                 x[fit_idx], groups[fit_idx], gains[fit_idx], base_logits[fit_idx], seed=repeat
             )
             out[check_idx] += correction.logits(x[check_idx], base_logits[check_idx]) / repeats
+            if len(extra):
+                rows = np.flatnonzero(np.isin(ex_groups, groups[check_idx]))
+                ex_out[rows] += correction.logits(ex[rows], ex_base[rows])
+                ex_seen[rows] += 1
+    ex_out = np.where(ex_seen > 0, ex_out / np.maximum(ex_seen, 1), ex_base)
+    return out, ex_out
+
+
+def pool_rows(
+    samples: Sequence[Sample], current_scores: Sequence[float], pool: Sequence[Candidate]
+) -> tuple[list[Candidate], list[int]]:
+    """The candidates of the decided needs, the decided pairs missing from ``pool`` added
+    (with their current score), and each one's gain (its decision's; 0 when undecided)."""
+    decided = {(s.need_id, s.offer_id): s for s in samples}
+    needs = {s.need_id for s in samples}
+    rows = [c for c in pool if c.need_id in needs]
+    listed = {(c.need_id, c.offer_id) for c in rows}
+    for sample, score in zip(samples, current_scores, strict=True):
+        if (sample.need_id, sample.offer_id) not in listed:
+            rows.append(Candidate(sample.need_id, sample.offer_id, sample.features, float(score)))
+    gains = []
+    for c in rows:
+        hit = decided.get((c.need_id, c.offer_id))
+        gains.append(hit.gain if hit is not None and hit.label else 0)
+    return rows, gains
+
+
+def ranked_ndcg(
+    need_ids: Sequence[int], gains: Sequence[int], scores: Sequence[float], k: int = K
+) -> dict[int, float]:
+    """nDCG@k of each need with a positive gain, its rows ranked by ``scores`` (ties: the
+    order of the rows)."""
+    by_need: dict[int, list[tuple[float, int, int]]] = {}
+    for i, (need_id, gain, score) in enumerate(zip(need_ids, gains, scores, strict=True)):
+        by_need.setdefault(need_id, []).append((-float(score), i, gain))
+    out: dict[int, float] = {}
+    for need_id, rows in by_need.items():
+        ideal = dcg(sorted((g for *_, g in rows), reverse=True)[:k])
+        if ideal > 0:
+            out[need_id] = dcg([g for *_, g in sorted(rows)[:k]]) / ideal
     return out
 
 
@@ -442,15 +506,24 @@ def evaluate(
     current_scores: Sequence[float],
     overlap: Overlap | None = None,
     base: Base | None = None,
+    pool: Sequence[Candidate] | None = None,
 ) -> tuple[Evaluation, LearnedRanking]:
     """Cross-validate the learned ranking against ``current_scores`` (the active ranking's
-    score of each sample), fit it on every sample and apply the switch rule (``overlap``:
-    how the fitted ranking's top 10 compares with the current one; unchecked when ``None``)."""
+    score of each sample) — over the decided needs' candidate lists when ``pool`` is given,
+    else over the decided pairs —, fit it on every sample and apply the switch rule
+    (``overlap``: how the fitted ranking's top 10 compares with the current one; unchecked
+    when ``None``)."""
     model = fit(samples, base)
     kept = overlap(model) if overlap is not None else 1.0
-    logits = held_out_logits(samples, base=base)
-    current_ndcg = per_need_ndcg(samples, current_scores)
-    learned_ndcg = per_need_ndcg(samples, logits.tolist())
+    rows, row_gains = pool_rows(samples, current_scores, pool) if pool is not None else ([], [])
+    logits, row_logits = held_out_logits(samples, base=base, extra=rows)
+    if pool is not None:
+        ids = [c.need_id for c in rows]
+        current_ndcg = ranked_ndcg(ids, row_gains, [c.current for c in rows])
+        learned_ndcg = ranked_ndcg(ids, row_gains, row_logits.tolist())
+    else:
+        current_ndcg = per_need_ndcg(samples, current_scores)
+        learned_ndcg = per_need_ndcg(samples, logits.tolist())
     gains = {n: learned_ndcg[n] - current_ndcg[n] for n in current_ndcg}
     gain = float(np.mean(list(gains.values()))) if gains else 0.0
     lower, upper = bootstrap_interval(list(gains.values()))
@@ -475,6 +548,7 @@ def evaluate(
         reason_code=refusal[0] if refusal else "switched",
         reason=refusal[1] if refusal else "better on held-out decisions by the documented margin",
         top_overlap=kept,
+        pool=len(rows),
         per_need_gain=gains,
     )
     return evaluation, model

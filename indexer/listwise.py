@@ -11,7 +11,8 @@ inside a need is evidence (a softmax over a need's pairs ignores anything that l
 lowers a whole need); and a penalty that shrinks toward *the base ranking* (``w = 0``)
 rather than toward a constant score means that few or noisy decisions give back the
 current ranking instead of a worse one. The penalty's strength is chosen by cross-validation
-grouped by need (:func:`choose_strength`), among :data:`STRENGTHS`.
+grouped by need (:func:`choose_strength`, the one-standard-error rule), among
+:data:`STRENGTHS`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,15 @@ class Lists:
         log_p = v - np.repeat(np.log(total), self.lengths)
         grad[self.rows] = e / np.repeat(total, self.lengths) - self.target
         return float(-(self.target @ log_p)), grad
+
+    def per_list(self, s: np.ndarray) -> np.ndarray:
+        """Each need's cross-entropy of ``softmax(s)`` against its targets."""
+        if not len(self):
+            return np.zeros(0)
+        v = s[self.rows]
+        v = v - np.repeat(np.maximum.reduceat(v, self.starts), self.lengths)
+        log_p = v - np.repeat(np.log(np.add.reduceat(np.exp(v), self.starts)), self.lengths)
+        return np.asarray(-np.add.reduceat(self.target * log_p, self.starts))
 
 
 def _lists(groups: np.ndarray, gains: np.ndarray) -> Lists:
@@ -150,14 +160,12 @@ def fit_correction(
     return Correction(float(theta[0]), w, float(-(w @ mean)), strength)
 
 
-def held_out_loss(
+def held_out_losses(
     correction: Correction, x: np.ndarray, groups: np.ndarray, gains: np.ndarray, base: np.ndarray
-) -> tuple[float, int]:
-    """Summed per-need cross-entropy of ``correction`` on rows it was not fitted on, and
-    how many needs it is over."""
-    lists = _lists(groups, gains)
-    loss, _ = lists.cross_entropy(correction.logits(x, base))
-    return loss, len(lists)
+) -> np.ndarray:
+    """Each need's cross-entropy under ``correction`` on rows it was not fitted on (needs
+    with both an accepted and a rejected row)."""
+    return _lists(groups, gains).per_list(correction.logits(x, base))
 
 
 def choose_strength(
@@ -169,8 +177,11 @@ def choose_strength(
     seed: int = 0,
     strengths: Sequence[float] = STRENGTHS,
 ) -> float:
-    """The penalty strength with the lowest held-out cross-entropy over a ``folds``-fold
-    GroupKFold by need (ties: the stronger penalty, closer to the base)."""
+    """The strongest penalty whose held-out cross-entropy (``folds``-fold GroupKFold by
+    need) is within one standard error of the lowest (the "one standard error" rule,
+    Breiman et al. 1984): among strengths that fit about as well, the one closest to the
+    base. The lowest alone over-fitted a handful of needs: on the learning benchmark
+    (fitted fusion, 25 needs) it chose 0.03 where the held-out half lost 0.11 nDCG@10."""
     from sklearn.model_selection import GroupKFold
 
     splits = min(folds, len(np.unique(groups)))
@@ -178,18 +189,20 @@ def choose_strength(
         return max(strengths)
     split = GroupKFold(n_splits=splits, shuffle=True, random_state=seed)
     parts = list(split.split(x, groups=groups))
-    best, best_loss = max(strengths), float("inf")
-    for strength in sorted(strengths, reverse=True):
-        total = count = 0.0
-        for fit_idx, check_idx in parts:
-            f, c = fit_idx, check_idx
+    losses: dict[float, np.ndarray] = {}
+    for strength in strengths:
+        per_need = []
+        for f, c in parts:
             model = fit_correction(x[f], groups[f], gains[f], base[f], strength)
-            loss, n = held_out_loss(model, x[c], groups[c], gains[c], base[c])
-            total, count = total + loss, count + n
-        mean = total / count if count else float("inf")
-        if mean < best_loss - 1e-9:
-            best, best_loss = strength, mean
-    return best
+            per_need.append(held_out_losses(model, x[c], groups[c], gains[c], base[c]))
+        losses[strength] = np.concatenate(per_need)
+    if not len(losses[max(strengths)]):
+        return max(strengths)
+    means = {k: float(v.mean()) for k, v in losses.items()}
+    best = min(means, key=lambda k: (means[k], -k))
+    n = len(losses[best])
+    error = float(np.std(losses[best], ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+    return max(k for k in strengths if means[k] <= means[best] + error)
 
 
 def fit_chosen(

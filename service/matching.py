@@ -36,7 +36,9 @@ from indexer.errors import UnknownPosting
 from indexer.learned import (
     MIN_DECISIONS,
     MIN_NEEDS,
+    POOL,
     Base,
+    Candidate,
     Evaluation,
     LearnedRanking,
     Sample,
@@ -360,6 +362,24 @@ class Matcher:
             finally:
                 engine.set_rescore(self._rescore())
             return current, trial
+
+    def candidates(self, need_ids: Iterable[int], limit: int = POOL) -> list[Candidate]:
+        """Each indexed need's candidate list under the ranking in use: its top ``limit``
+        published offers with their features and scores (what the switch rule re-ranks)."""
+        filters = Filters(statuses=frozenset({"published"}))
+        with self._reading() as engine:
+            ids = sorted(n for n in set(need_ids) if _kind(engine.get(n)) == "need")
+            pairs = [
+                (n, m.offer_id) for n in ids for m in engine.match(n, limit, 0.0, filters, False)
+            ]
+            parts = engine.pair_parts(pairs)
+            scores = engine.score_pairs(pairs)
+            out = []
+            for (need_id, offer_id), part, score in zip(pairs, parts, scores, strict=True):
+                need, offer = engine.get(need_id), engine.get(offer_id)
+                cross = need is not None and offer is not None and need.language != offer.language
+                out.append(Candidate(need_id, offer_id, tuple(feature_vector(part, cross)), score))
+            return out
 
     def pair_parts(
         self, pairs: Iterable[tuple[int, int]]

@@ -4,6 +4,7 @@ again (another rule, stripped diacritics) embed only the texts they change."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,6 +32,17 @@ class CachedModel:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts]).astype(np.float32)
+
+    def save(self, path: Path) -> None:
+        """Write the remembered vectors to ``path`` (.npz: texts and rows)."""
+        texts = list(self._vectors)
+        rows = np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 0))
+        np.savez(path, texts=np.array(texts, dtype=object), rows=rows)
+
+    def load(self, path: Path) -> None:
+        """Remember the vectors :meth:`save` wrote to ``path`` (this model's, by contract)."""
+        with np.load(path, allow_pickle=True) as data:
+            self._vectors.update(zip(data["texts"].tolist(), data["rows"], strict=True))
 
 
 def shared_model(model: EmbeddingModel, options: dict[str, Any]) -> CachedModel:

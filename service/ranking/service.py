@@ -44,7 +44,9 @@ from service.schemas.ranking import (
 CHECK_SECONDS = 2.0
 RULE = (
     "the learned ranking corrects the built-in one (per-need softmax, penalty chosen by "
-    "cross-validation); switch only when, on decisions held out by need (5-fold GroupKFold), "
+    "cross-validation with the one-standard-error rule); switch only when, on decisions "
+    "held out by need (5-fold GroupKFold), "
+    "re-ranking each decided need's top 100 candidates (undecided ones count as not relevant), "
     "the mean per-need "
     "nDCG@10 gain is >= 0.01, its one-sided lower 90 % bootstrap bound (needs resampled) is "
     "> 0, the AUC is not lower than the current ranking's and its lower 95 % bound is > 0.5, "
@@ -145,7 +147,10 @@ class RankingService:
             return top_overlap(*self.matcher.trial_tops(learned, depth))
 
         scores = [current[(d.need_id, d.offer_id)] for d in usable]
-        evaluation, learned = evaluate_ranking(samples, scores, overlap, self.matcher.ranking_base)
+        pool = self.matcher.candidates(depth)
+        evaluation, learned = evaluate_ranking(
+            samples, scores, overlap, self.matcher.ranking_base, pool
+        )
         model = learned.to_json()
         with self.database.session(write=True) as session:
             row = store.append(
@@ -188,6 +193,7 @@ class RankingService:
                 upper_90=e.gain_upper,
                 needs=e.ranked_needs,
                 top_overlap=e.top_overlap,
+                candidates=e.pool,
             ),
             ranking=self.status(),
         )

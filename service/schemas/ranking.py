@@ -70,6 +70,11 @@ class Gain(BaseModel):
         description="Median share of the current top k of the decided needs kept by the "
         "learned ranking's top k (k: the need's decisions, at most 10)."
     )
+    candidates: int = Field(
+        0,
+        description="Candidates re-ranked for the nDCG figures: each decided need's top 100 "
+        "under the current ranking, decided or not (undecided ones count as not relevant).",
+    )
 
 
 class LearnOut(BaseModel):

@@ -13,6 +13,7 @@ from indexer.engine import MatchEngine
 from indexer.evaluation.devset import load_devset
 from indexer.learned import (
     FEATURES,
+    Candidate,
     LearnedRanking,
     Sample,
     auc_lower_bound,
@@ -21,6 +22,7 @@ from indexer.learned import (
     feature_vector,
     fit,
     per_need_ndcg,
+    ranked_ndcg,
     top_overlap,
 )
 from models import load_model
@@ -95,6 +97,43 @@ def test_metrics() -> None:
     low, high = bootstrap_interval([0.1, 0.2, 0.0, 0.3])
     assert low < 0.15 < high and bootstrap_interval([0.1, 0.2, 0.0, 0.3]) == (low, high)
     assert auc_lower_bound(0.95, 100, 400) > 0.9 > auc_lower_bound(0.6, 10, 40)
+
+
+def test_pool_rule_gives_no_credit_to_undecided_candidates() -> None:
+    """Over candidate lists that are the decided pairs alone, the rule measures what the
+    decided-pairs rule measures; undecided candidates that look like the accepted ones
+    (high TRL) are lifted by the learned ranking into the top 10 and count 0: the gain
+    falls and the rule refuses."""
+    samples = synthetic(1, True)
+    current = [s.features[0] for s in samples]
+    decided, _ = evaluate(samples, current)
+    alone = [
+        Candidate(s.need_id, s.offer_id, s.features, c)
+        for s, c in zip(samples, current, strict=True)
+    ]
+    pooled, _ = evaluate(samples, current, pool=alone)
+    assert pooled.pool == len(samples) and pooled.switch
+    assert pooled.gain == pytest.approx(decided.gain)
+    rng = random.Random(5)
+    lookalikes = [
+        Candidate(
+            s.need_id,
+            5000 + i,
+            tuple(feature_vector({"fusion": 0.2, "trl": 1.0, "dense": rng.random()}, False)),
+            0.2,  # below every decided pair: the current ranking lists them last
+        )
+        for i, s in enumerate(samples)
+    ]
+    crowded, _ = evaluate(samples, current, pool=alone + lookalikes)
+    assert crowded.pool == 2 * len(samples)
+    assert crowded.current.ndcg_at_10 == pytest.approx(pooled.current.ndcg_at_10)
+    assert crowded.gain < pooled.gain - 0.1 and not crowded.switch
+
+
+def test_ranked_ndcg_counts_undecided_rows_zero() -> None:
+    # need 1: its one accepted row third behind two undecided ones; need 2: nothing accepted
+    ndcg = ranked_ndcg([1, 1, 1, 2], [0, 0, 1, 0], [0.9, 0.8, 0.7, 0.5])
+    assert ndcg == {1: pytest.approx(1 / np.log2(4))}
 
 
 @pytest.fixture(scope="module")

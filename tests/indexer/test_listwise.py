@@ -54,3 +54,12 @@ def test_strength_is_chosen_by_need_and_alpha_never_reverses_the_base() -> None:
     model = fit_correction(x, groups, gains, reversed_base, 0.01)
     assert model.alpha == 0.0
     assert choose_strength(*lists(3, True)) < choose_strength(*lists(3, False))
+
+
+def test_one_standard_error_rule_prefers_the_base_among_near_ties() -> None:
+    """Without a signal every strength fits about as well: the strongest (closest to the
+    base) is chosen, on every seed; with a strong signal a weak penalty still wins."""
+    from indexer.listwise import STRENGTHS
+
+    assert all(choose_strength(*lists(seed, False)) == max(STRENGTHS) for seed in range(5))
+    assert choose_strength(*lists(4, True, needs=60)) <= 0.3
