@@ -3,7 +3,9 @@
 A posting's key term is *used* by counterparts when its folded form (case and diacritics
 ignored) occurs in the text of at least one counterpart, or when one counterpart key term
 means the same (term-vector cosine at the link threshold of :mod:`indexer.reasons`, so
-across languages too). For an unused term, :func:`term_usage` lists the counterpart key
+across languages too). For an unused term, :func:`term_usage` lists first the glossary's
+other terms for the same concept (``vocabulary/glossary.tsv``: synonyms and translations)
+that some counterpart writes — words known to mean the same —, then the counterpart key
 terms nearest to it by cosine: the words the other side writes instead. Pure functions
 over a :class:`indexer.store.PostingStore`; the engine's state is never changed.
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.store import PostingStore
+from vocabulary.glossary import Glossary
 
 #: Cosine from which a counterpart's key term counts as the same term said otherwise (the
 #: single-word link threshold the reasons used before they moved to phrases).
@@ -95,11 +98,14 @@ def term_usage(
     vocabulary: Vocabulary,
     language: str | None = None,
     alternatives: int = ALTERNATIVES,
+    glossary: Glossary | None = None,
 ) -> list[TermUse]:
     """How many counterparts use each of ``terms`` (one row of ``vectors`` per term) and,
-    for the unused ones, the nearest counterpart key terms above :data:`ALTERNATIVE_FLOOR`
-    whose folded form differs from the term's — those written in ``language`` first (a
-    poster reuses words of its own language more readily)."""
+    for the unused ones, the words to write instead: the ``glossary``'s other terms of the
+    term's concept that some counterpart's text contains (:func:`glossary_alternatives`),
+    then the nearest counterpart key terms above :data:`ALTERNATIVE_FLOOR` whose folded
+    form differs from the term's — each group written in ``language`` first (a poster
+    reuses words of its own language more readily)."""
     out: list[TermUse] = []
     cosines = (
         vectors @ vocabulary.matrix.T
@@ -113,7 +119,10 @@ def term_usage(
         if users == 0 and similar.size and float(similar.max()) >= LINK_THRESHOLD:
             users = 1  # another word for the same thing (often the other language's)
         instead: list[str] = []
-        if users == 0:
+        if users == 0 and glossary is not None:
+            instead = glossary_alternatives(term, glossary, vocabulary.texts, language)
+            instead = instead[:alternatives]
+        if users == 0 and len(instead) < alternatives:
             near = [
                 int(i)
                 for i in np.argsort(-similar)
@@ -122,9 +131,25 @@ def term_usage(
             near.sort(key=lambda i: vocabulary.languages[i] != language)  # stable: by cosine
             for index in near:
                 word = vocabulary.terms[index]
-                if fold(word) != needle and word not in instead:
+                if fold(word) != needle and fold(word) not in {fold(w) for w in instead}:
                     instead.append(word)
                 if len(instead) >= alternatives:
                     break
         out.append(TermUse(term=term, users=users, instead=instead))
     return out
+
+
+def glossary_alternatives(
+    term: str, glossary: Glossary, texts: Sequence[str], language: str | None = None
+) -> list[str]:
+    """The glossary's other terms of ``term``'s concepts (synonyms, translations) that at
+    least one of the folded counterpart ``texts`` contains, in glossary order; the ones of
+    ``language`` first (Vietnamese terms carry diacritics, English ones do not)."""
+    found = [t for t in glossary.translations(term) if any(fold(t) in text for text in texts)]
+    if language in ("vi", "en"):
+        found.sort(key=lambda t: _is_vietnamese(t) != (language == "vi"))
+    return found
+
+
+def _is_vietnamese(term: str) -> bool:
+    return any(ord(c) > 0x7F for c in term)

@@ -561,10 +561,12 @@ class Matcher:
         near: Iterable[int] | None = None,
     ) -> list[TermUse]:
         """For each of ``terms`` (written in a posting of ``kind``), how many active
-        counterparts use it and, when none does, the words nearest to it among the key
-        terms of the counterparts ``near`` (all when ``None``); see
+        counterparts use it and, when none does, the glossary's other terms for it that
+        counterparts write, then the words nearest to it among the key terms of the
+        counterparts ``near`` (all when ``None``); see
         :mod:`indexer.term_usage`."""
         from indexer.term_usage import counterpart_vocabulary, term_usage
+        from vocabulary.glossary import glossary
 
         other = "offer" if kind == "need" else "need"
         with self._reading() as engine:
@@ -577,7 +579,7 @@ class Matcher:
             if not terms:
                 return []
             vectors = np.stack([known[t] if t in known else fresh[t] for t in terms])
-            return term_usage(list(terms), vectors, vocabulary, language)
+            return term_usage(list(terms), vectors, vocabulary, language, glossary=glossary())
 
     def content_hashes(self) -> dict[int, str]:
         """``{id: content hash}`` of every indexed posting (compare with the database's)."""

@@ -6,10 +6,12 @@ Trigger (see ``docs/coach.md``): ``term_unused`` fires for a keyword of the post
   would look unused),
 - no active counterpart's text contains the keyword (case and diacritics ignored) and no
   counterpart key term means the same (cosine ≥ the engine's link threshold), and
-- the key terms of the counterparts the posting is *recommended* with (among its
-  :data:`NEAR` best matches; every counterpart for an unsaved draft) hold at least one
-  word close to it (cosine ≥ 0.85) that the posting does not already write, which the
-  hint names — in the posting's language first.
+- the glossary has other terms for the keyword's concept that some active counterpart
+  writes (synonyms, translations: named first), or the key terms of the counterparts the
+  posting is *recommended* with (among its :data:`NEAR` best matches; every counterpart
+  for an unsaved draft) hold at least one word close to it (cosine ≥ 0.85); words the
+  posting already writes are left out; the hint names them, in the posting's language
+  first.
 
 Only the poster's keywords are checked: title and description terms are cut from running
 text ("hàm lượng", "strong") and too loose to advise on. Words are suggested only from

@@ -16,6 +16,7 @@ from service.coach.registry import CODES
 from service.coach.vocabulary import eligible_term
 from service.matching import Posting
 from service.textutil import fold as fold_text
+from vocabulary.glossary import Glossary, parse_glossary
 
 FULL_NEED_VI = Draft(
     kind="need",
@@ -164,3 +165,35 @@ def test_eligible_terms_skip_places_fragments_and_tiny_words() -> None:
     assert eligible_term("bơm nhiệt") and eligible_term("dryer")
     assert not eligible_term("hải phòng") and not eligible_term("sấy")
     assert not eligible_term("ai") and not eligible_term("2025")
+
+
+def test_term_usage_suggests_the_glossary_terms_counterparts_write_first() -> None:
+    """An unused term whose glossary concept has other terms that counterparts write gets
+    those first (the posting's language first), even when no key term is near by cosine;
+    glossary terms nobody writes are not suggested."""
+    glossary = Glossary(
+        parse_glossary(
+            "bãi container | bãi cảng\tcontainer yard | container terminal yard\n"
+            "máy sấy lạnh\tcold dryer\n"
+        )
+    )
+    store = _store(
+        {
+            1: ("Cho thuê bãi cảng tại Hải Phòng", ["bãi cảng"], "vi"),
+            2: ("Container yard automation", ["yard automation"], "en"),
+            3: ("Solar dryer for fruit", ["solar dryer"], "en"),
+        },
+        {"bãi cảng": [0, 1.0, 0], "yard automation": [0, 0.6, 0.8], "solar dryer": [1, 0, 0]},
+    )
+    vocabulary = counterpart_vocabulary(store, [1, 2, 3])
+    query = np.asarray([[0, 0, 1.0], [0, 0, 1.0]], dtype=np.float32)  # near no key term
+    uses = term_usage(
+        ["bãi container", "máy sấy lạnh"], query, vocabulary, language="vi", glossary=glossary
+    )
+    assert uses[0].users == 0
+    assert uses[0].instead == ["bãi cảng", "container yard"]  # written by 1 and 2; vi first
+    english = term_usage(["bãi container"], query[:1], vocabulary, "en", glossary=glossary)
+    assert english[0].instead == ["container yard", "bãi cảng"]
+    assert uses[1].instead == []  # "cold dryer": in the glossary, but nobody writes it
+    # without the glossary: only key terms near by cosine (none here)
+    assert term_usage(["bãi container"], query[:1], vocabulary, "vi")[0].instead == []
