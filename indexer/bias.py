@@ -18,7 +18,6 @@ as the pool grows.
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 

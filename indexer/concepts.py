@@ -183,7 +183,10 @@ class ConceptIndex:
             ids[present].tolist(), starts[present].tolist(), ends[present].tolist(), strict=True
         ):
             content = hashes.get(posting_id) or postings[posting_id].content_hash()
-            self._of[posting_id] = (content, dict(zip(concept_list[a:b], count_list[a:b])))
+            self._of[posting_id] = (
+                content,
+                dict(zip(concept_list[a:b], count_list[a:b], strict=True)),
+            )
         # document frequency in one pass (a posting's saved concepts are distinct: dict keys)
         kept = np.repeat(present, ends - starts) if len(ends) else np.zeros(0, bool)
         found, df = np.unique(concepts[kept], return_counts=True)

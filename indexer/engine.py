@@ -323,7 +323,7 @@ class MatchEngine:
             zstats=bias.zstats,
             lexical=lexical,  # type: ignore[arg-type]
             extra={**(extra or {}), **self.concepts.to_arrays()},
-            dense=dict(self.retriever.export_dense()),
+            dense={str(k): v for k, v in self.retriever.export_dense().items()},
             dense_key=bias.correction_key(),
         )
 

@@ -231,10 +231,7 @@ class Indexer:
                 return True
             if not np.array_equal(np.sort(saved[0]), np.sort(np.array(of_kind[kind], np.int64))):
                 return True
-        for kind in KINDS:
-            if not self.retriever.restore_dense(kind, *dense[kind]):
-                return True
-        return False
+        return not all(self.retriever.restore_dense(kind, *dense[kind]) for kind in KINDS)
 
     def _index_vectors(self, ids: Sequence[int], dense: bool = True) -> None:
         ids = [i for i in ids if i in self.store.raw]
