@@ -136,7 +136,18 @@ _ROW_COLUMNS = (
 _KEYWORDS_TEXT = cast(PostingRow.keywords, Text).label("keywords_text")
 _KEYWORDS_AT = [column.key for column in _ROW_COLUMNS].index("keywords")
 #: What a fingerprint digests: ``_ROW_COLUMNS`` with the keywords as JSON text.
-_PRINT_COLUMNS = (*_ROW_COLUMNS[:_KEYWORDS_AT], _KEYWORDS_TEXT, *_ROW_COLUMNS[_KEYWORDS_AT + 1 :])
+_PRINT_COLUMNS = (
+    PostingRow.id,
+    PostingRow.kind,
+    PostingRow.title,
+    PostingRow.description,
+    _KEYWORDS_TEXT,
+    PostingRow.sector,
+    PostingRow.trl,
+    PostingRow.language,
+    PostingRow.status,
+    PostingRow.expires_on,
+)
 
 
 def row_fingerprint(values: Sequence[object]) -> int:
