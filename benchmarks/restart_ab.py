@@ -8,7 +8,7 @@
 database and saves the index under ``POOL/index`` (run it with the old tree on
 ``PYTHONPATH``, so that the file and the row fingerprints are the old ones). Before
 comparing, give the new tree its own copy of the index, converted by one start with the
-new code (``one start INDEX``: it saves the new format and fingerprints). ``compare`` then
+new code (``one start INDEX --pool POOL``: it saves the new format and fingerprints). ``compare`` then
 runs, round by round, each tree's ``MatchEngine.load`` and ``Matcher.start`` in a fresh
 process (``one``), and prints one JSON line per run: CPU seconds of the process (robust to
 a busy machine), wall seconds and the load average.
@@ -67,7 +67,7 @@ def compare(args: argparse.Namespace) -> None:
     for _ in range(args.rounds):
         for what in ("load", "start"):
             for name, tree, folder in trees:
-                command = [sys.executable, __file__, "one", "--pool", str(args.pool), what, folder]
+                command = [sys.executable, __file__, "one", what, folder, "--pool", str(args.pool)]
                 env = {**os.environ, "PYTHONPATH": str(Path(tree).resolve())}
                 line = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
                 run = {"tree": name, **json.loads(line.stdout.strip().splitlines()[-1])}
