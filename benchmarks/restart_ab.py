@@ -9,8 +9,8 @@ database and saves the index under ``POOL/index`` (run it with the old tree on
 ``PYTHONPATH``, so that the file and the row fingerprints are the old ones). Before
 comparing, give the new tree its own copy of the index, converted by one start with the
 new code (``one start INDEX --pool POOL``: it saves the new format and fingerprints).
-``compare`` then runs, round by round, each tree's ``MatchEngine.load`` and ``Matcher.start`` in a fresh
-process (``one``), and prints one JSON line per run: CPU seconds of the process (robust to
+``compare`` then runs, round by round, each tree's ``MatchEngine.load`` and
+``Matcher.start`` in a fresh process (``one``), and prints one JSON line per run: CPU seconds of the process (robust to
 a busy machine), wall seconds and the load average.
 """
 
