@@ -4,14 +4,14 @@
     python benchmarks/restart_ab.py compare --pool /tmp/restart-pool \
         --old /work/main --new . --old-index index --new-index index3m --rounds 3
 
-``prepare`` builds ``bench_restart``'s synthetic pool of 100,000 postings, fills a SQLite
-database and saves the index under ``POOL/index`` (run it with the old tree on
+``prepare`` builds ``bench_restart``'s synthetic pool of 100,000 postings, fills a
+SQLite database and saves the index under ``POOL/index`` (run it with the old tree on
 ``PYTHONPATH``, so that the file and the row fingerprints are the old ones). Before
 comparing, give the new tree its own copy of the index, converted by one start with the
 new code (``one start INDEX --pool POOL``: it saves the new format and fingerprints).
 ``compare`` then runs, round by round, each tree's ``MatchEngine.load`` and
-``Matcher.start`` in a fresh process (``one``), and prints one JSON line per run: CPU seconds of the process (robust to
-a busy machine), wall seconds and the load average.
+``Matcher.start`` in a fresh process (``one``), and prints one JSON line per run: CPU
+seconds of the process (robust to a busy machine), wall seconds and the load average.
 """
 
 from __future__ import annotations
