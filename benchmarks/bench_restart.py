@@ -113,11 +113,11 @@ def build_pool(n: int, seed: int = 5) -> tuple[MatchEngine, list[Posting]]:
 
 def fill_database(url: str, postings: list[Posting]) -> dict[int, int]:
     """Insert the postings as rows; returns each row's fingerprint (what a save keeps)."""
-    from sqlalchemy import insert
+    from sqlalchemy import insert, select
 
     from service.db.engine import Database
     from service.db.models import Base, PostingRow
-    from service.matching import row_fingerprint
+    from service.matching import _PRINT_COLUMNS, row_fingerprint
 
     database = Database(url)
     Base.metadata.create_all(database.engine)
@@ -132,11 +132,9 @@ def fill_database(url: str, postings: list[Posting]) -> dict[int, int]:
         for start in range(0, len(rows), 5000):
             session.execute(insert(PostingRow), rows[start : start + 5000])
         session.commit()
-    prints = {}
-    for r in rows:
-        values = (r["id"], r["kind"], r["title"], r["description"], r["keywords"], r["sector"],
-                  r["trl"], r["language"], r["status"], r["expires_on"])  # fmt: skip
-        prints[int(r["id"])] = row_fingerprint(values)
+    with database.session() as session:  # the fingerprints of the rows as stored
+        stored = session.execute(select(*_PRINT_COLUMNS))
+        prints = {int(values[0]): row_fingerprint(values) for values in stored}
     database.engine.dispose()
     return prints
 

@@ -17,6 +17,7 @@ as the pool grows.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 
@@ -212,6 +213,9 @@ class ZTable(MutableMapping[int, ZStats]):
         rows = np.fromiter(self._rows.values(), dtype=np.int64, count=len(self._rows))
         return ids, self._mean[rows], self._std[rows]
 
+    def __contains__(self, posting_id: object) -> bool:
+        return posting_id in self._rows
+
     def __getitem__(self, posting_id: int) -> ZStats:
         row = self._rows[posting_id]
         mean: dict[str, float] = {}
@@ -303,6 +307,17 @@ class BiasModel:
         self.reference_ids: dict[str, list[int]] = {}
         self.reference: dict[tuple[str, str], np.ndarray] = {}
         self.zstats: MutableMapping[int, ZStats] = ZTable()
+
+    def correction_key(self) -> str:
+        """A digest of what :meth:`correct` depends on besides the (saved) statistics: the
+        mode and the VI → EN map. Corrected vectors saved under one key are valid for an
+        engine with the same key and the same statistics (a restart need not recompute
+        them)."""
+        digest = hashlib.sha1(self.mode.encode("ascii"))
+        if self.alignment is not None:
+            digest.update(self.alignment.source.encode("utf-8"))
+            digest.update(np.ascontiguousarray(self.alignment.matrix()).tobytes())
+        return digest.hexdigest()
 
     def correct(self, raw: np.ndarray, languages: list[str]) -> np.ndarray:
         """Corrected, unit-length rows of ``raw`` vectors of texts in ``languages``."""

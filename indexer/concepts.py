@@ -149,33 +149,48 @@ class ConceptIndex:
             "concepts_glossary": np.frombuffer(self.fingerprint().encode("ascii"), np.uint8),
         }
 
-    def restore(self, arrays: Mapping[str, np.ndarray], postings: Mapping[int, Posting]) -> bool:
+    def restore(
+        self,
+        arrays: Mapping[str, np.ndarray],
+        postings: Mapping[int, Posting],
+        hashes: Mapping[int, str] | None = None,
+    ) -> bool:
         """Read ``postings``, taking the mentions :meth:`to_arrays` saved for them (a posting
         saved without them is read from its text); False, and nothing taken, when the arrays
-        are absent or of another glossary."""
+        are absent or of another glossary. ``hashes``: the postings' content hashes where
+        known (the store's), so that a restart hashes no text again."""
         try:
             saved = arrays["concepts_glossary"].tobytes().decode("ascii")
-            ids = arrays["concepts_ids"].tolist()
-            ends = arrays["concepts_ends"].tolist()
-            concepts = arrays["concepts_concept"].tolist()
-            counts = arrays["concepts_count"].tolist()
+            ids = np.asarray(arrays["concepts_ids"], dtype=np.int64)
+            ends = np.asarray(arrays["concepts_ends"], dtype=np.int64)
+            concepts = np.asarray(arrays["concepts_concept"], dtype=np.int64)
+            counts = arrays["concepts_count"]
         except (KeyError, UnicodeDecodeError):
             return False
-        if saved != self.fingerprint() or len(ends) != len(ids):
+        last = int(ends[-1]) if len(ends) else 0
+        if saved != self.fingerprint() or len(ends) != len(ids) or len(concepts) != len(counts):
+            return False
+        if last != len(concepts) or (len(ends) and bool((np.diff(ends) < 0).any())):
             return False
         self._of.clear()
         self.df.clear()
         self._weights.clear()
-        start = 0
-        for posting_id, end in zip(ids, ends, strict=True):
-            found = dict(zip(concepts[start:end], counts[start:end], strict=True))
-            start = end
-            posting = postings.get(posting_id)
-            if posting is None:
-                continue
-            self._of[posting_id] = (posting.content_hash(), found)
-            for concept in found:
-                self.df[concept] = self.df.get(concept, 0) + 1
+        hashes = hashes or {}
+        present = np.fromiter((i in postings for i in ids.tolist()), dtype=bool, count=len(ids))
+        starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
+        concept_list, count_list = concepts.tolist(), counts.tolist()
+        for posting_id, a, b in zip(
+            ids[present].tolist(), starts[present].tolist(), ends[present].tolist(), strict=True
+        ):
+            content = hashes.get(posting_id) or postings[posting_id].content_hash()
+            self._of[posting_id] = (
+                content,
+                dict(zip(concept_list[a:b], count_list[a:b], strict=True)),
+            )
+        # document frequency in one pass (a posting's saved concepts are distinct: dict keys)
+        kept = np.repeat(present, ends - starts) if len(ends) else np.zeros(0, bool)
+        found, df = np.unique(concepts[kept], return_counts=True)
+        self.df = dict(zip(found.tolist(), df.tolist(), strict=True))
         for posting_id, posting in postings.items():
             if posting_id not in self._of:
                 self.put(posting)

@@ -121,7 +121,7 @@ class MatchEngine:
             self.bias.z, self.retriever.pair_lexical, c.fusion, None, offer_z=self.bias.z
         )
         self.concepts = ConceptIndex()
-        if not (saved and self.concepts.restore(saved, store.postings)):
+        if not (saved and self.concepts.restore(saved, store.postings, store.hashes)):
             self.concepts.reset(store.postings.values())
         scorer.concepts = self.concepts.pair_score
         self.view = PoolView(store, self.retriever, self.bias, self.model)
@@ -323,6 +323,8 @@ class MatchEngine:
             zstats=bias.zstats,
             lexical=lexical,  # type: ignore[arg-type]
             extra={**(extra or {}), **self.concepts.to_arrays()},
+            dense={str(k): v for k, v in self.retriever.export_dense().items()},
+            dense_key=bias.correction_key(),
         )
 
     @classmethod
@@ -336,7 +338,8 @@ class MatchEngine:
         if saved.stats is not None:
             engine.bias.stats = saved.stats
             engine.bias.reference_ids = saved.reference_ids
-            engine.indexer.restore(saved.zstats)
+            own = saved.dense_key == engine.bias.correction_key()
+            engine.indexer.restore(saved.zstats, saved.dense if own else None)
             for kind, (build, stale) in saved.lexical.items():
                 engine.retriever.lex[kind].restore(build, stale)  # type: ignore[index]
         engine.extra = saved.extra

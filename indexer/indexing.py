@@ -7,7 +7,7 @@ indexes only the written postings with the current statistics.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -190,11 +190,19 @@ class Indexer:
         )
         self._index_vectors(ids, dense=False)
 
-    def restore(self, zstats: MutableMapping[int, ZStats] | None) -> None:
-        """Rebuild the FAISS indexes and reference samples from the raw vectors of a loaded
-        store, and take the saved z statistics (computed for the postings without them)."""
+    def restore(
+        self,
+        zstats: MutableMapping[int, ZStats] | None,
+        dense: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:
+        """Install the FAISS indexes (from ``dense``, the saved corrected vectors per kind,
+        when they hold exactly the store's postings of that kind; else rebuilt from the raw
+        vectors) and the reference samples of a loaded store, and take the saved z
+        statistics (computed for the postings without them)."""
         ids = self.store.embedded_ids()
-        self.retriever.rebuild_dense(ids)
+        rebuild = self._install_dense(ids, dense or {})
+        if rebuild:
+            self.retriever.rebuild_dense(ids)
         self.bias.set_references(
             {
                 key: self.corrected([i for i in members if i in self.store.raw])
@@ -209,6 +217,21 @@ class Indexer:
         missing = [i for i in ids if i not in self.bias.zstats]
         if missing:
             self._index_vectors(missing, dense=False)
+
+    def _install_dense(
+        self, ids: list[int], dense: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    ) -> bool:
+        """Install every kind's saved vectors; True when some kind could not be (then all
+        are rebuilt from the raw vectors)."""
+        postings = self.store.postings
+        of_kind = {k: [i for i in ids if postings[i].kind == k] for k in KINDS}
+        for kind in KINDS:
+            saved = dense.get(kind)
+            if saved is None or len(saved[0]) != len(of_kind[kind]):
+                return True
+            if not np.array_equal(np.sort(saved[0]), np.sort(np.array(of_kind[kind], np.int64))):
+                return True
+        return not all(self.retriever.restore_dense(kind, *dense[kind]) for kind in KINDS)
 
     def _index_vectors(self, ids: Sequence[int], dense: bool = True) -> None:
         ids = [i for i in ids if i in self.store.raw]

@@ -3,11 +3,15 @@
 Saved: postings, raw vectors, tokens and key terms (as ids into one string table, so a
 start re-tokenises nothing and builds no Python list per token from JSON), key-term
 vectors, the bias statistics, reference samples and every posting's z statistics, and
-each kind's BM25 build as arrays (format 2). A start rebuilds only the FAISS indexes from
-the raw vectors (a fraction of a second per 100,000). Callers may add their own arrays
-(``extra``, e.g. the service's row fingerprints). Format 1 files (tokens in JSON, no BM25)
-are still read. Raw vectors are saved as float32 (the store keeps them as float16, see
-``indexer.store``; the file format did not change for it). The file records the format
+each kind's BM25 build as arrays (format 2), and (format 3) every kind's corrected vectors
+as the exact FAISS index stores them (float16), with a digest of what the correction
+depends on (``dense_key``, :meth:`indexer.bias.BiasModel.correction_key`): a start
+recomputes no correction when the key is its own (at 100,000 the correction and the
+alignment map took most of the vector part of a load), and rebuilds the FAISS indexes from
+the raw vectors otherwise. Callers may add their own arrays (``extra``, e.g. the service's
+row fingerprints). Format 1 files (tokens in JSON, no BM25) and format 2 files (no saved
+corrected vectors) are still read. Raw vectors are saved in the store's precision
+(float16 from format 3, float32 before; see ``indexer.store``). The file records the format
 version, the model and its backend: vectors of another model (or backend) would silently
 mis-rank, so such a file is refused.
 """
@@ -27,20 +31,26 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from indexer.ann import INDEX_DTYPE
 from indexer.bias import LanguageStats, ZStats, ZTable
 from indexer.errors import IndexLoadError
 from indexer.lexical import STRINGS, LexicalBuild
 from indexer.postings import KINDS, Posting
-from indexer.store import PostingStore, TokenTable
+from indexer.store import RAW_DTYPE, PostingStore, TokenTable
 
 if TYPE_CHECKING:
     from models import EmbeddingModel
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _FIELDS = tuple(f.name for f in dataclasses.fields(Posting))
-READABLE_FORMATS = (1, 2)
+READABLE_FORMATS = (1, 2, 3)
 INDEX_FILE = "index.npz"
 _NO_TOKENS = np.zeros(0, dtype=np.int32)
+#: Posting fields saved as one text buffer (format 3), the others as JSON columns: a JSON
+#: list of 100,000 rows of text took a second of a start to parse, splitting a buffer
+#: about a tenth of it.
+_TEXT_FIELDS = ("title", "description", "keywords")
+_END, _KEYWORD = "\x00", "\x01"  # ends each text field; separates keywords
 
 
 def model_backend(model: EmbeddingModel) -> str:
@@ -60,6 +70,9 @@ class SavedIndex:
     zstats: MutableMapping[int, ZStats] | None = None
     lexical: dict[str, tuple[LexicalBuild, bool]] = dataclasses.field(default_factory=dict)
     extra: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    #: per kind ``(ids, corrected vectors)`` and the correction they were made with
+    dense: dict[str, tuple[np.ndarray, np.ndarray]] = dataclasses.field(default_factory=dict)
+    dense_key: str = ""
 
 
 def write_index(
@@ -71,11 +84,15 @@ def write_index(
     zstats: MutableMapping[int, ZStats] | None = None,
     lexical: dict[str, tuple[LexicalBuild, bool]] | None = None,
     extra: dict[str, np.ndarray] | None = None,
+    dense: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    dense_key: str = "",
 ) -> Path:
     """Write the state atomically to ``directory/index.npz``; returns the file path.
 
     ``lexical``: per kind, the BM25 build in use and whether it misses writes (then the
-    loaded index rebuilds it in the background, as the running one would)."""
+    loaded index rebuilds it in the background, as the running one would). ``dense``: per
+    kind, the ids and corrected vectors its vector index holds, made under the correction
+    ``dense_key`` names (installed again at load when the key is the loader's)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     ids = np.array(sorted(store.raw), dtype=np.int64)
@@ -90,17 +107,24 @@ def write_index(
         "backend": model_backend(model),
         "dimension": store.dimension,
         "fields": list(_FIELDS),
-        "postings": [[getattr(p, f) for f in _FIELDS] for p in store.postings.values()],
+        "postings": [],
         "hashes": [store.hashes.get(i, "") for i in id_list],
         "surfaces": {str(k): v for k, v in store.surfaces.items()},
         "term_list": terms,
         "reference_ids": reference_ids,
         "strings": list(strings),
         "lexical": {},
+        "dense_key": dense_key if dense else "",
     }
-    arrays: dict[str, np.ndarray] = {
+    arrays: dict[str, np.ndarray] = {}
+    columns = _encode_postings(list(store.postings.values()), arrays)
+    if columns is None:  # a text holds a separator: rows in JSON, as format 2 saved them
+        meta["postings"] = [[getattr(p, f) for f in _FIELDS] for p in store.postings.values()]
+    else:
+        meta["posting_columns"] = columns
+    arrays |= {
         "ids": ids,
-        "raw": raw.astype(np.float32),
+        "raw": raw.astype(RAW_DTYPE),
         "term_vectors": np.stack([store.term_vectors[t] for t in terms])
         if terms
         else np.zeros((0, store.dimension), np.float32),
@@ -118,6 +142,9 @@ def write_index(
         arrays.update({f"lex_{kind}_{k}": v for k, v in parts.items()})
         lexical_meta[kind] = {"stale": stale, "tokens": vocabulary}
     meta["lexical"] = lexical_meta
+    for kind, (dense_ids, vectors) in (dense or {}).items():
+        arrays[f"dense_{kind}_ids"] = np.asarray(dense_ids, dtype=np.int64)
+        arrays[f"dense_{kind}_vectors"] = np.asarray(vectors).astype(INDEX_DTYPE)
     arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8)
     arrays.update({f"stats_{k}": v for k, v in stats.to_arrays().items()})
     arrays.update({f"extra_{k}": v for k, v in (extra or {}).items()})
@@ -155,6 +182,15 @@ def read_index(directory: Path, model: EmbeddingModel) -> SavedIndex:
             saved = _read_v1(arrays, meta, model.dimension)
         else:
             saved = _read_v2(arrays, meta, model.dimension)
+            saved.dense_key = str(meta.get("dense_key") or "")
+            for kind in KINDS if saved.dense_key else ():
+                if f"dense_{kind}_ids" not in arrays:
+                    continue  # that kind's store kept no vectors to save (not exact FAISS)
+                dense_ids = arrays[f"dense_{kind}_ids"]
+                vectors = arrays[f"dense_{kind}_vectors"]
+                if vectors.shape != (len(dense_ids), model.dimension):
+                    raise ValueError(f"saved {kind} vectors have the shape {vectors.shape}")
+                saved.dense[kind] = (dense_ids, vectors.astype(np.float32))
     except (KeyError, ValueError, TypeError, IndexError) as exc:
         raise IndexLoadError(f"{path} is inconsistent: {type(exc).__name__}: {exc}") from exc
     if set(saved.store.raw) != set(saved.store.postings):
@@ -176,6 +212,9 @@ def _read_v2(arrays: dict[str, np.ndarray], meta: dict[str, Any], dimension: int
     for row in meta["postings"]:
         row[keywords] = tuple(row[keywords] or ())
         store.put(Posting(*row))
+    if "posting_columns" in meta:
+        for posting in _decode_postings(meta["posting_columns"], arrays["posting_text"]):
+            store.postings[posting.id] = posting
     id_list = arrays["ids"].tolist()
     store.hashes = dict(zip(id_list, meta["hashes"], strict=True))
     strings = np.array(meta["strings"] or [""], dtype=object)
@@ -223,6 +262,38 @@ def _read_v1(arrays: dict[str, np.ndarray], meta: dict[str, Any], dimension: int
         stats=_stats(arrays),
         reference_ids={k: list(v) for k, v in meta["reference_ids"].items()},
     )
+
+
+def _encode_postings(
+    postings: list[Posting], arrays: dict[str, np.ndarray]
+) -> dict[str, list[object]] | None:
+    """The postings' fields as columns: the text fields into ``arrays["posting_text"]``
+    (UTF-8, each field ended by ``\\x00``, keywords joined by ``\\x01``), the others
+    returned as JSON-ready lists; ``None`` (nothing added) when a text holds a separator or
+    a keyword is empty (the buffer could not give it back)."""
+    parts: list[str] = []
+    for p in postings:
+        if any(not k or _KEYWORD in k for k in p.keywords):
+            return None
+        parts += (p.title, p.description, _KEYWORD.join(p.keywords))
+    if any(_END in part for part in parts):
+        return None
+    text = _END.join(parts) + (_END if parts else "")
+    arrays["posting_text"] = np.frombuffer(text.encode("utf-8"), np.uint8)
+    return {f: [getattr(p, f) for p in postings] for f in _FIELDS if f not in _TEXT_FIELDS}
+
+
+def _decode_postings(columns: dict[str, list[Any]], text: np.ndarray) -> list[Posting]:
+    """Inverse of :func:`_encode_postings` (``ValueError`` when they disagree)."""
+    parts = text.tobytes().decode("utf-8").split(_END)
+    n = len(columns["id"])
+    if len(parts) != 3 * n + 1 or any(len(v) != n for v in columns.values()):
+        raise ValueError("posting columns and texts differ in length")
+    keywords = [tuple(k.split(_KEYWORD)) if k else () for k in parts[2 : 3 * n : 3]]
+    fields = {"title": parts[0 : 3 * n : 3], "description": parts[1 : 3 * n : 3]}
+    fields["keywords"] = keywords  # type: ignore[assignment]
+    values = [fields[f] if f in fields else columns[f] for f in _FIELDS]
+    return [Posting(*row) for row in zip(*values, strict=True)]
 
 
 def _encode_tokens(

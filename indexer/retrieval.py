@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from indexer.ann import ANNIndex, make_index
+from indexer.ann import ANNIndex, FlatIndex, make_index
 from indexer.lexical import LexicalBuild, LexicalIndex, PreparedQuery, Tokens
 from indexer.pgvector_store import ColumnFilter, PgVectorIndex, make_pgvector_index
 from indexer.postings import KINDS, Filters, Kind, Posting, other_kind
@@ -101,6 +101,27 @@ class Retriever:
                 continue
             self.ann[kind] = fresh = self._new_index(kind)
             fresh.upsert(id_array, self.correct(kind_ids))
+
+    def export_dense(self) -> dict[Kind, tuple[np.ndarray, np.ndarray]]:
+        """Per kind held in an exact FAISS index: ``(ids, stored vectors)``, what
+        :meth:`restore_dense` installs again (saved with the index; other stores: none)."""
+        out: dict[Kind, tuple[np.ndarray, np.ndarray]] = {}
+        for kind, index in self.ann.items():
+            if isinstance(index, FlatIndex):
+                ids = index.ids()
+                out[kind] = (ids, index.vectors(ids))
+        return out
+
+    def restore_dense(self, kind: Kind, ids: np.ndarray, vectors: np.ndarray) -> bool:
+        """A fresh exact index of ``kind`` holding saved corrected ``vectors`` (nothing
+        recomputed); False, and nothing changed, when the configured store is not FAISS's
+        exact one."""
+        fresh = self._new_index(kind)
+        if not isinstance(fresh, FlatIndex):
+            return False
+        fresh.upsert(np.asarray(ids, dtype=np.int64), vectors)
+        self.ann[kind] = fresh
+        return True
 
     def index(self, ids: Sequence[int], vectors: np.ndarray, dense: bool = True) -> None:
         """Store postings' corrected ``vectors`` (when ``dense``) and tokens."""

@@ -3,14 +3,18 @@ BM25 and recomputes no z statistics, and answers exactly as the saved engine did
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from indexer import features, lexical
-from indexer.engine import MatchEngine
+from indexer.ann import FlatIndex
+from indexer.engine import EngineConfig, IndexLoadError, MatchEngine
 from indexer.postings import Posting
+from indexer.retrieval import Retriever
 from models import load_model
 from tests.indexer.test_engine import postings
 
@@ -59,3 +63,114 @@ def test_a_stale_saved_bm25_build_is_rebuilt_after_load(model, tmp_path: Path) -
     assert not loaded.info().lexical_stale["need"]
     ids, _ = loaded.retriever.lex["need"].score(["paint"])
     assert 3 in ids.tolist()
+
+
+def _matches(engine: MatchEngine) -> dict[int, list[tuple[str, float]]]:
+    return {pid: [(m.pair_id, m.score) for m in engine.match(pid)] for pid in (1, 2, 101, 102)}
+
+
+def _flat(engine: MatchEngine, kind: str) -> FlatIndex:
+    index = engine.retriever.ann[kind]  # type: ignore[index]
+    assert isinstance(index, FlatIndex)
+    return index
+
+
+def _rewrite(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    """Rewrite the saved file's arrays and meta through ``change(arrays, meta)``."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    change(arrays, meta)
+    arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8)
+    with path.open("wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def test_load_installs_the_saved_corrected_vectors(
+    model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = MatchEngine(model)
+    engine.upsert(postings())
+    before = _matches(engine)
+    engine.save(tmp_path)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a load with the saved correction must not recompute it")
+
+    monkeypatch.setattr(Retriever, "rebuild_dense", refuse)
+    loaded = MatchEngine.load(tmp_path, model)
+    for kind in ("need", "offer"):
+        ids = _flat(engine, kind).ids()
+        assert _flat(loaded, kind).ids().tolist() == ids.tolist()
+        saved = _flat(loaded, kind).vectors(ids)
+        assert np.array_equal(saved, _flat(engine, kind).vectors(ids))
+        assert np.array_equal(saved, loaded.corrected_vectors(ids.tolist()))  # still valid
+    assert _matches(loaded) == before
+    assert [loaded.get(p.id) for p in postings()] == [engine.get(p.id) for p in postings()]
+
+
+def test_saved_vectors_of_another_correction_are_recomputed(model, tmp_path: Path) -> None:
+    engine = MatchEngine(model)
+    engine.upsert(postings())
+    engine.save(tmp_path)
+    other = EngineConfig(bias_correction="none")  # no centering: other vectors
+    loaded = MatchEngine.load(tmp_path, model, other)
+    ids = _flat(loaded, "need").ids()
+    assert np.array_equal(
+        _flat(loaded, "need").vectors(ids), loaded.corrected_vectors(ids.tolist())
+    )
+    assert not np.array_equal(
+        _flat(loaded, "need").vectors(ids), _flat(engine, "need").vectors(ids)
+    )
+
+
+def test_a_format_2_file_is_still_read_and_answers_the_same(model, tmp_path: Path) -> None:
+    engine = MatchEngine(model)
+    engine.upsert(postings())
+    before = _matches(engine)
+    path = engine.save(tmp_path)
+    fields = [f.name for f in dataclasses.fields(Posting)]
+
+    def as_format_2(arrays: dict[str, np.ndarray], meta: dict[str, object]) -> None:
+        for key in [k for k in arrays if k.startswith("dense_") or k == "posting_text"]:
+            del arrays[key]
+        arrays["raw"] = arrays["raw"].astype(np.float32)
+        meta["postings"] = [[getattr(p, f) for f in fields] for p in engine.store]
+        del meta["posting_columns"], meta["dense_key"]
+        meta["format"] = 2
+
+    _rewrite(path, as_format_2)
+    loaded = MatchEngine.load(tmp_path, model)
+    assert _matches(loaded) == before
+    assert loaded.store.postings == engine.store.postings
+
+
+def test_texts_holding_a_separator_are_saved_as_rows(model, tmp_path: Path) -> None:
+    engine = MatchEngine(model)
+    odd = Posting(7, "offer", "Sơn\x00 tàu", "Chống hà\x01 bám.", ("a\x01b", "sơn"), None, 5)
+    engine.upsert([*postings(), odd])
+    engine.save(tmp_path)
+    loaded = MatchEngine.load(tmp_path, model)
+    assert loaded.store.postings == engine.store.postings
+    assert _matches(loaded) == _matches(engine)
+
+
+@pytest.mark.parametrize("damage", ["texts", "vectors", "format"])
+def test_a_damaged_or_unknown_file_is_refused(model, tmp_path: Path, damage: str) -> None:
+    """Refused with :class:`IndexLoadError`, which the service answers with a rebuild
+    (tests/service/test_index_consistency.py)."""
+    engine = MatchEngine(model)
+    engine.upsert(postings())
+    path = engine.save(tmp_path)
+
+    def spoil(arrays: dict[str, np.ndarray], meta: dict[str, object]) -> None:
+        if damage == "texts":
+            arrays["posting_text"] = arrays["posting_text"][:-40]
+        elif damage == "vectors":
+            arrays["dense_need_vectors"] = arrays["dense_need_vectors"][:, :10]
+        else:
+            meta["format"] = 99
+
+    _rewrite(path, spoil)
+    with pytest.raises(IndexLoadError):
+        MatchEngine.load(tmp_path, model)

@@ -14,13 +14,21 @@ import service.matching as matching
 from service.db.engine import Database
 from service.db.models import Base
 from service.matching import Matcher
+from tests.service.conftest import BACKENDS, database_url_for
 from tests.service.test_read_write import add_rows
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_restart_recomputes_only_the_rows_changed_while_down(
-    tmp_path: Path, hashing_model: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    hashing_model: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
-    database = Database(f"sqlite:///{tmp_path}/restart.db")
+    """Also: the fingerprints a write computes (of loaded rows) are those the start-up
+    reconcile computes (of plain columns, the keywords as JSON text), on both databases."""
+    database = Database(database_url_for(backend, tmp_path, request))
     Base.metadata.create_all(database.engine)
     add_rows(database, 1, 40)
     first = Matcher(database, "hashing", tmp_path / "index", model=hashing_model, save_delay=-1)
@@ -31,6 +39,8 @@ def test_restart_recomputes_only_the_rows_changed_while_down(
         session.execute(text("UPDATE postings SET title = 'Changed while down' WHERE id = 7"))
         session.execute(text("UPDATE postings SET status = 'draft' WHERE id = 8"))
         session.execute(text("DELETE FROM postings WHERE id = 9"))
+        keywords = '\'["đổi", "sensor"]\'' + ("::jsonb" if backend == "postgres" else "")
+        session.execute(text(f"UPDATE postings SET keywords = {keywords} WHERE id = 6"))
         session.commit()
     converted: list[int] = []
     real = matching.to_posting
@@ -43,8 +53,10 @@ def test_restart_recomputes_only_the_rows_changed_while_down(
     second = Matcher(database, "hashing", tmp_path / "index", model=hashing_model, save_delay=-1)
     second.start()
     assert not second.rebuilt
-    assert sorted(converted) == [7, 8]  # the 37 unchanged rows were never converted
-    assert second.reconciled == {"upserted": 2, "deleted": 1}
+    assert sorted(converted) == [6, 7, 8]  # the 36 unchanged rows were never converted
+    assert second.reconciled == {"upserted": 3, "deleted": 1}
+    changed = second.indexed(6)
+    assert changed is not None and changed.keywords == ("đổi", "sensor")
     indexed = second.indexed(7)
     assert indexed is not None and indexed.title == "Changed while down"
     assert 9 not in second.indexed_ids()
