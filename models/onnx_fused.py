@@ -47,7 +47,9 @@ def export_fused_int8(folder: Path, out: Path, texts: Sequence[str]) -> None:
         export_eager(folder, eager)
         fuse_bert(eager, fused, int(config["num_attention_heads"]), int(config["hidden_size"]))
         tokenizer = folder / "tokenizer.json"
-        keep = outlier_matmuls(fused, tokenizer, [prompt + t for t in texts], KEEP_FP32)
+        length = int(config.get("max_position_embeddings", 512))
+        texts = [prompt + t for t in texts]
+        keep = outlier_matmuls(fused, tokenizer, texts, KEEP_FP32, max_length=length)
         quantize_fused(fused, Path(out), keep)
 
 
@@ -90,11 +92,11 @@ def fuse_bert(source: Path, out: Path, num_heads: int, hidden_size: int) -> dict
 
 
 def outlier_matmuls(
-    fused: Path, tokenizer_file: Path, texts: Sequence[str], keep: int
+    fused: Path, tokenizer_file: Path, texts: Sequence[str], keep: int, max_length: int = 512
 ) -> list[str]:
     """The names of the ``keep`` MatMul nodes of ``fused`` whose input's range is the largest
     multiple of its ``OUTLIER_PERCENTILE``-th percentile magnitude over ``texts`` (one text
-    per run, no padding)."""
+    per run, no padding, truncated to ``max_length`` tokens)."""
     import onnx
     import onnxruntime as ort
     from tokenizers import Tokenizer
@@ -117,6 +119,7 @@ def outlier_matmuls(
     del model
     names = [o.name for o in session.get_outputs()]
     tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.enable_truncation(max_length)
     ratio = dict.fromkeys(inputs, 0.0)
     for text in texts:
         ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
