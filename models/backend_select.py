@@ -4,7 +4,8 @@ Rules (``select_backend``):
 
 * candidates are the backends this CPU can run fast (``candidates``): ``torch``, ``onnx``,
   ``onnx-int8`` and ``onnx-int8-ffn`` (int8 on the feed-forward MatMuls only) always,
-  ``torch-bf16`` only with AVX-512-BF16 or AMX, ``onnx-int8-vnni`` only with AVX-512-VNNI
+  ``torch-bf16`` only with AVX-512-BF16 or AMX, ``onnx-int8-vnni`` and
+  ``onnx-int8-vnni-fused`` (onnxruntime's fused attention kernels) only with AVX-512-VNNI
   or AVX-VNNI, ``onnx-q4`` (4-bit block weights, fp32 products) only with AVX2 and FMA
   (flags hidden by ``TECHMATCH_CPU_FLAGS_HIDE`` count as absent);
 * each is timed on a small built-in sample (``backend_probe``: 22 short sentences and 16
@@ -52,7 +53,7 @@ from models.cpu import MKL_ENV, ONEDNN_ENV, CpuInfo, cpu_info, isa_cap_env
 log = logging.getLogger(__name__)
 
 RECORD_FILE = "backend-choice.json"
-RECORD_FORMAT = 3  # bump when the rules or the sample change, to measure again
+RECORD_FORMAT = 4  # bump when the rules or the sample change, to measure again
 COSINE_GUARD = 0.995
 PARAGRAPH_SHARE = 0.9  # of the texts the service embeds; the rest are short (key terms)
 REFERENCE = "torch"
@@ -112,8 +113,8 @@ def candidates(cpu: CpuInfo) -> list[str]:
     if cpu.has_bf16:
         chosen.append("torch-bf16")
     chosen += ["onnx", "onnx-int8", "onnx-int8-ffn"]
-    if cpu.has_vnni:
-        chosen.append("onnx-int8-vnni")
+    if cpu.has_vnni:  # 8-bit weights: u8 x s8 into int32 saturates only without VNNI
+        chosen += ["onnx-int8-vnni", "onnx-int8-vnni-fused"]
     if cpu.has_avx2_fma:  # MLAS's MatMulNBits kernels; elsewhere a slow generic loop
         chosen.append("onnx-q4")
     return chosen

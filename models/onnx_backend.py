@@ -6,11 +6,14 @@ and in 7-bit range (no saturation on CPUs without VNNI); ``onnx-int8-vnni`` the 
 full 8-bit range, for CPUs with VNNI (int8 dot products into 32-bit sums cannot
 saturate there); ``onnx-int8-ffn`` 7-bit int8 on the feed-forward MatMuls only (the
 attention's stay fp32); ``onnx-q4`` every MatMul weight as 4-bit blocks with fp32 products
-(``models/onnx_q4.py``: the built-in model's own 4-bit grid, so no loss). The int8
+(``models/onnx_q4.py``: the built-in model's own 4-bit grid, so no loss);
+``onnx-int8-vnni-fused`` onnxruntime's fused BERT kernels (eager-attention export,
+``QAttention``), 8-bit, the MatMul with the worst activation outliers kept fp32
+(``models/onnx_fused.py``). The int8
 backends quantise activations per batch at run time. All are exported LOCALLY from the
 built torch folder — nothing is downloaded — into ``<folder>/onnx/`` (``model.onnx``,
 ``model_qint8.onnx``, ``model_qint8_vnni.onnx``, ``model_qint8_ffn.onnx``,
-``model_q4.onnx``), atomically (temporary
+``model_q4.onnx``, ``model_qint8_vnni_fused.onnx``), atomically (temporary
 file + rename under a file lock, a marker last), and reused afterwards. Which backend runs
 by default is decided per CPU by ``models/backend_select.py`` (``auto``).
 
@@ -39,7 +42,7 @@ from filelock import FileLock
 
 BACKENDS = (
     *("torch", "torch-bf16", "onnx"),
-    *("onnx-int8", "onnx-int8-vnni", "onnx-int8-ffn", "onnx-q4"),
+    *("onnx-int8", "onnx-int8-vnni", "onnx-int8-ffn", "onnx-q4", "onnx-int8-vnni-fused"),
 )
 AUTO = "auto"  # measure the candidates this CPU supports, keep the fastest faithful one
 DEFAULT_BACKEND = AUTO
@@ -50,12 +53,14 @@ INT8_FILE = "model_qint8.onnx"
 INT8_VNNI_FILE = "model_qint8_vnni.onnx"
 Q4_FILE = "model_q4.onnx"
 INT8_FFN_FILE = "model_qint8_ffn.onnx"
+INT8_FUSED_FILE = "model_qint8_vnni_fused.onnx"
 ONNX_FILES = {
     "onnx-int8-ffn": INT8_FFN_FILE,
     "onnx": FP32_FILE,
     "onnx-int8": INT8_FILE,
     "onnx-int8-vnni": INT8_VNNI_FILE,
     "onnx-q4": Q4_FILE,
+    "onnx-int8-vnni-fused": INT8_FUSED_FILE,
 }
 EXPORT_FORMAT = 3  # bump when the export changes, to force a new export
 _MARKERS = {
@@ -64,6 +69,7 @@ _MARKERS = {
     INT8_VNNI_FILE: ".model_qint8_vnni.onnx.json",
     Q4_FILE: ".model_q4.onnx.json",
     INT8_FFN_FILE: ".model_qint8_ffn.onnx.json",
+    INT8_FUSED_FILE: ".model_qint8_vnni_fused.onnx.json",
 }
 
 
@@ -102,6 +108,8 @@ def export_onnx(folder: Path, backend: str = "onnx") -> Path:
         started = time.perf_counter()
         if backend == "onnx":
             _atomic_write(target, lambda tmp: _export_fp32(folder, tmp))
+        elif backend == "onnx-int8-vnni-fused":  # its own export: eager attention, fused
+            _atomic_write(target, lambda tmp: _export_fused(folder, tmp))
         else:
             source = export_onnx(folder, "onnx")
             _atomic_write(target, lambda tmp: _QUANTIZERS[backend](source, tmp))
@@ -138,7 +146,9 @@ def _atomic_write(target: Path, write: Any) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _export_fp32(folder: Path, out: Path) -> None:
+def _export_fp32(folder: Path, out: Path, attention: str | None = None) -> None:
+    """``torch.onnx.export`` of the folder's transformer; ``attention`` is transformers'
+    ``attn_implementation`` (None: its default, SDPA; ``"eager"`` for the fusable graph)."""
     import warnings
 
     import torch
@@ -147,7 +157,10 @@ def _export_fp32(folder: Path, out: Path) -> None:
     from models.sentence_transformer import _quiet_progress_bars
 
     with _quiet_progress_bars():  # no "Loading weights" bar on a server's first start
-        model = AutoModel.from_pretrained(str(folder), dtype=torch.float32, local_files_only=True)
+        extra: dict[str, Any] = {"attn_implementation": attention} if attention else {}
+        model = AutoModel.from_pretrained(
+            str(folder), dtype=torch.float32, local_files_only=True, **extra
+        )
     model.eval()
 
     class _Wrapper(torch.nn.Module):
@@ -209,6 +222,13 @@ def _quantize_int8(
             reduce_range=not full_range,
             nodes_to_exclude=excluded,
         )
+
+
+def _export_fused(folder: Path, out: Path) -> None:
+    from models.backend_probe import SAMPLE
+    from models.onnx_fused import export_fused_int8
+
+    export_fused_int8(folder, out, SAMPLE)  # the selector's sample calibrates it
 
 
 def _quantize_q4(source: Path, out: Path) -> None:

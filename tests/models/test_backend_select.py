@@ -92,6 +92,7 @@ SPEEDS = {
     "onnx-int8-vnni": (25.0, 0.9960),
     "onnx-int8-ffn": (11.0, 0.9990),
     "onnx-q4": (12.0, 1.0),
+    "onnx-int8-vnni-fused": (28.0, 0.9940),  # faster than vnni, but below the guard here
 }
 
 
@@ -113,7 +114,7 @@ def folder(tmp_path: Path) -> Path:
 def test_candidates_follow_the_cpu_flags() -> None:
     assert candidates(EPYC) == [
         *("torch", "torch-bf16", "onnx", "onnx-int8", "onnx-int8-ffn", "onnx-int8-vnni"),
-        "onnx-q4",
+        *("onnx-int8-vnni-fused", "onnx-q4"),
     ]
     assert candidates(OLD_XEON) == ["torch", "onnx", "onnx-int8", "onnx-int8-ffn", "onnx-q4"]
     # the 4-bit MatMulNBits kernels need AVX2 + FMA; without them no onnx-q4
@@ -121,6 +122,9 @@ def test_candidates_follow_the_cpu_flags() -> None:
     assert "onnx-q4" not in candidates(cpu_info(CPUINFO, hide="avx2"))
     amx = CpuInfo("Intel Xeon Platinum 8480+", ("avx512f", "amx_bf16", "avx_vnni"))
     assert "torch-bf16" in candidates(amx) and "onnx-int8-vnni" in candidates(amx)
+    # the fused graph's QAttention and MatMuls are 8-bit: offered only with VNNI
+    assert "onnx-int8-vnni-fused" in candidates(amx)
+    assert "onnx-int8-vnni-fused" not in candidates(cpu_info(CPUINFO, hide="avx512_vnni"))
 
 
 def test_cosine_guard_drops_the_fast_but_wrong_candidate() -> None:

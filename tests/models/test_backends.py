@@ -18,6 +18,7 @@ from models.onnx_backend import (
     FP32_FILE,
     INT8_FFN_FILE,
     INT8_FILE,
+    INT8_FUSED_FILE,
     INT8_VNNI_FILE,
     ONNX_DIR,
     Q4_FILE,
@@ -129,6 +130,12 @@ def test_onnx_backends_agree_with_torch(tiny_folder: Path) -> None:
     # random weights are not on a 4-bit grid: about int8's loss here (the real model's are)
     assert (q4_vectors * torch_vectors).sum(axis=1).min() >= 0.95
     assert (tiny_folder / ONNX_DIR / Q4_FILE).is_file()
+    fused = load_model(str(tiny_folder), backend="onnx-int8-vnni-fused")
+    fused_vectors = fused.encode(texts, batch_size=3)  # padded batches through QAttention
+    assert (fused_vectors * torch_vectors).sum(axis=1).min() >= 0.95
+    counts = _op_counts(tiny_folder / ONNX_DIR / INT8_FUSED_FILE)
+    assert counts["QAttention"] == 2 and counts["EmbedLayerNormalization"] == 1  # 2 layers
+    assert counts["MatMul"] == 1  # the one with the worst activation outliers stays fp32
     bf16 = load_model(str(tiny_folder), backend="torch-bf16")
     assert bf16.backend == "torch-bf16"  # type: ignore[attr-defined]
     bf16_vectors = bf16.encode(texts)
@@ -147,6 +154,43 @@ def test_export_is_cached_and_leaves_no_temp_files(tiny_folder: Path) -> None:
     load_model(str(tiny_folder), backend="onnx-int8")
     assert ((out / FP32_FILE).stat().st_mtime_ns, (out / INT8_FILE).stat().st_mtime_ns) == first
     assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+
+
+def _op_counts(path: Path) -> dict[str, int]:
+    import collections
+
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    return dict(collections.Counter(node.op_type for node in graph.node))
+
+
+def test_outlier_ratio_sees_one_large_value() -> None:
+    from models.onnx_fused import outlier_ratio
+
+    rng = np.random.default_rng(0)
+    plain = rng.standard_normal(10_000).astype(np.float32)
+    spiked = plain.copy()
+    spiked[17] = 300.0  # one activation channel far outside the rest, as in e5's layer 4
+    assert outlier_ratio(plain) < 5
+    assert outlier_ratio(spiked) > 20 * outlier_ratio(plain)
+
+
+@pytest.mark.model
+def test_real_model_fused_int8_stays_within_the_guard(model_cache_dir: Path) -> None:
+    """The fused graph (12 QAttention, EmbedLayerNormalization) keeps the selector's guard on
+    its sample: measured min 0.9974 (int8 everywhere: 0.9949, under the guard)."""
+    from models.backend_probe import SAMPLE
+    from models.backend_select import COSINE_GUARD
+
+    texts = list(SAMPLE)
+    reference = load_model(cache_dir=model_cache_dir, backend="torch").encode(texts)
+    model = load_model(cache_dir=model_cache_dir, backend="onnx-int8-vnni-fused")
+    cosines = (model.encode(texts, batch_size=16) * reference).sum(axis=1)
+    assert cosines.min() >= COSINE_GUARD
+    counts = _op_counts(model.onnx_file)  # type: ignore[attr-defined]
+    assert counts["QAttention"] == 12 and counts.get("Attention", 0) == 0
+    assert counts["MatMul"] == 1 and counts["MatMulInteger"] == 35
 
 
 @pytest.mark.model
@@ -202,7 +246,7 @@ def test_every_backend_batches_by_length(tiny_folder: Path) -> None:
     lengths = token_lengths(tiny_folder, mixed, max_length=64)  # the tiny model's limit
     before = input_order_padding(lengths, 4)
     assert before > 0.3  # a long text in every batch of 4
-    for backend in ("torch", "torch-bf16", "onnx", "onnx-int8", "onnx-q4"):
+    for backend in ("torch", "torch-bf16", "onnx", "onnx-int8", "onnx-q4", "onnx-int8-vnni-fused"):
         model = load_model(str(tiny_folder), backend=backend)
         expected = model.encode(mixed, batch_size=4)
         recorder = PaddingRecorder()
