@@ -2,7 +2,8 @@
 
 For every candidate backend this CPU supports (``models.backend_select.candidates``:
 ``torch`` fp32, ``torch-bf16`` with AVX-512-BF16/AMX, ``onnx`` fp32, ``onnx-int8``,
-``onnx-int8-vnni`` and ``onnx-int8-vnni-fused`` with VNNI, ``onnx-int8-ffn``, ``onnx-q4`` with AVX2 + FMA;
+``onnx-int8-vnni`` and ``onnx-int8-vnni-fused`` with VNNI, ``onnx-int8-ffn``,
+``onnx-q4`` with AVX2 + FMA;
 ``TECHMATCH_CPU_FLAGS_HIDE`` simulates a CPU without some):
 
 * throughput on short texts (titles of the development set plus the probe texts of
