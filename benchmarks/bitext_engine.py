@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import sys
@@ -35,7 +36,7 @@ from indexer.engine import EngineConfig, MatchEngine  # noqa: E402
 from indexer.evaluation.bitext import CORPORA, read_bitext  # noqa: E402
 from indexer.evaluation.levers import CachedModel  # noqa: E402
 from indexer.fusion import FittedFusion  # noqa: E402
-from indexer.postings import Posting  # noqa: E402
+from indexer.postings import Match, Posting  # noqa: E402
 
 PARTS = ("score", "dense_z", "offer_z", "lexical", "lexical_used", "fusion", "concept")
 
@@ -51,6 +52,16 @@ def fold_postings(vi: Sequence[str], en: Sequence[str], n: int, fold: int) -> li
     return out
 
 
+def _part(match: Match, part: str) -> float:
+    """The engine's score (``part`` "score") or one of the match's components."""
+    return match.score if part == "score" else match.components.get(part, 0.0)
+
+
+def _rank_key(part: str, match: Match) -> tuple[float, int]:
+    """Sort key: the part, then the lower offer id."""
+    return _part(match, part), -match.offer_id
+
+
 def measure(engine: MatchEngine, n: int, depth: int) -> dict[str, Any]:
     """Top-1 of the score and of each part alone over the needs 1..n of ``engine``."""
     hits = {p: 0 for p in PARTS}
@@ -63,12 +74,7 @@ def measure(engine: MatchEngine, n: int, depth: int) -> dict[str, Any]:
         in_candidates += any(m.offer_id == target for m in found)
         vi_winner += found[0].offer_id >= 20001
         for part in PARTS:
-            key = (
-                (lambda m: m.score)
-                if part == "score"
-                else (lambda m, p=part: m.components.get(p, 0.0))
-            )  # type: ignore[misc]
-            best = max(found, key=lambda m: (key(m), -m.offer_id))
+            best = max(found, key=functools.partial(_rank_key, part))
             hits[part] += best.offer_id == target
     out: dict[str, Any] = {f"top1_{p}": hits[p] / n for p in PARTS}
     out["winner_is_vi"] = vi_winner / n
