@@ -7,7 +7,9 @@ phrase with diacritics matching only the accented form, an all-capital glossary 
 "DO" only a word typed in capitals), which gives the posting's concept ids. A pair's
 ``concept`` part is the share of the need's concept weight that the offer mentions too,
 each concept weighted by its inverse document frequency over the pool (so "hệ thống" counts
-little, "độ mặn" much): the same number whatever the languages of the two sides.
+little, "độ mặn" much), scaled down when the need's whole concept weight is below
+:data:`FULL_WEIGHT` (a short text with one common concept): the same number whatever the
+languages of the two sides.
 
 In: postings (and the :class:`~vocabulary.glossary.Glossary`, any one); out: per pair a
 number in [0, 1] (:meth:`ConceptIndex.pair_score`) and the shared concept ids.
@@ -27,6 +29,13 @@ from indexer.postings import Posting
 from vocabulary.glossary import Glossary, glossary, glossary_key
 
 MAX_WORDS = 6
+#: the need's concept weight (sum of its concepts' IDF) from which its share counts in full;
+#: below it the share is scaled down in proportion. A short text naming one common word of the
+#: glossary ("mưa", "lái xe") proved nothing, yet got the whole share when a same-language
+#: text repeated that word while its translation phrased it otherwise ("raining", "drive"):
+#: bitext mixed pool through the engine, Tatoeba 0.854 → 0.921, IWSLT 0.843 → 0.959; the dev
+#: set's rankings do not move (5 of its 101 needs weigh less; README, issue 15 levers).
+FULL_WEIGHT = 20.0
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 Mentions = dict[int, int]  # concept id → how many times the text mentions it
@@ -106,8 +115,10 @@ class ConceptIndex:
     """Each indexed posting's concepts and every concept's document frequency over the pool,
     kept in step with the engine's writes (:meth:`put`, :meth:`remove`)."""
 
-    def __init__(self, source: Glossary | None = None) -> None:
+    def __init__(self, source: Glossary | None = None, full_weight: float = FULL_WEIGHT) -> None:
+        """``full_weight``: see :data:`FULL_WEIGHT` (0: the plain share)."""
         self.glossary = source or glossary()
+        self.full_weight = full_weight
         self._of: dict[int, tuple[str, Mentions]] = {}  # id → (content hash, mentions)
         self.df: dict[int, int] = {}
         #: need id → (its concepts with their IDF, their sum); forgotten at every write
@@ -249,7 +260,7 @@ class ConceptIndex:
 
     def pair_score(self, need_id: int, offer_id: int) -> float:
         """The IDF-weighted share of the need's concepts that the offer mentions, in [0, 1]
-        (0 when the need mentions none)."""
+        (0 when the need mentions none), scaled by ``min(1, need's weight / full_weight)``."""
         offer = self.concepts(offer_id)
         if not offer:
             return 0.0
@@ -261,4 +272,7 @@ class ConceptIndex:
         items, total = weights
         if total <= 0:
             return 0.0
-        return sum(w for c, w in items if c in offer) / total
+        share = sum(w for c, w in items if c in offer) / total
+        if self.full_weight > 0:  # a need with little concept weight proves little
+            share *= min(1.0, total / self.full_weight)
+        return share

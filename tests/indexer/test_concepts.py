@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.concepts import ConceptIndex, ConceptLexicon
+from indexer.concepts import FULL_WEIGHT, ConceptIndex, ConceptLexicon
 from indexer.engine import MatchEngine
 from indexer.postings import Posting
 from models import load_model
@@ -45,7 +45,7 @@ def posting(pid: int, kind: str, text: str, language: str) -> Posting:
 
 
 def test_the_pair_part_weighs_rare_concepts_more_and_follows_writes() -> None:
-    index = ConceptIndex(GLOSSARY)
+    index = ConceptIndex(GLOSSARY, full_weight=0.0)  # the plain share
     index.reset(
         [
             posting(1, "need", "Hệ thống xử lý nước thải, giám sát độ mặn", "vi"),
@@ -65,6 +65,28 @@ def test_the_pair_part_weighs_rare_concepts_more_and_follows_writes() -> None:
     index.sync([2, 4], {2: posting(2, "offer", "Salinity sensor", "en")})
     assert index.df[SYSTEM] == 2 and index.concepts(4) == {} and index.pair_score(1, 4) == 0.0
     assert set(index.concepts(2)) == {SALINITY, SENSOR}
+
+
+def test_a_need_with_little_concept_weight_gets_a_proportionally_smaller_share() -> None:
+    pool = [
+        posting(1, "need", "Giám sát độ mặn", "vi"),  # one concept: little weight
+        posting(2, "need", "Hệ thống xử lý nước thải, giám sát độ mặn, cảm biến", "vi"),
+        posting(3, "offer", "Salinity monitoring", "en"),
+        posting(4, "offer", "ERP system", "en"),
+    ]
+    plain, scaled = ConceptIndex(GLOSSARY, full_weight=0.0), ConceptIndex(GLOSSARY)
+    plain.reset(pool)
+    scaled.reset(pool)
+    assert plain.pair_score(1, 3) == 1.0  # the whole share for one shared concept
+    weight = plain.idf(SALINITY)
+    assert weight < FULL_WEIGHT
+    assert scaled.pair_score(1, 3) == pytest.approx(weight / FULL_WEIGHT)
+    heavy = ConceptIndex(GLOSSARY, full_weight=weight)  # weight reached: the share in full
+    heavy.reset(pool)
+    assert heavy.pair_score(1, 3) == 1.0
+    assert scaled.pair_score(2, 3) / plain.pair_score(2, 3) == pytest.approx(
+        min(1.0, sum(plain.idf(c) for c in plain.concepts(2)) / FULL_WEIGHT)
+    )
 
 
 def test_the_engine_gives_every_pair_its_concept_part_and_keeps_it_current() -> None:
