@@ -3,7 +3,11 @@ hand-labelled hints a poster would agree with, and whether rewritten postings ra
 right counterparts higher.
 
     PYTHONPATH=$PWD python benchmarks/bench_coach.py --model multilingual-e5-small \
-        --model-cache .cache/models [--dump hints.jsonl] [--out result.json]
+        --model-cache .cache/models --backend onnx-int8-vnni-fused \
+        [--dump hints.jsonl] [--out result.json]
+
+``--backend`` names how the model runs (default ``auto``: the recorded choice of
+``models/backend_select.py``, measured when the model folder has no record for this CPU).
 
 Every dev posting is stored through ``PostingService`` (SQLite in a temporary folder, the
 real index), then checked by :func:`service.coach.coach` exactly as the API does after a
@@ -66,7 +70,9 @@ class _Later:
 class Pool:
     """The dev set stored and indexed; dev ids ↔ database ids."""
 
-    def __init__(self, model: str, model_cache: Path | None, folder: Path) -> None:
+    def __init__(
+        self, model: str, model_cache: Path | None, folder: Path, backend: str | None = None
+    ) -> None:
         self.database = Database(f"sqlite:///{folder / 'coach.db'}")
         upgrade(self.database)
         self.db_id: dict[tuple[str, int], int] = {}
@@ -78,7 +84,14 @@ class Pool:
                 stored = writer.create(STAFF, kind, data)
                 self.db_id[(kind, row["id"])] = stored.id
                 self.dev_id[stored.id] = row["id"]
-        self.matcher = Matcher(self.database, model, folder / "index", model_cache, save_delay=-1)
+        self.matcher = Matcher(
+            self.database,
+            model,
+            folder / "index",
+            model_cache,
+            save_delay=-1,
+            model_backend=backend,
+        )
         self.matcher.start()
         self.postings = PostingService(self.database, self.matcher)
 
@@ -191,12 +204,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="multilingual-e5-small")
     parser.add_argument("--model-cache", type=Path, default=ROOT / ".cache" / "models")
+    parser.add_argument(
+        "--backend", help="model backend (torch, onnx-int8, …; default auto: the recorded choice)"
+    )
     parser.add_argument("--dump", type=Path, help="write every dev posting's hints (JSONL)")
     parser.add_argument("--out", type=Path, help="write the result (JSON)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        pool = Pool(args.model, args.model_cache, Path(folder))
+        pool = Pool(args.model, args.model_cache, Path(folder), args.backend)
         indexed = time.perf_counter() - started
         started = time.perf_counter()
         rates, dump = fire_rates(pool)
