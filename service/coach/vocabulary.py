@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from service.coach.draft import Draft, Hint
 from service.coach.messages import COUNTERPARTS, message, quoted
-from service.coach.text_quality import GENERIC
-from service.matching import Matcher, NotIndexed, tokenize
+from service.coach.text_quality import TOO_BROAD
+from service.matching import Matcher, NotIndexed, TermUse, tokenize
 from service.textutil import fold
 from vocabulary.places import PLACES
 
@@ -38,6 +38,10 @@ ALTERNATIVES = 3
 NEAR = 10
 #: Suggest only words of the recommended among the :data:`NEAR` best counterparts.
 RECOMMENDED_ONLY = True
+#: When the counterparts' nearest key terms may be suggested besides the glossary's words:
+#: ``"never"``, ``"no_glossary"`` (only for a keyword the glossary has no word for) or
+#: ``"always"`` (after the glossary's words).
+NEAREST_WORDS = "never"
 _PLACES = frozenset(fold(p) for p in PLACES)
 
 
@@ -62,7 +66,7 @@ def _worth_checking(draft: Draft, term: str) -> bool:
 def _alternative(word: str) -> bool:
     """A counterpart word worth suggesting: eligible and not a generic word."""
     tokens = set(tokenize(word, "vi" if any(ord(c) > 0x7F for c in word) else "en"))
-    return eligible_term(word) and not (tokens and tokens <= GENERIC)
+    return eligible_term(word) and not (tokens and tokens <= TOO_BROAD)
 
 
 def _field(draft: Draft, term: str) -> str:
@@ -100,6 +104,13 @@ def _absent(word: str, own_text: str) -> bool:
     return _words(word) not in own_text
 
 
+def _offered(use: TermUse) -> list[str]:
+    """The words of ``use.instead`` that :data:`NEAREST_WORDS` lets the hint name."""
+    if NEAREST_WORDS == "always" or (NEAREST_WORDS == "no_glossary" and not use.from_glossary):
+        return use.instead
+    return use.instead[: use.from_glossary]
+
+
 def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
     """``term_unused`` hints of ``draft`` against the counterparts matched now."""
     other = "offer" if draft.kind == "need" else "need"
@@ -118,7 +129,7 @@ def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
     usage = matcher.term_usage(terms, draft.kind, draft.language or lang, near)
     out: list[Hint] = []
     for use in usage:
-        instead = [w for w in use.instead if _alternative(w) and _absent(w, own_text)]
+        instead = [w for w in _offered(use) if _alternative(w) and _absent(w, own_text)]
         instead = instead[:ALTERNATIVES]
         if use.users or not instead:
             continue
