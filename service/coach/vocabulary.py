@@ -6,17 +6,19 @@ Trigger (see ``docs/coach.md``): ``term_unused`` fires for a keyword of the post
   would look unused),
 - no active counterpart's text contains the keyword (case and diacritics ignored) and no
   counterpart key term means the same (cosine ≥ the engine's link threshold), and
-- the glossary has other terms for the keyword's concept that some active counterpart
-  writes (synonyms, translations: named first), or the key terms of the counterparts the
-  posting is *recommended* with (among its :data:`NEAR` best matches; every counterpart
-  for an unsaved draft) hold at least one word close to it (cosine ≥ 0.85); words the
-  posting already writes are left out; the hint names them, in the posting's language
-  first.
+- the glossary has other terms for the keyword's concept (synonyms, translations) that
+  some active counterpart writes and the posting does not (when the posting already writes
+  one of them, the concept is covered: no hint); the hint names them, in the posting's
+  language first. A saved posting must be *recommended* with at least one of
+  its :data:`NEAR` best counterparts (no recommended counterpart: no hint). The
+  counterparts' cosine-nearest key terms are named too only when :data:`NEAREST_WORDS`
+  allows it (by default never: they were topical neighbours, not synonyms, on both
+  labelled samples — ``data/coach/labels_tune.jsonl``, ``docs/coach.md``).
 
 Only the poster's keywords are checked: title and description terms are cut from running
-text ("hàm lượng", "strong") and too loose to advise on. Words are suggested only from
-recommended counterparts because the nearest key terms of off-topic counterparts are
-topical neighbours, not synonyms (the tuning sample, ``data/coach/labels_tune.jsonl``).
+text ("hàm lượng", "strong") and too loose to advise on. Nearest words, where allowed,
+come only from recommended counterparts: those of off-topic counterparts are topical
+neighbours, not synonyms.
 Place names, numbers, one-syllable Vietnamese fragments and terms under 4 letters are
 skipped, on both sides, and so are generic suggestions ("quản lý", "sản phẩm",
 "solution"). At most :data:`MAX_HINTS` hints, each naming at most :data:`ALTERNATIVES`
@@ -129,6 +131,8 @@ def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
     usage = matcher.term_usage(terms, draft.kind, draft.language or lang, near)
     out: list[Hint] = []
     for use in usage:
+        if any(not _absent(w, own_text) for w in use.instead[: use.from_glossary]):
+            continue  # the posting already writes the counterparts' word for this concept
         instead = [w for w in _offered(use) if _alternative(w) and _absent(w, own_text)]
         instead = instead[:ALTERNATIVES]
         if use.users or not instead:

@@ -44,7 +44,7 @@ class StubMatcher:
     offers: list[Counterpart]
     words: dict[int, list[str]]
     threshold: float = 0.4
-    from_glossary: frozenset[str] = frozenset({"mật ong", "moisture reduction"})
+    from_glossary: frozenset[str] = frozenset({"mật ong"})
     asked_near: list[list[int] | None] = field(default_factory=list)
 
     recommend_threshold = property(lambda self: self.threshold)
@@ -81,7 +81,10 @@ class StubMatcher:
         return [TermUse(term=t, users=0, instead=pool, from_glossary=known) for t in terms]
 
 
-def test_words_come_only_from_recommended_counterparts_and_only_for_keywords() -> None:
+def test_words_come_only_from_recommended_counterparts_and_only_for_keywords(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(vocabulary, "NEAREST_WORDS", "always")  # nearest words allowed
     offers = [Counterpart(10, 0.64, True), Counterpart(11, 0.29, False)]
     stub = StubMatcher(offers, {10: ["mật ong", "moisture reduction"], 11: ["fish sauce"]})
     hints = vocabulary.hints(NEED, stub)  # type: ignore[arg-type]
@@ -138,3 +141,14 @@ def test_reach_names_no_keyword_of_the_need_and_no_broad_word() -> None:
         NEED.text, [(["moisture reduction", "quy trình", "process", "heat pump dryer"], set())]
     )
     assert terms == ["heat pump dryer"]
+
+
+def test_no_term_hint_once_the_posting_writes_one_of_the_glossary_words() -> None:
+    """A poster who followed the hint with one of its words ("mật ong") is not asked
+    again for the others of the same concept."""
+    followed = Draft(**{**NEED.__dict__, "keywords": (*NEED.keywords, "mật ong")})
+    offers = [Counterpart(10, 0.64, True)]
+    stub = StubMatcher(offers, {10: ["mật ong", "honey bee products"]})
+    stub.from_glossary = frozenset({"mật ong", "honey bee products"})
+    assert vocabulary.hints(NEED, stub)[0].terms == ["mật ong", "honey bee products"]  # type: ignore[arg-type]
+    assert vocabulary.hints(followed, stub) == []  # type: ignore[arg-type]
