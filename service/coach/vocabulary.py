@@ -131,7 +131,8 @@ def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
     usage = matcher.term_usage(terms, draft.kind, draft.language or lang, near)
     out: list[Hint] = []
     for use in usage:
-        if any(not _absent(w, own_text) for w in use.instead[: use.from_glossary]):
+        glossary_words = [w for w in use.instead[: use.from_glossary] if _alternative(w)]
+        if any(not _absent(w, own_text) for w in glossary_words):
             continue  # the posting already writes the counterparts' word for this concept
         instead = [w for w in _offered(use) if _alternative(w) and _absent(w, own_text)]
         instead = instead[:ALTERNATIVES]

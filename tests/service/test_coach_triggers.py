@@ -152,3 +152,8 @@ def test_no_term_hint_once_the_posting_writes_one_of_the_glossary_words() -> Non
     stub.from_glossary = frozenset({"mật ong", "honey bee products"})
     assert vocabulary.hints(NEED, stub)[0].terms == ["mật ong", "honey bee products"]  # type: ignore[arg-type]
     assert vocabulary.hints(followed, stub) == []  # type: ignore[arg-type]
+    # a glossary word too short to suggest ("DO") found inside "độ mặn" covers nothing
+    salinity = Draft(**{**NEED.__dict__, "description": NEED.description + " Độ mặn 5 ‰."})
+    stub.words = {10: ["DO", "mật ong"]}
+    stub.from_glossary = frozenset({"DO", "mật ong"})
+    assert vocabulary.hints(salinity, stub)[0].terms == ["mật ong"]  # type: ignore[arg-type]
