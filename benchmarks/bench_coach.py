@@ -3,7 +3,11 @@ hand-labelled hints a poster would agree with, and whether rewritten postings ra
 right counterparts higher.
 
     PYTHONPATH=$PWD python benchmarks/bench_coach.py --model multilingual-e5-small \
-        --model-cache .cache/models [--dump hints.jsonl] [--out result.json]
+        --model-cache .cache/models --backend onnx-int8-vnni-fused \
+        [--dump hints.jsonl] [--out result.json]
+
+``--backend`` names how the model runs (default ``auto``: the recorded choice of
+``models/backend_select.py``, measured when the model folder has no record for this CPU).
 
 Every dev posting is stored through ``PostingService`` (SQLite in a temporary folder, the
 real index), then checked by :func:`service.coach.coach` exactly as the API does after a
@@ -11,7 +15,11 @@ save. ``data/coach/labels.jsonl`` holds one line per hint fired on 40 dev postin
 ``{"kind", "id", "code", "terms", "agree", "note"}``; ``data/coach/rewrites.jsonl`` holds
 postings rewritten to follow their hints (``{"kind", "id", "title", "description",
 "keywords", "province", "follows"}``): the right counterparts (grade ≥ 1) are ranked
-before and after the rewrite, in the same pool.
+before and after the rewrite, in the same pool. Those rewrites follow the completeness
+hints; ``data/coach/rewrites_measured.jsonl`` (same form, plus ``adopts``: the hint's
+words taken) rewrites the original postings to follow only the measured hints
+(``term_unused``, ``need_no_recommended_offer``) that fire now and that a poster agreed
+with (``labels.jsonl``), so that their effect on the ranking is measured apart.
 """
 
 from __future__ import annotations
@@ -66,7 +74,9 @@ class _Later:
 class Pool:
     """The dev set stored and indexed; dev ids ↔ database ids."""
 
-    def __init__(self, model: str, model_cache: Path | None, folder: Path) -> None:
+    def __init__(
+        self, model: str, model_cache: Path | None, folder: Path, backend: str | None = None
+    ) -> None:
         self.database = Database(f"sqlite:///{folder / 'coach.db'}")
         upgrade(self.database)
         self.db_id: dict[tuple[str, int], int] = {}
@@ -78,7 +88,14 @@ class Pool:
                 stored = writer.create(STAFF, kind, data)
                 self.db_id[(kind, row["id"])] = stored.id
                 self.dev_id[stored.id] = row["id"]
-        self.matcher = Matcher(self.database, model, folder / "index", model_cache, save_delay=-1)
+        self.matcher = Matcher(
+            self.database,
+            model,
+            folder / "index",
+            model_cache,
+            save_delay=-1,
+            model_backend=backend,
+        )
         self.matcher.start()
         self.postings = PostingService(self.database, self.matcher)
 
@@ -137,9 +154,12 @@ def agreement(dump: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def rewrites(pool: Pool, grades: dict[tuple[int, int], int]) -> dict[str, Any]:
-    """Ranks of the right counterparts before and after each rewrite (median over pairs)."""
-    rows = read_jsonl(COACH / "rewrites.jsonl")
+def rewrites(
+    pool: Pool, grades: dict[tuple[int, int], int], name: str = "rewrites.jsonl"
+) -> dict[str, Any]:
+    """Ranks of the right counterparts before and after each rewrite of ``data/coach/``
+    ``name`` (median over pairs)."""
+    rows = read_jsonl(COACH / name)
     items: list[dict[str, Any]] = []
     for row in rows:
         kind, dev_id = row["kind"], row["id"]
@@ -149,6 +169,7 @@ def rewrites(pool: Pool, grades: dict[tuple[int, int], int]) -> dict[str, Any]:
             right = {n for (n, o), g in grades.items() if o == dev_id and g >= 1}
         before = pool.ranks(kind, dev_id, right)
         hints_before = [h["code"] for h in pool.hints(kind, dev_id)]
+        terms_before = {h["code"]: h["terms"] for h in pool.hints(kind, dev_id)}
         changes = {k: row[k] for k in ("title", "description", "keywords", "province") if k in row}
         posting_id = pool.db_id[(kind, dev_id)]
         original = pool.postings.get(STAFF, kind, posting_id)
@@ -166,6 +187,9 @@ def rewrites(pool: Pool, grades: dict[tuple[int, int], int]) -> dict[str, Any]:
                 "after": after,
                 "hints_before": hints_before,
                 "hints_after": hints_after,
+                "terms_before": {
+                    c: terms_before[c] for c in row.get("follows", []) if c in terms_before
+                },
             }
         )
     pairs_before = [r for i in items for r in i["before"]]
@@ -191,12 +215,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="multilingual-e5-small")
     parser.add_argument("--model-cache", type=Path, default=ROOT / ".cache" / "models")
+    parser.add_argument(
+        "--backend", help="model backend (torch, onnx-int8, …; default auto: the recorded choice)"
+    )
     parser.add_argument("--dump", type=Path, help="write every dev posting's hints (JSONL)")
     parser.add_argument("--out", type=Path, help="write the result (JSON)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        pool = Pool(args.model, args.model_cache, Path(folder))
+        pool = Pool(args.model, args.model_cache, Path(folder), args.backend)
         indexed = time.perf_counter() - started
         started = time.perf_counter()
         rates, dump = fire_rates(pool)
@@ -206,6 +233,7 @@ def main() -> None:
             "fire_rates": rates,
             "agreement": agreement(dump),
             "rewrites": rewrites(pool, qrels()),
+            "rewrites_measured": rewrites(pool, qrels(), "rewrites_measured.jsonl"),
             "seconds_to_index": round(indexed, 1),
             "coach_ms_per_posting": round(per_posting_ms, 1),
             "machine": machine(getattr(pool.matcher.model, "backend", None)),
@@ -218,8 +246,9 @@ def main() -> None:
     text = json.dumps(result, ensure_ascii=False, indent=1)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
-    summary = {k: v for k, v in result.items() if k != "rewrites"}
-    summary["rewrites"] = {k: v for k, v in result["rewrites"].items() if k != "items"}
+    summary = {k: v for k, v in result.items() if not k.startswith("rewrites")}
+    for key in ("rewrites", "rewrites_measured"):
+        summary[key] = {k: v for k, v in result[key].items() if k != "items"}
     print(json.dumps(summary, ensure_ascii=False, indent=1))
 
 

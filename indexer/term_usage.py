@@ -33,11 +33,13 @@ ALTERNATIVE_FLOOR = 0.85
 @dataclass(frozen=True)
 class TermUse:
     """One key term of a posting: ``users`` counterparts contain it (or a linked term);
-    ``instead`` the nearest counterpart key terms, filled only when nobody uses it."""
+    ``instead`` the words to write instead, filled only when nobody uses it: its first
+    ``from_glossary`` are the glossary's (same concept), the rest nearest key terms."""
 
     term: str
     users: int
     instead: list[str] = field(default_factory=list)
+    from_glossary: int = 0
 
 
 def fold(text: str) -> str:
@@ -122,6 +124,7 @@ def term_usage(
         if users == 0 and glossary is not None:
             instead = glossary_alternatives(term, glossary, vocabulary.texts, language)
             instead = instead[:alternatives]
+        known = len(instead)
         if users == 0 and len(instead) < alternatives:
             near = [
                 int(i)
@@ -135,7 +138,7 @@ def term_usage(
                     instead.append(word)
                 if len(instead) >= alternatives:
                     break
-        out.append(TermUse(term=term, users=users, instead=instead))
+        out.append(TermUse(term=term, users=users, instead=instead, from_glossary=known))
     return out
 
 

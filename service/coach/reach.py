@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from service.coach.draft import Draft, Hint
 from service.coach.messages import message, quoted
+from service.coach.text_quality import TOO_BROAD
 from service.coach.vocabulary import eligible_term
-from service.matching import Matcher, NotIndexed
+from service.matching import Matcher, NotIndexed, tokenize
 from service.textutil import fold
 
 LOOK_AT = 10
@@ -28,17 +29,31 @@ TITLE_CHARS = 70
 def distinctive_terms(need_text: str, offers_terms: list[tuple[list[str], set[str]]]) -> list[str]:
     """Key terms of the nearest offers that ``need_text`` lacks: each offer given as its
     key terms and the terms linked to the need; most shared first, then in order."""
-    folded = f" {fold(need_text)} "
+    folded = _words(need_text)
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
     for terms, linked in offers_terms:
         for position, term in enumerate(terms):
-            if term in linked or not eligible_term(term) or f" {fold(term)} " in folded:
+            if term in linked or not eligible_term(term) or _words(term) in folded:
+                continue
+            if _generic(term):
                 continue
             counts[term] = counts.get(term, 0) + 1
             first.setdefault(term, len(first) + position)
     ranked = sorted(counts, key=lambda t: (-counts[t], first[t]))
     return ranked[:MAX_TERMS]
+
+
+def _words(text: str) -> str:
+    """Folded text without punctuation, padded with spaces (to find whole words: a
+    keyword is followed by a comma or a full stop in the need's text)."""
+    return " " + " ".join("".join(c if c.isalnum() else " " for c in fold(text)).split()) + " "
+
+
+def _generic(term: str) -> bool:
+    """True for a term made only of generic words ("quy trình", "solution")."""
+    tokens = set(tokenize(term, "vi" if any(ord(c) > 0x7F for c in term) else "en"))
+    return bool(tokens) and tokens <= TOO_BROAD
 
 
 def _title(title: str) -> str:

@@ -36,6 +36,10 @@ GENERIC = frozenset(
     }
 )  # fmt: skip
 
+#: Words fine in a description but too broad to be suggested as a term on their own
+#: ("quy trình" / process): never named by ``term_unused`` or the reach hint.
+TOO_BROAD = GENERIC | frozenset({"quy_trình", "phương_pháp", "process", "method"})
+
 
 #: How a stemmed English generic token is shown.
 SHOWN = {

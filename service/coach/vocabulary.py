@@ -6,17 +6,19 @@ Trigger (see ``docs/coach.md``): ``term_unused`` fires for a keyword of the post
   would look unused),
 - no active counterpart's text contains the keyword (case and diacritics ignored) and no
   counterpart key term means the same (cosine ≥ the engine's link threshold), and
-- the glossary has other terms for the keyword's concept that some active counterpart
-  writes (synonyms, translations: named first), or the key terms of the counterparts the
-  posting is *recommended* with (among its :data:`NEAR` best matches; every counterpart
-  for an unsaved draft) hold at least one word close to it (cosine ≥ 0.85); words the
-  posting already writes are left out; the hint names them, in the posting's language
-  first.
+- the glossary has other terms for the keyword's concept (synonyms, translations) that
+  some active counterpart writes and the posting does not (when the posting already writes
+  one of them, the concept is covered: no hint); the hint names them, in the posting's
+  language first. A saved posting must be *recommended* with at least one of
+  its :data:`NEAR` best counterparts (no recommended counterpart: no hint). The
+  counterparts' cosine-nearest key terms are named too only when :data:`NEAREST_WORDS`
+  allows it (by default never: they were topical neighbours, not synonyms, on both
+  labelled samples — ``data/coach/labels_tune.jsonl``, ``docs/coach.md``).
 
 Only the poster's keywords are checked: title and description terms are cut from running
-text ("hàm lượng", "strong") and too loose to advise on. Words are suggested only from
-recommended counterparts because the nearest key terms of off-topic counterparts are
-topical neighbours, not synonyms (the tuning sample, ``data/coach/labels_tune.jsonl``).
+text ("hàm lượng", "strong") and too loose to advise on. Nearest words, where allowed,
+come only from recommended counterparts: those of off-topic counterparts are topical
+neighbours, not synonyms.
 Place names, numbers, one-syllable Vietnamese fragments and terms under 4 letters are
 skipped, on both sides, and so are generic suggestions ("quản lý", "sản phẩm",
 "solution"). At most :data:`MAX_HINTS` hints, each naming at most :data:`ALTERNATIVES`
@@ -27,8 +29,8 @@ from __future__ import annotations
 
 from service.coach.draft import Draft, Hint
 from service.coach.messages import COUNTERPARTS, message, quoted
-from service.coach.text_quality import GENERIC
-from service.matching import Matcher, NotIndexed, tokenize
+from service.coach.text_quality import TOO_BROAD
+from service.matching import Matcher, NotIndexed, TermUse, tokenize
 from service.textutil import fold
 from vocabulary.places import PLACES
 
@@ -38,6 +40,10 @@ ALTERNATIVES = 3
 NEAR = 10
 #: Suggest only words of the recommended among the :data:`NEAR` best counterparts.
 RECOMMENDED_ONLY = True
+#: When the counterparts' nearest key terms may be suggested besides the glossary's words:
+#: ``"never"``, ``"no_glossary"`` (only for a keyword the glossary has no word for) or
+#: ``"always"`` (after the glossary's words).
+NEAREST_WORDS = "never"
 _PLACES = frozenset(fold(p) for p in PLACES)
 
 
@@ -62,7 +68,7 @@ def _worth_checking(draft: Draft, term: str) -> bool:
 def _alternative(word: str) -> bool:
     """A counterpart word worth suggesting: eligible and not a generic word."""
     tokens = set(tokenize(word, "vi" if any(ord(c) > 0x7F for c in word) else "en"))
-    return eligible_term(word) and not (tokens and tokens <= GENERIC)
+    return eligible_term(word) and not (tokens and tokens <= TOO_BROAD)
 
 
 def _field(draft: Draft, term: str) -> str:
@@ -100,6 +106,13 @@ def _absent(word: str, own_text: str) -> bool:
     return _words(word) not in own_text
 
 
+def _offered(use: TermUse) -> list[str]:
+    """The words of ``use.instead`` that :data:`NEAREST_WORDS` lets the hint name."""
+    if NEAREST_WORDS == "always" or (NEAREST_WORDS == "no_glossary" and not use.from_glossary):
+        return use.instead
+    return use.instead[: use.from_glossary]
+
+
 def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
     """``term_unused`` hints of ``draft`` against the counterparts matched now."""
     other = "offer" if draft.kind == "need" else "need"
@@ -118,7 +131,10 @@ def hints(draft: Draft, matcher: Matcher) -> list[Hint]:
     usage = matcher.term_usage(terms, draft.kind, draft.language or lang, near)
     out: list[Hint] = []
     for use in usage:
-        instead = [w for w in use.instead if _alternative(w) and _absent(w, own_text)]
+        glossary_words = [w for w in use.instead[: use.from_glossary] if _alternative(w)]
+        if any(not _absent(w, own_text) for w in glossary_words):
+            continue  # the posting already writes the counterparts' word for this concept
+        instead = [w for w in _offered(use) if _alternative(w) and _absent(w, own_text)]
         instead = instead[:ALTERNATIVES]
         if use.users or not instead:
             continue

@@ -75,28 +75,34 @@ def test_draft_check_stores_nothing_and_needs_a_key(api: Api) -> None:
     assert english["language"] == "en" and english["hints"][0]["message"].isascii()
 
 
-def test_unused_key_term_names_the_words_counterparts_use(fresh_api: Api) -> None:
+def test_unused_key_term_names_the_glossary_words_counterparts_use(fresh_api: Api) -> None:
+    """The glossary's other words for an unused keyword ("oxy hòa tan" → "dissolved
+    oxygen") are named when counterparts write them; a word that is only near by the
+    model ("dissolved oxygen probe" for "dissolved oxygen probing") is not."""
     api = fresh_api
     for n in range(5):
         api.create(
             "offer",
             title=f"Buoy station {n} for ponds",
-            description="A solar buoy measures water in ponds and sends SMS alerts.",
+            description="A solar buoy measures dissolved oxygen in ponds and sends SMS alerts.",
             keywords=["dissolved oxygen probe"],
         )
     need = {
         "kind": "need",
-        "title": "Pond monitoring",
-        "description": "We farm shrimp in ponds and want alerts on our phones.",
-        "keywords": ["dissolved oxygen probing"],
-        "language": "en",
+        "title": "Giám sát ao nuôi tôm",
+        "description": "Chúng tôi nuôi tôm trong ao và muốn nhận cảnh báo qua điện thoại.",
+        "keywords": ["oxy hòa tan"],
+        "language": "vi",
     }
     hints = api.post("/hints", "company", json=need).json()["hints"]
     unused = [h for h in hints if h["code"] == "term_unused"]
     assert unused and unused[0]["field"] == "keywords"
-    assert unused[0]["terms"][0] == "dissolved oxygen probe"
-    assert "dissolved oxygen probing" in unused[0]["message"]
-    used = {**need, "keywords": ["dissolved oxygen probe"]}
+    assert unused[0]["terms"] == ["dissolved oxygen"]
+    assert "oxy hòa tan" in unused[0]["message"]
+    near_only = {**need, "keywords": ["dissolved oxygen probing"]}
+    hints = api.post("/hints", "company", json=near_only).json()["hints"]
+    assert not [h for h in hints if h["code"] == "term_unused"]
+    used = {**need, "keywords": ["dissolved oxygen"]}
     hints = api.post("/hints", "company", json=used).json()["hints"]
     assert not [h for h in hints if h["code"] == "term_unused"]
 

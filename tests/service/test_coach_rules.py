@@ -143,6 +143,7 @@ def test_term_usage_counts_users_links_and_offers_nearest_words() -> None:
     assert uses[1].users == 0
     assert uses[1].instead[0] == "máy sấy bơm nhiệt"  # same language first, then by cosine
     assert uses[1].instead == ["máy sấy bơm nhiệt", "heat pump dryer"]  # solar: too far
+    assert uses[1].from_glossary == 0  # no glossary given: all nearest key terms
     assert uses[2].users == 0 and uses[2].instead == []  # nothing close enough
     linked = term_usage(["bơm nhiệt sấy"], query[:1], vocabulary)
     assert linked[0].users == 1  # another word for the same thing counts as used
@@ -192,6 +193,7 @@ def test_term_usage_suggests_the_glossary_terms_counterparts_write_first() -> No
     )
     assert uses[0].users == 0
     assert uses[0].instead == ["bãi cảng", "container yard"]  # written by 1 and 2; vi first
+    assert uses[0].from_glossary == 2  # both are the glossary's, none a nearest key term
     english = term_usage(["bãi container"], query[:1], vocabulary, "en", glossary=glossary)
     assert english[0].instead == ["container yard", "bãi cảng"]
     assert uses[1].instead == []  # "cold dryer": in the glossary, but nobody writes it
