@@ -18,6 +18,14 @@ shuffled and repeated :data:`REPEATS` times, each pair's held-out logit averaged
 repeats; each fold chooses its penalty on its own fitting part only): no need is both in
 the fitting and in the checking part, so a need's own decisions never vouch for its ranking.
 
+Besides a pair's score :data:`PARTS`, the ranking reads what the *other* needs' decisions
+say about the offer (:data:`~indexer.offer_decisions.OFFER_PARTS`: its shrunk acceptance
+rate and its rejections, :mod:`indexer.offer_decisions`), a signal no per-pair score has.
+Inside the cross-validation they are computed from the fitting part's decisions only (a
+fitting row's own need left out); the fitted ranking stores the decisions, so every worker
+computes the same features (a need's own decisions left out there too). On the dev set
+they find nothing (README); the penalty then gives them weight ~0.
+
 **The switch rule** (:func:`should_switch`) judges the learned ranking the way it will be
 used: over each decided need's *candidate list* (:class:`Candidate`: the current ranking's
 top :data:`POOL` offers of the need, decided or not), re-ranked by the ranking fitted on the
@@ -411,7 +419,8 @@ def held_out_logits(
     """Each sample's logit from rankings fitted on the other needs' folds (GroupKFold by
     need, shuffled with seeds ``0..repeats-1``; each fit chooses its penalty by an inner
     cross-validation on its own fitting part only), averaged over the repeats; and the same
-    for each ``extra`` candidate (by its need's fold; a need without decisions: its base)."""
+    for each ``extra`` candidate (by its need's fold; a need without decisions: its base).
+    ``offers``: with the offer decision features, from each fold's fitting part only."""
     from sklearn.model_selection import GroupKFold
 
     base = base or base_of(None)
@@ -581,7 +590,7 @@ def evaluate(
     score of each sample) — over the decided needs' candidate lists when ``pool`` is given,
     else over the decided pairs —, fit it on every sample and apply the switch rule
     (``overlap``: how the fitted ranking's top 10 compares with the current one; unchecked
-    when ``None``)."""
+    when ``None``; ``offers``: with the offer decision features)."""
     model = fit(samples, base, offers=offers)
     kept = overlap(model) if overlap is not None else 1.0
     rows, row_gains = pool_rows(samples, current_scores, pool) if pool is not None else ([], [])
