@@ -3,7 +3,8 @@ groups of parts taken away.
 
 The same halves and simulated decisions as ``bench_learning.py`` (``--suggest`` 20, grade 1
 accepted); for each group, its parts are set to 0 in the decisions (a constant part gets
-weight 0 in the correction, so only the built-in ranking still reads it), the correction is
+weight 0 in the correction, so only the built-in ranking still reads it; the offer decision
+features are left out by fitting without decisions for them), the correction is
 fitted (:func:`indexer.learned.fit`) and always applied; the figure is the held-out half's
 nDCG@10 with it minus without it, median over the seeds. No switch rule: this is about
 signal, not about the decision.
@@ -32,11 +33,17 @@ from indexer.config import EngineConfig  # noqa: E402
 from indexer.engine import MatchEngine, fitted_fusion_of  # noqa: E402
 from indexer.evaluation.caching import CachedModel  # noqa: E402
 from indexer.evaluation.devset import load_devset, read_split  # noqa: E402
-from indexer.learned import FEATURES, Sample, base_of, fit  # noqa: E402
+from indexer.learned import FEATURES, PARTS, Sample, base_of, fit  # noqa: E402
+from indexer.offer_decisions import OFFER_PARTS  # noqa: E402
 
-#: groups of parts taken away (the built-in score "fusion" is always kept)
+#: groups of parts taken away (the built-in score "fusion" is always kept; the offer
+#: decision features, :data:`OFFER_PARTS`, are taken away together). Against the fitted
+#: fusion, a group must keep a part the fusion's logit reads (here ``concept``): with all
+#: of them at 0 the base logit is constant in the decisions, its scale is not identified,
+#: and the forced ranking collapses (-0.90, whatever else is kept)
 GROUPS: dict[str, tuple[str, ...]] = {
     "all parts": (),
+    "no offer decisions": OFFER_PARTS,
     "no concept": ("concept", "concept_cross"),
     "no reciprocal": ("reciprocal",),
     "no lexical": ("lexical", "lexical_used"),
@@ -45,12 +52,15 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "fusion + concept only": tuple(
         f for f in FEATURES if f not in ("fusion", "concept", "concept_cross")
     ),
+    "fusion + concept + offer decisions": tuple(
+        f for f in PARTS if f not in ("fusion", "concept", "concept_cross")
+    ),
 }
 
 
 def without(samples: list[Sample], parts: tuple[str, ...]) -> list[Sample]:
     """``samples`` with ``parts`` set to 0."""
-    drop = {FEATURES.index(p) for p in parts}
+    drop = {PARTS.index(p) for p in parts if p in PARTS}
     return [
         Sample(
             s.need_id,
@@ -95,7 +105,8 @@ def main() -> None:
         engine.set_rescore(None)
         before = held_out_ndcg(engine, devset, held_out)
         for name, parts in GROUPS.items():
-            learned = fit(without(real, parts), base)
+            offers = not set(OFFER_PARTS) <= set(parts)
+            learned = fit(without(real, parts), base, offers=offers)
             engine.set_rescore(learned.rescore)
             gains[name].append(held_out_ndcg(engine, devset, held_out) - before)
             engine.set_rescore(None)

@@ -122,7 +122,12 @@ def held_out_ndcg(engine: MatchEngine, devset: DevSet, needs: list[int]) -> floa
 
 
 def one_run(
-    engine: MatchEngine, devset: DevSet, samples: list[Sample], held_out: list[int], base: Base
+    engine: MatchEngine,
+    devset: DevSet,
+    samples: list[Sample],
+    held_out: list[int],
+    base: Base,
+    offers: bool = True,
 ) -> dict[str, Any]:
     """Cross-validate and fit on ``samples``, then measure the held-out needs."""
     engine.set_rescore(None)
@@ -147,9 +152,10 @@ def one_run(
 
     pool = candidates(engine, sorted(depth))
     started = time.perf_counter()
-    report, model = evaluate(samples, current, overlap, base, pool)
+    report, model = evaluate(samples, current, overlap, base, pool, offers=offers)
     learn_s = time.perf_counter() - started
-    decided_only, _ = evaluate(samples, current, overlap, base)  # the first version's rule
+    # the first version's rule
+    decided_only, _ = evaluate(samples, current, overlap, base, offers=offers)
     before = held_out_ndcg(engine, devset, held_out)
     engine.set_rescore(model.rescore)
     learned = held_out_ndcg(engine, devset, held_out)
@@ -195,6 +201,12 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=RESULT)
     parser.add_argument(
+        "--offer-decisions",
+        choices=("on", "off"),
+        default="on",
+        help="the per-offer decision features (indexer.offer_decisions); off: the parts only",
+    )
+    parser.add_argument(
         "--fusion",
         choices=("handset", "fitted"),
         default="fitted",
@@ -227,6 +239,7 @@ def main() -> None:
         split = read_split()
         need_ids = [n for n in need_ids if split.get(n) == "heldout"]
     base = base_of(fitted_fusion_of(engine.config))
+    offers = args.offer_decisions == "on"
 
     runs: list[dict[str, Any]] = []
     for seed in range(args.seeds):
@@ -241,8 +254,8 @@ def main() -> None:
         ]
         run: dict[str, Any] = {
             "seed": seed,
-            "labelled": one_run(engine, devset, real, held_out, base),
-            "random": one_run(engine, devset, noise, held_out, base),
+            "labelled": one_run(engine, devset, real, held_out, base, offers),
+            "random": one_run(engine, devset, noise, held_out, base, offers),
         }
         runs.append(run)
         lab, rnd = run["labelled"], run["random"]
@@ -297,6 +310,7 @@ def main() -> None:
         "grade1": args.grade1,
         "fusion": args.fusion,
         "pool": args.pool,
+        "offer_decisions": args.offer_decisions,
         "load_before": os.getloadavg(),
         "embed_seconds": embed_s,
         "machine": machine(getattr(model.model, "backend", None)),

@@ -18,6 +18,14 @@ shuffled and repeated :data:`REPEATS` times, each pair's held-out logit averaged
 repeats; each fold chooses its penalty on its own fitting part only): no need is both in
 the fitting and in the checking part, so a need's own decisions never vouch for its ranking.
 
+Besides a pair's score :data:`PARTS`, the ranking reads what the *other* needs' decisions
+say about the offer (:data:`~indexer.offer_decisions.OFFER_PARTS`: its shrunk acceptance
+rate and its rejections, :mod:`indexer.offer_decisions`), a signal no per-pair score has.
+Inside the cross-validation they are computed from the fitting part's decisions only (a
+fitting row's own need left out); the fitted ranking stores the decisions, so every worker
+computes the same features (a need's own decisions left out there too). On the dev set
+they find nothing (README); the penalty then gives them weight ~0.
+
 **The switch rule** (:func:`should_switch`) judges the learned ranking the way it will be
 used: over each decided need's *candidate list* (:class:`Candidate`: the current ranking's
 top :data:`POOL` offers of the need, decided or not), re-ranked by the ranking fitted on the
@@ -62,10 +70,11 @@ from indexer.evaluation.metrics import dcg
 from indexer.fusion import FittedFusion
 from indexer.linear import linear_fields, linear_to_json
 from indexer.listwise import Correction, fit_chosen
+from indexer.offer_decisions import NO_DECISIONS, OFFER_PARTS, OfferDecisions
 from indexer.postings import Posting
 
-#: The score parts a learned ranking reads, in order (see :func:`feature_vector`).
-FEATURES: tuple[str, ...] = (
+#: The score parts of a pair a learned ranking reads, in order (see :func:`feature_vector`).
+PARTS: tuple[str, ...] = (
     "fusion",
     "dense",
     "dense_z",
@@ -82,8 +91,15 @@ FEATURES: tuple[str, ...] = (
     "concept",
     "concept_cross",
 )
-#: the parts each earlier format lacked, in order: read with weight 0 there
-_ADDED = {1: ("offer_z", "concept", "concept_cross"), 2: ("concept", "concept_cross")}
+#: Everything a learned ranking reads: the pair's parts, then what the other needs'
+#: decisions say about the offer (:mod:`indexer.offer_decisions`).
+FEATURES: tuple[str, ...] = PARTS + OFFER_PARTS
+#: the features each earlier format lacked, in order: read with weight 0 there
+_ADDED = {
+    1: ("offer_z", "concept", "concept_cross", *OFFER_PARTS),
+    2: ("concept", "concept_cross", *OFFER_PARTS),
+    3: OFFER_PARTS,
+}
 MIN_DECISIONS = 30
 MIN_NEEDS = 10
 MIN_GAIN = 0.01
@@ -103,13 +119,15 @@ K = 10
 #: learned ranking meets all of them; with 50, a fit with a negative lexical weight lifted
 #: offers from below the 50th place that the rule never saw (seed 5: held-out -0.11)
 POOL = 100
-FORMAT = 3  # 1: without ``offer_z``, 2: without the ``concept`` parts (read with weight 0)
+#: 1: without ``offer_z``, 2: without the ``concept`` parts, 3: without the offer decisions
+#: (the missing features read with weight 0)
+FORMAT = 4
 #: the hand-set score's weight in the base logit when it is the built-in ranking
 HANDSET_SCALE = 10.0
 
 
 def feature_vector(parts: Mapping[str, float], cross_lingual: bool) -> list[float]:
-    """The features of one pair from its score parts (``fusion`` is the built-in score);
+    """The :data:`PARTS` of one pair from its score parts (``fusion`` is the built-in score);
     an unknown sector or TRL reads 0 with its ``…_known`` flag at 0; ``dense_z`` is clipped
     to [-4, 8] so that one odd pair does not dominate the fit; ``reciprocal`` is the pair's
     built-in score minus the best one its offer reaches with any need (<= 0: the offer
@@ -195,58 +213,111 @@ class LearnedRanking:
     offset: float
     features: tuple[str, ...] = FEATURES
     format: int = FORMAT
+    #: the decisions the offer features are computed from (``None``: they read 0)
+    offers: OfferDecisions | None = None
 
     def logit(self, features: Sequence[float]) -> float:
-        """The model's log-odds that the pair is accepted."""
+        """The model's log-odds that the pair is accepted (``features``: all of
+        :data:`FEATURES`)."""
         weighted = sum(w * x for w, x in zip(self.weights, features, strict=True))
         return float(weighted + self.intercept)
 
-    def score(self, parts: Mapping[str, float], cross_lingual: bool) -> float:
-        """The learned score of a pair in [0, 1] from its score parts."""
-        value = self.slope * self.logit(feature_vector(parts, cross_lingual)) + self.offset
+    def score(
+        self,
+        parts: Mapping[str, float],
+        cross_lingual: bool,
+        need_id: int | None = None,
+        offer_id: int | None = None,
+    ) -> float:
+        """The learned score of a pair in [0, 1] from its score parts and, when the pair's
+        ids are given, what the other needs' decisions say about its offer."""
+        offer = (0.0,) * len(OFFER_PARTS)
+        if self.offers is not None and need_id is not None and offer_id is not None:
+            offer = self.offers.row(need_id, offer_id)
+        features = [*feature_vector(parts, cross_lingual), *offer]
+        value = self.slope * self.logit(features) + self.offset
         return min(max(value, 0.0), 1.0)
 
     def rescore(self, need: Posting, offer: Posting, parts: Mapping[str, float]) -> float:
         """The engine's rescore hook (:class:`indexer.scoring.PairScorer`)."""
-        return self.score(parts, need.language != offer.language)
+        return self.score(parts, need.language != offer.language, need.id, offer.id)
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-able dict (what the database stores)."""
-        return linear_to_json(self)
+        """A JSON-able dict (what the database stores; ``offers``: the decisions)."""
+        data = linear_to_json(LearnedRanking(self.weights, self.intercept, self.slope, self.offset))
+        data.pop("offers", None)
+        if self.offers is not None:
+            data["offers"] = self.offers.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LearnedRanking:
-        """The ranking :meth:`to_json` wrote; ``ValueError`` for another format or features."""
+        """The ranking :meth:`to_json` wrote (or an earlier format: the features it lacked
+        read with weight 0); ``ValueError`` for an unknown format or features."""
         added = _ADDED.get(data.get("format", FORMAT), ())
         if added and tuple(data.get("features", ())) == FEATURES[: -len(added)]:
             data = {**data, "format": FORMAT, "features": list(FEATURES)}
             data["weights"] = [*data["weights"], *[0.0] * len(added)]
-        return cls(**linear_fields(data, FORMAT, FEATURES, ("slope", "offset"), "learned ranking"))
+        fields = linear_fields(data, FORMAT, FEATURES, ("slope", "offset"), "learned ranking")
+        stored = data.get("offers")
+        offers = OfferDecisions.from_json(stored) if stored is not None else None
+        return cls(**fields, offers=offers)
 
 
-def _arrays(samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    x = np.array([s.features for s in samples], dtype=np.float64)
+Pair = Sample | Candidate
+
+
+def decisions_of(samples: Sequence[Sample], use: bool = True) -> OfferDecisions:
+    """The decisions of ``samples`` the offer features are computed from (none when not
+    ``use``: the features are constant, get weight 0, and the ranking is the earlier one)."""
+    if not use:
+        return NO_DECISIONS
+    return OfferDecisions.of(
+        (s.need_id for s in samples), (s.offer_id for s in samples), (s.label for s in samples)
+    )
+
+
+def design(pairs: Sequence[Pair], offers: OfferDecisions) -> np.ndarray:
+    """The :data:`FEATURES` of each pair: its parts, then its offer's features from
+    ``offers`` (its own need's decisions left out)."""
+    x = np.array([p.features for p in pairs], dtype=np.float64).reshape(len(pairs), len(PARTS))
+    extra = offers.rows((p.need_id for p in pairs), (p.offer_id for p in pairs))
+    return np.hstack([x, extra])
+
+
+def _arrays(
+    samples: Sequence[Sample], offers: OfferDecisions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = design(samples, offers)
     groups = np.array([s.need_id for s in samples])
     gains = np.array([s.gain if s.label else 0 for s in samples], dtype=np.float64)
     return x, groups, gains
 
 
-def fit(samples: Sequence[Sample], base: Base | None = None, seed: int = 0) -> LearnedRanking:
+def fit(
+    samples: Sequence[Sample], base: Base | None = None, seed: int = 0, offers: bool = True
+) -> LearnedRanking:
     """Fit the per-need softmax correction of ``base`` (default: the hand-set score) on
     ``samples``, its penalty chosen by cross-validation by need (:mod:`indexer.listwise`),
-    and fold both into one linear ranking."""
+    and fold both into one linear ranking (``offers``: with the offer features, their
+    decisions stored in the ranking)."""
     base = base or base_of(None)
-    x, groups, gains = _arrays(samples)
+    stats = decisions_of(samples, offers)
+    x, groups, gains = _arrays(samples, stats)
     correction = fit_chosen(x, groups, gains, base.logits(x), seed=seed)
-    return _fold(correction, base, x)
+    return _fold(correction, base, x, stats if offers else None)
 
 
-def _fold(correction: Correction, base: Base, x: np.ndarray) -> LearnedRanking:
+def _fold(
+    correction: Correction, base: Base, x: np.ndarray, offers: OfferDecisions | None
+) -> LearnedRanking:
     weights = correction.alpha * np.asarray(base.weights) + correction.weights
     intercept = correction.alpha * base.intercept + correction.intercept
     logits = x @ weights + intercept
     slope, offset = _scale_line(logits, x[:, FEATURES.index("fusion")])
-    return LearnedRanking(tuple(float(w) for w in weights), float(intercept), slope, offset)
+    return LearnedRanking(
+        tuple(float(w) for w in weights), float(intercept), slope, offset, offers=offers
+    )
 
 
 def _scale_line(logits: np.ndarray, fused: np.ndarray) -> tuple[float, float]:
@@ -343,35 +414,41 @@ def held_out_logits(
     repeats: int = REPEATS,
     base: Base | None = None,
     extra: Sequence[Candidate] = (),
+    offers: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each sample's logit from rankings fitted on the other needs' folds (GroupKFold by
     need, shuffled with seeds ``0..repeats-1``; each fit chooses its penalty by an inner
     cross-validation on its own fitting part only), averaged over the repeats; and the same
-    for each ``extra`` candidate (by its need's fold; a need without decisions: its base)."""
+    for each ``extra`` candidate (by its need's fold; a need without decisions: its base).
+    ``offers``: with the offer decision features, from each fold's fitting part only."""
     from sklearn.model_selection import GroupKFold
 
     base = base or base_of(None)
-    x, groups, gains = _arrays(samples)
-    base_logits = base.logits(x)
-    ex = np.array([c.features for c in extra], dtype=np.float64).reshape(len(extra), x.shape[1])
+    _, groups, gains = _arrays(samples, NO_DECISIONS)
     ex_groups = np.array([c.need_id for c in extra])
-    ex_base = base.logits(ex)
     splits = min(folds, len(set(groups.tolist())))
     out = np.zeros(len(samples))
     ex_out = np.zeros(len(extra))
     ex_seen = np.zeros(len(extra))
     for repeat in range(repeats):
         split = GroupKFold(n_splits=splits, shuffle=True, random_state=repeat)
-        for fit_idx, check_idx in split.split(x, groups=groups):
+        for fit_idx, check_idx in split.split(groups, groups=groups):
+            # the offer features of every row come from the fitting part's decisions only
+            # (a fitting row's own need left out): no check need's decisions feed them
+            stats = decisions_of([samples[int(i)] for i in fit_idx], offers)
+            x = design(samples, stats)
+            base_logits = base.logits(x)
             correction = fit_chosen(
                 x[fit_idx], groups[fit_idx], gains[fit_idx], base_logits[fit_idx], seed=repeat
             )
             out[check_idx] += correction.logits(x[check_idx], base_logits[check_idx]) / repeats
             if len(extra):
                 rows = np.flatnonzero(np.isin(ex_groups, groups[check_idx]))
-                ex_out[rows] += correction.logits(ex[rows], ex_base[rows])
+                ex = design([extra[int(i)] for i in rows], stats)
+                ex_out[rows] += correction.logits(ex, base.logits(ex))
                 ex_seen[rows] += 1
-    ex_out = np.where(ex_seen > 0, ex_out / np.maximum(ex_seen, 1), ex_base)
+    ex_all = design(extra, NO_DECISIONS)
+    ex_out = np.where(ex_seen > 0, ex_out / np.maximum(ex_seen, 1), base.logits(ex_all))
     return out, ex_out
 
 
@@ -507,16 +584,17 @@ def evaluate(
     overlap: Overlap | None = None,
     base: Base | None = None,
     pool: Sequence[Candidate] | None = None,
+    offers: bool = True,
 ) -> tuple[Evaluation, LearnedRanking]:
     """Cross-validate the learned ranking against ``current_scores`` (the active ranking's
     score of each sample) — over the decided needs' candidate lists when ``pool`` is given,
     else over the decided pairs —, fit it on every sample and apply the switch rule
     (``overlap``: how the fitted ranking's top 10 compares with the current one; unchecked
-    when ``None``)."""
-    model = fit(samples, base)
+    when ``None``; ``offers``: with the offer decision features)."""
+    model = fit(samples, base, offers=offers)
     kept = overlap(model) if overlap is not None else 1.0
     rows, row_gains = pool_rows(samples, current_scores, pool) if pool is not None else ([], [])
-    logits, row_logits = held_out_logits(samples, base=base, extra=rows)
+    logits, row_logits = held_out_logits(samples, base=base, extra=rows, offers=offers)
     if pool is not None:
         ids = [c.need_id for c in rows]
         current_ndcg = ranked_ndcg(ids, row_gains, [c.current for c in rows])

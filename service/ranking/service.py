@@ -100,7 +100,8 @@ class RankingService:
         learned = row is not None and row.action == "learn"
         weights = None
         if learned and row is not None and row.model:
-            weights = dict(zip(row.model["features"], row.model["weights"], strict=True))
+            applied = LearnedRanking.from_json(row.model)  # an older row: as it is applied
+            weights = dict(zip(applied.features, applied.weights, strict=True))
         return RankingOut(
             active="learned" if learned else "builtin",
             version=row.id if row is not None else None,

@@ -202,11 +202,43 @@ def test_switched_when_better_survives_restart_reaches_workers_and_resets(
         assert api.app.state.matcher.ranking_version == version
         for need in wrong:
             assert all(world["accepted"][(need, o)] for o in top_two(api, need))
+        older = _stored_as_format_3(api, version)
+    with app_on(world_url, tmp_path / "d", hashing_model) as api:  # a row of format 3 loads
+        status = api.get("/ranking", "moderator").json()
+        assert status["active"] == "learned" and status["version"] == older
+        assert status["weights"]["offer_accept"] == status["weights"]["offer_rejects"] == 0.0
+        assert api.app.state.matcher.ranking_version == older
+        for need in wrong:
+            assert all(world["accepted"][(need, o)] for o in top_two(api, need))
         reset = api.post("/ranking/reset", "admin")
         assert reset.status_code == 200, reset.text
         assert reset.json()["active"] == "builtin"
         assert reset.json()["history"][0]["action"] == "reset"
         assert {n: top_two(api, n) for n in wrong} == builtin_tops
+
+
+def _stored_as_format_3(api: Api, version: int) -> int:
+    """Check that row ``version`` stores its offer decisions (format 4), then append a copy
+    in the format before them (no offer features, no decisions) as the active ranking."""
+    from service.auth.roles import Principal, Role
+    from service.db.models import RankingModelRow
+    from service.ranking import store
+
+    with api.app.state.database.session(write=True) as session:
+        row = session.get(RankingModelRow, version)
+        model = dict(row.model)
+        assert model["format"] == 4 and len(model["offers"]) == 48
+        assert model["features"][-2:] == ["offer_accept", "offer_rejects"]
+        older = {
+            **{k: v for k, v in model.items() if k != "offers"},
+            "format": 3,
+            "features": model["features"][:-2],
+            "weights": model["weights"][:-2],
+        }
+        admin = Principal(Role.admin, "Org A")
+        new = store.append(session, admin, "learn", True, 48, 12, older, row.figures, "format 3")
+        session.commit()
+        return int(new.id)
 
 
 def test_not_switched_when_decisions_agree_with_the_builtin(fresh_api: Api) -> None:
