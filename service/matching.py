@@ -255,6 +255,10 @@ class Matcher:
         self._ranking: tuple[int | None, LearnedRanking | None] = (None, None)
         self._fingerprints: dict[int, int] = {}  # id → row_fingerprint of the indexed row
         self._refreshed_prints = 0  # rows the last reconcile re-read but found unchanged
+        #: Wall seconds of each step of the last :meth:`start` (``/health``): ``model``
+        #: (when it loaded the model), ``load`` of the saved index (or ``rebuild_setup``),
+        #: ``reconcile`` with the database, ``save`` (when the start changed the index).
+        self.start_seconds: dict[str, float] = {}
 
     @classmethod
     def from_settings(
@@ -282,10 +286,12 @@ class Matcher:
         """Load the model and the persisted index, then reconcile the index with the database."""
         from indexer.engine import IndexLoadError, MatchEngine
 
+        clock = _Stopwatch()
         if self._model is None:
             from models import load_model
 
             self._model = load_model(self.model_name, self.model_cache, self.model_backend)
+            clock.lap("model")
         with self._lock.write():
             try:
                 engine = MatchEngine.load(self.index_dir, self._model, self.engine_config)
@@ -300,12 +306,16 @@ class Matcher:
                 self._fingerprints = {}
             engine.set_rescore(self._rescore())
             self._engine = engine
+            clock.lap("rebuild_setup" if self.rebuilt else "load")
             self.reconciled = self._reconcile()
+            clock.lap("reconcile")
             if self.rebuilt or any(self.reconciled.values()) or self._refreshed_prints:
                 # (new prints alone: e.g. saved by an older fingerprint; keep them)
                 self._dirty = True
                 self._save_now()
+                clock.lap("save")
             self.started_at = time.time()
+            self.start_seconds = clock.laps
 
     def close(self) -> None:
         """Save pending changes and stop the save timer."""
@@ -638,6 +648,7 @@ class Matcher:
                     "directory": str(self.index_dir),
                     "rebuilt_at_start": self.rebuilt,
                     "reconciled_at_start": self.reconciled,
+                    "start_seconds": self.start_seconds,
                     "unsaved_changes": self._dirty,
                     "last_saved": self.last_saved,
                     "embedded_since_start": engine.embedded_count if engine is not None else 0,
@@ -794,6 +805,19 @@ class Matcher:
             return
         self._dirty = False
         self.last_saved = time.time()
+
+
+class _Stopwatch:
+    """Wall-clock laps: :meth:`lap` records the seconds since the previous lap under a name."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def _kind(posting: Posting | None) -> str | None:
