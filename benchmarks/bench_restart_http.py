@@ -165,7 +165,7 @@ class Server:
         ]  # fmt: skip
         self.env = env
         self.log = log
-        self.lines: list[tuple[float, str]] = []
+        self.lines: list[tuple[float, float | None, str]] = []  # (wall, server CPU, line)
         self.process: subprocess.Popen[str] | None = None
         self.spawned = 0.0
 
@@ -182,7 +182,12 @@ class Server:
         assert self.process is not None and self.process.stdout is not None
         with self.log.open("a", encoding="utf-8") as log:
             for line in self.process.stdout:
-                self.lines.append((time.perf_counter(), line.rstrip("\n")))
+                at = time.perf_counter()
+                try:
+                    cpu: float | None = process_cpu(self.process.pid)
+                except (OSError, IndexError, ValueError):  # it has just exited
+                    cpu = None
+                self.lines.append((at, cpu, line.rstrip("\n")))
                 log.write(line)
 
     def wait_ready(self, client: httpx.Client, timeout: float) -> dict[str, Any]:
@@ -191,7 +196,7 @@ class Server:
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
-                tail = "\n".join(line for _, line in self.lines[-20:])
+                tail = "\n".join(line for _, _, line in self.lines[-20:])
                 raise SystemExit(f"server exited with {self.process.returncode}:\n{tail}")
             try:
                 response = client.get(f"{self.base}/health", timeout=5)
@@ -203,17 +208,20 @@ class Server:
             time.sleep(0.02)
         raise SystemExit(f"server not healthy after {timeout:.0f} s")
 
-    def milestones(self) -> dict[str, float]:
-        """Seconds from spawning to each start-up line seen (and the model's own load time)."""
-        out: dict[str, float] = {}
-        for at, line in self.lines:
+    def milestones(self) -> tuple[dict[str, float], dict[str, float | None]]:
+        """Seconds from spawning to each start-up line seen (and the model's own load time),
+        and the server's CPU seconds when each line arrived."""
+        wall: dict[str, float] = {}
+        cpu: dict[str, float | None] = {}
+        for at, used, line in self.lines:
             for name, pattern in MILESTONES.items():
                 found = pattern.search(line)
-                if found and name not in out:
-                    out[name] = round(at - self.spawned, 3)
+                if found and name not in wall:
+                    wall[name] = round(at - self.spawned, 3)
+                    cpu[name] = None if used is None else round(used, 2)
                     if name == "model_loaded":
-                        out["model_load_s"] = float(found.group(1))
-        return out
+                        wall["model_load_s"] = float(found.group(1))
+        return wall, cpu
 
     def stop(self, timeout: float = 120.0) -> float:
         """SIGTERM (the server saves a changed index), SIGKILL after ``timeout``; seconds."""
@@ -290,7 +298,7 @@ def restart_round(
     first_s = time.perf_counter() - server.spawned
     steady = [timed_get(client, f"/api/v1/needs/{i}/matches") for i in need_ids[1:11]]
     index = health["index"]
-    marks = server.milestones()
+    marks, cpu_marks = server.milestones()
     start = index.get("start_seconds", {})
     app_s = marks.get("app_startup_complete", 0.0) - marks.get("app_startup_begins", 0.0)
     return {
@@ -312,6 +320,7 @@ def restart_round(
             "rest_to_ready": round(ready_s - marks.get("app_startup_complete", ready_s), 2),
         },
         "milestones_s": marks,
+        "server_cpu_s_at_milestones": cpu_marks,
         "rebuilt_at_start": index["rebuilt_at_start"],
         "reconciled_at_start": index["reconciled_at_start"],
         "embedded_since_start": index["embedded_since_start"],
