@@ -96,6 +96,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 EXPIRED = "expired"
 _CHUNK = 500
+#: After a save that took ``s`` seconds the next one waits until ``SAVE_SPACING * s`` after
+#: it (and ``save_delay`` after the write): a save holds the lock shared, so writes (and the
+#: reads queued behind a waiting write) wait for it; at 100,000 postings it takes seconds.
+SAVE_SPACING = 10.0
 
 
 def to_posting(row: PostingRow, today: date | None = None) -> Posting:
@@ -246,6 +250,8 @@ class Matcher:
         self._expiry: dict[int, date] = {}  # id → expires_on, for active postings that expire
         self._expiry_checked: date | None = None
         self.last_saved: float | None = None
+        self.last_save_seconds = 0.0  # how long the last save took
+        self._last_save_end = 0.0  # time.monotonic() when it ended
         self.started_at: float | None = None
         self.rebuilt = False
         self.reconciled: dict[str, int] = {}
@@ -651,6 +657,7 @@ class Matcher:
                     "start_seconds": self.start_seconds,
                     "unsaved_changes": self._dirty,
                     "last_saved": self.last_saved,
+                    "last_save_seconds": round(self.last_save_seconds, 3),
                     "embedded_since_start": engine.embedded_count if engine is not None else 0,
                 },
                 "engine": {
@@ -783,7 +790,9 @@ class Matcher:
     def _mark_dirty(self) -> None:
         self._dirty = True
         if self._timer is None and self.save_delay >= 0:
-            self._timer = threading.Timer(self.save_delay, self._save_later)
+            spaced = self._last_save_end + SAVE_SPACING * self.last_save_seconds
+            delay = max(self.save_delay, spaced - time.monotonic())
+            self._timer = threading.Timer(delay, self._save_later)
             self._timer.daemon = True
             self._timer.start()
 
@@ -798,11 +807,15 @@ class Matcher:
         assert self._engine is not None
         if not self.may_write_index():
             return  # another worker writes the file; ours stays marked unsaved
+        started = time.monotonic()
         try:
             self._engine.save(self.index_dir, extra=_fingerprint_arrays(self._fingerprints))
         except Exception:  # a failed save only costs a rebuild at the next start
             log.exception("could not save the index to %s", self.index_dir)
             return
+        finally:
+            self._last_save_end = time.monotonic()
+            self.last_save_seconds = self._last_save_end - started
         self._dirty = False
         self.last_saved = time.time()
 
