@@ -76,9 +76,13 @@ class RandomModel:
         return out
 
 
-def build_pool(n: int, seed: int = 5) -> tuple[MatchEngine, list[Posting]]:
-    """An engine over ``n`` synthetic postings (see the module docstring, step 1)."""
-    model = RandomModel()
+def build_pool(
+    n: int, seed: int = 5, model: Any = None, config: Any = None
+) -> tuple[MatchEngine, list[Posting]]:
+    """An engine over ``n`` synthetic postings (see the module docstring, step 1);
+    ``model`` (default :class:`RandomModel`) names the index and embeds the key terms,
+    ``config`` is the engine's (default: the engine's defaults)."""
+    model = model if model is not None else RandomModel()
     postings = [prepare(p) for p in synthetic_postings(n // 2, n - n // 2, seed)]
     postings = [
         Posting(p.id, p.kind, f"{p.title} {p.id}", p.description, p.keywords, p.sector, p.trl,
@@ -87,7 +91,7 @@ def build_pool(n: int, seed: int = 5) -> tuple[MatchEngine, list[Posting]]:
     ]  # fmt: skip
     rng = np.random.default_rng(seed)
     templates = [featurise(postings[int(i)], 8) for i in rng.integers(0, n, 150)]
-    engine = MatchEngine(model)
+    engine = MatchEngine(model, config)
     store = engine.store
     vectors = rng.normal(size=(n, model.dimension)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)

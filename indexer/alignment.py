@@ -117,10 +117,15 @@ def read_pairs(path: Path = DEFAULT_PAIRS) -> tuple[list[str], list[str]]:
     return vi, en
 
 
+def pairs_digest(pairs: Path = DEFAULT_PAIRS) -> str:
+    """A short digest of a pairs file's content: a map fitted on other pairs is refitted."""
+    return hashlib.sha256(Path(pairs).read_bytes()).hexdigest()[:12]
+
+
 def cache_file(model: EmbeddingModel, cache_dir: Path, pairs: Path = DEFAULT_PAIRS) -> Path:
     """Where the map of ``model`` fitted on ``pairs`` is kept: a name per model, backend
     and pairs content, so a change of any of them refits."""
-    digest = hashlib.sha256(Path(pairs).read_bytes()).hexdigest()[:12]
+    digest = pairs_digest(pairs)
     backend = str(getattr(model, "backend", "")) or "default"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model.name)
     return Path(cache_dir) / f"alignment-{safe}-{backend}-{digest}.npz"
@@ -149,10 +154,21 @@ def load_or_fit(
 _FITTED: dict[tuple[int, str, str, str], LanguageMap] = {}
 
 
+def _shared_key(model: EmbeddingModel, pairs: Path) -> tuple[int, str, str, str]:
+    return (id(model), model.name, str(getattr(model, "backend", "")), str(pairs))
+
+
 def shared_map(model: EmbeddingModel, strength: float, pairs: Path = DEFAULT_PAIRS) -> LanguageMap:
     """The map of ``model`` fitted on ``pairs`` once per process (every engine of one model
-    shares it), at ``strength``."""
-    key = (id(model), model.name, str(getattr(model, "backend", "")), str(pairs))
+    shares it; fitting embeds every pair), at ``strength``."""
+    key = _shared_key(model, pairs)
     if key not in _FITTED:
         _FITTED[key] = load_or_fit(model, None, 1.0, pairs)
     return _FITTED[key].shrunk(strength)
+
+
+def adopt_map(model: EmbeddingModel, rotation: np.ndarray, pairs: Path = DEFAULT_PAIRS) -> None:
+    """Take ``rotation``, fitted for ``model`` on ``pairs`` before (e.g. saved with an index
+    of this model and backend), as this process's shared map, unless one is fitted already:
+    a restart then embeds no pair."""
+    _FITTED.setdefault(_shared_key(model, pairs), LanguageMap(rotation.astype(np.float32)))

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.alignment import LanguageMap, shared_map
+from indexer.alignment import LanguageMap, adopt_map, pairs_digest, shared_map
 from indexer.bias import BiasModel
 from indexer.concepts import ConceptIndex
 from indexer.config import EngineConfig
@@ -77,6 +77,15 @@ def fitted_fusion_of(config: EngineConfig) -> FittedFusion | None:
     return default_fusion()
 
 
+#: Names of the shared map's arrays in the index file's extra arrays.
+_ROTATION, _PAIRS = "alignment_rotation", "alignment_pairs"
+
+
+def _aligns(config: EngineConfig) -> bool:
+    """Whether an engine of ``config`` applies the shared VI → EN map."""
+    return config.alignment_strength > 0 and config.bias_correction != "none"
+
+
 class MatchEngine:
     """Bilingual need ↔ offer matching over an in-memory pool (see module docstring)."""
 
@@ -92,7 +101,9 @@ class MatchEngine:
         self.model = model
         self.config = config or EngineConfig()
         strength = self.config.alignment_strength
-        if alignment is None and strength > 0 and self.config.bias_correction != "none":
+        #: Whether the map is the model's shared one (saved with the index, adopted at load).
+        self.shared_alignment = alignment is None and _aligns(self.config)
+        if self.shared_alignment:
             alignment = shared_map(model, strength)
         self.alignment = alignment
         self.dimension = model.dimension
@@ -309,6 +320,13 @@ class MatchEngine:
         )
 
     # ------------------------------------------------------------ persistence
+    def _alignment_arrays(self) -> dict[str, np.ndarray]:
+        """The shared VI → EN map's full rotation and its pairs' digest, for the index file
+        (fitting it again embeds every pair: seconds of a restart with a real model)."""
+        if not self.shared_alignment or self.alignment is None:
+            return {}
+        return {_ROTATION: self.alignment.rotation, _PAIRS: np.array([pairs_digest()])}
+
     def save(self, directory: Path, extra: dict[str, np.ndarray] | None = None) -> Path:
         """Write the engine atomically to ``directory/index.npz``; returns the file path.
         ``extra`` arrays are saved with it and come back in :attr:`extra` at load."""
@@ -322,7 +340,7 @@ class MatchEngine:
             bias.reference_ids,
             zstats=bias.zstats,
             lexical=lexical,  # type: ignore[arg-type]
-            extra={**(extra or {}), **self.concepts.to_arrays()},
+            extra={**(extra or {}), **self.concepts.to_arrays(), **self._alignment_arrays()},
             dense={str(k): v for k, v in self.retriever.export_dense().items()},
             dense_key=bias.correction_key(),
         )
@@ -332,7 +350,16 @@ class MatchEngine:
         cls, directory: Path, model: EmbeddingModel, config: EngineConfig | None = None
     ) -> MatchEngine:
         """Load an engine saved by :meth:`save`; raises :class:`IndexLoadError` if unusable."""
-        saved = read_index(directory, model)
+        saved = read_index(directory, model)  # of this model and backend, or it raises
+        rotation, digest = saved.extra.get(_ROTATION), saved.extra.get(_PAIRS)
+        square = (model.dimension, model.dimension)
+        if (
+            rotation is not None
+            and rotation.shape == square
+            and digest is not None
+            and str(digest[0]) == pairs_digest()
+        ):
+            adopt_map(model, rotation)  # the map fitted for this model: no pair embedded
         engine = cls(model, config)
         engine._assemble(saved.store, saved.extra)
         if saved.stats is not None:

@@ -15,6 +15,7 @@ from indexer.text import (
     normalize,
     sentences,
     tokenize_with_surface,
+    underthesea,
 )
 from vocabulary.diacritics import has_diacritics, restore_diacritics, syllables
 
@@ -69,7 +70,7 @@ def embedding_text(posting: Posting, segment: bool = False) -> str:
     """The text the model embeds; Vietnamese is word-segmented first when ``segment``."""
     text = posting.text()
     if segment and posting.language == "vi":
-        from underthesea import word_tokenize
+        word_tokenize = underthesea().word_tokenize
 
         with UNDERTHESEA_LOCK:
             text = word_tokenize(text, format="text")

@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from indexer.postings import Posting
-from indexer.text import UNDERTHESEA_LOCK, normalize, stop_words
+from indexer.text import UNDERTHESEA_LOCK, normalize, stop_words, underthesea
 from vocabulary.glossary import glossary
 from vocabulary.places import PLACES
 
@@ -144,7 +144,7 @@ class _Word:
 
 def _vi_words(text: str) -> list[_Word]:
     """Syllables of a Vietnamese text with what may be a phrase (underthesea ner)."""
-    from underthesea import ner
+    ner = underthesea().ner
 
     stops = stop_words("vi") | stop_words("en")
     out: list[_Word] = []

@@ -8,11 +8,14 @@ stop words removed.
 from __future__ import annotations
 
 import html
+import importlib
 import re
+import sys
 import threading
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -205,10 +208,43 @@ def tokenize_with_surface(text: str, lang: str) -> list[tuple[str, str]]:
 #: underthesea loads its models lazily and its taggers are not thread-safe (two threads on a
 #: cold tagger: "'NoneType' object has no attribute 'process'"); every call holds this lock.
 UNDERTHESEA_LOCK = threading.Lock()
+#: underthesea's optional pipelines, which its package import loads eagerly although this
+#: project uses none of them: ``translate`` alone imports torch and transformers (about 2 s
+#: of CPU, on the first write after every restart of a server that runs ONNX).
+UNUSED_UNDERTHESEA = (
+    "underthesea.pipeline.translate",
+    "underthesea.pipeline.classification",
+    "underthesea.pipeline.sentiment",
+    "underthesea.pipeline.dependency_parse",
+    "underthesea.pipeline.lang_detect",
+    "underthesea.agent",
+    "underthesea.address",
+)
+_IMPORT_LOCK = threading.Lock()
+
+
+def underthesea() -> ModuleType:
+    """The ``underthesea`` package, imported without its optional pipelines (those stay
+    importable by name afterwards; only the package's own eager imports of them are
+    skipped: each answers ``ImportError`` while the package initialises, which it treats
+    as "not installed")."""
+    with _IMPORT_LOCK:
+        module = sys.modules.get("underthesea")
+        if module is not None:
+            return module
+        blocked = [name for name in UNUSED_UNDERTHESEA if name not in sys.modules]
+        for name in blocked:
+            sys.modules[name] = None  # type: ignore[assignment]
+        try:
+            return importlib.import_module("underthesea")
+        finally:
+            for name in blocked:
+                if sys.modules.get(name, False) is None:
+                    del sys.modules[name]
 
 
 def _tokenize_vi(text: str) -> list[tuple[str, str]]:
-    from underthesea import text_normalize, word_tokenize
+    text_normalize, word_tokenize = underthesea().text_normalize, underthesea().word_tokenize
 
     stops_vi = stop_words("vi")
     stops_en = stop_words("en")
@@ -241,7 +277,7 @@ def sentences(text: str, lang: str) -> list[str]:
     if not text:
         return []
     if lang == "vi":
-        from underthesea import sent_tokenize
+        sent_tokenize = underthesea().sent_tokenize
 
         with UNDERTHESEA_LOCK:
             parts = sent_tokenize(text)
@@ -273,7 +309,7 @@ def _display_tokens(text: str, lang: str) -> list[str]:
     """Content words of ``text`` for display (not stemmed): stop words and digits dropped."""
     text = normalize(text)
     if lang == "vi":
-        from underthesea import word_tokenize
+        word_tokenize = underthesea().word_tokenize
 
         with UNDERTHESEA_LOCK:
             words = [w.lower() for w in word_tokenize(text)]

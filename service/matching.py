@@ -96,6 +96,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 EXPIRED = "expired"
 _CHUNK = 500
+#: After a save that took ``s`` seconds the next one waits until ``SAVE_SPACING * s`` after
+#: it (and ``save_delay`` after the write): a save holds the lock shared, so writes (and the
+#: reads queued behind a waiting write) wait for it; at 100,000 postings it takes seconds.
+SAVE_SPACING = 10.0
 
 
 def to_posting(row: PostingRow, today: date | None = None) -> Posting:
@@ -246,6 +250,8 @@ class Matcher:
         self._expiry: dict[int, date] = {}  # id → expires_on, for active postings that expire
         self._expiry_checked: date | None = None
         self.last_saved: float | None = None
+        self.last_save_seconds = 0.0  # how long the last save took
+        self._last_save_end = 0.0  # time.monotonic() when it ended
         self.started_at: float | None = None
         self.rebuilt = False
         self.reconciled: dict[str, int] = {}
@@ -255,6 +261,10 @@ class Matcher:
         self._ranking: tuple[int | None, LearnedRanking | None] = (None, None)
         self._fingerprints: dict[int, int] = {}  # id → row_fingerprint of the indexed row
         self._refreshed_prints = 0  # rows the last reconcile re-read but found unchanged
+        #: Wall seconds of each step of the last :meth:`start` (``/health``): ``model``
+        #: (when it loaded the model), ``load`` of the saved index (or ``rebuild_setup``),
+        #: ``reconcile`` with the database, ``save`` (when the start changed the index).
+        self.start_seconds: dict[str, float] = {}
 
     @classmethod
     def from_settings(
@@ -282,10 +292,12 @@ class Matcher:
         """Load the model and the persisted index, then reconcile the index with the database."""
         from indexer.engine import IndexLoadError, MatchEngine
 
+        clock = _Stopwatch()
         if self._model is None:
             from models import load_model
 
             self._model = load_model(self.model_name, self.model_cache, self.model_backend)
+            clock.lap("model")
         with self._lock.write():
             try:
                 engine = MatchEngine.load(self.index_dir, self._model, self.engine_config)
@@ -300,12 +312,16 @@ class Matcher:
                 self._fingerprints = {}
             engine.set_rescore(self._rescore())
             self._engine = engine
+            clock.lap("rebuild_setup" if self.rebuilt else "load")
             self.reconciled = self._reconcile()
+            clock.lap("reconcile")
             if self.rebuilt or any(self.reconciled.values()) or self._refreshed_prints:
                 # (new prints alone: e.g. saved by an older fingerprint; keep them)
                 self._dirty = True
                 self._save_now()
+                clock.lap("save")
             self.started_at = time.time()
+            self.start_seconds = clock.laps
 
     def close(self) -> None:
         """Save pending changes and stop the save timer."""
@@ -638,8 +654,10 @@ class Matcher:
                     "directory": str(self.index_dir),
                     "rebuilt_at_start": self.rebuilt,
                     "reconciled_at_start": self.reconciled,
+                    "start_seconds": self.start_seconds,
                     "unsaved_changes": self._dirty,
                     "last_saved": self.last_saved,
+                    "last_save_seconds": round(self.last_save_seconds, 3),
                     "embedded_since_start": engine.embedded_count if engine is not None else 0,
                 },
                 "engine": {
@@ -772,7 +790,9 @@ class Matcher:
     def _mark_dirty(self) -> None:
         self._dirty = True
         if self._timer is None and self.save_delay >= 0:
-            self._timer = threading.Timer(self.save_delay, self._save_later)
+            spaced = self._last_save_end + SAVE_SPACING * self.last_save_seconds
+            delay = max(self.save_delay, spaced - time.monotonic())
+            self._timer = threading.Timer(delay, self._save_later)
             self._timer.daemon = True
             self._timer.start()
 
@@ -787,13 +807,30 @@ class Matcher:
         assert self._engine is not None
         if not self.may_write_index():
             return  # another worker writes the file; ours stays marked unsaved
+        started = time.monotonic()
         try:
             self._engine.save(self.index_dir, extra=_fingerprint_arrays(self._fingerprints))
         except Exception:  # a failed save only costs a rebuild at the next start
             log.exception("could not save the index to %s", self.index_dir)
             return
+        finally:
+            self._last_save_end = time.monotonic()
+            self.last_save_seconds = self._last_save_end - started
         self._dirty = False
         self.last_saved = time.time()
+
+
+class _Stopwatch:
+    """Wall-clock laps: :meth:`lap` records the seconds since the previous lap under a name."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def _kind(posting: Posting | None) -> str | None:

@@ -4,6 +4,7 @@ workers behind one port (PostgreSQL only: they keep in step through the change f
 from __future__ import annotations
 
 import os
+import time
 from typing import Annotated
 
 import typer
@@ -29,6 +30,13 @@ PGVECTOR_ONE_WORKER = (
     "techmatch: with TECHMATCH_ENGINE__ANN=pgvector the service runs one worker: every worker "
     "rebuilds the vector table when it refits, so two would overwrite each other (docs/scaling.md)."
 )
+
+
+def loaded_line(model: object, seconds: float) -> str:
+    """The start-up line saying which model and backend loaded, and in how long."""
+    name = getattr(model, "name", "?")
+    backend = getattr(model, "backend", None) or "default"
+    return f"techmatch: model {name} ({backend}) loaded in {seconds:.2f} s"
 
 
 def serve(
@@ -57,7 +65,9 @@ def serve(
     if workers == 1:
         from service.main import create_app
 
+        started = time.perf_counter()
         model_instance = load_model_or_exit(settings)
+        typer.echo(loaded_line(model_instance, time.perf_counter() - started), err=True)
         uvicorn.run(
             create_app(settings, model=model_instance), host=host, port=port, log_level=log_level
         )

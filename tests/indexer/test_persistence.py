@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from indexer import engine as engine_module
 from indexer import features, lexical
+from indexer.alignment import read_pairs
 from indexer.ann import FlatIndex
 from indexer.engine import EngineConfig, IndexLoadError, MatchEngine
 from indexer.postings import Posting
@@ -174,3 +176,48 @@ def test_a_damaged_or_unknown_file_is_refused(model, tmp_path: Path, damage: str
     _rewrite(path, spoil)
     with pytest.raises(IndexLoadError):
         MatchEngine.load(tmp_path, model)
+
+
+class CountingModel:
+    """A fresh hashing model (its own shared map) that counts the texts it embeds."""
+
+    def __init__(self) -> None:
+        self.inner = load_model("hashing")
+        self.name, self.dimension = self.inner.name, self.inner.dimension
+        self.texts = 0
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        self.texts += len(texts)
+        return self.inner.encode(texts, batch_size)
+
+
+def test_a_load_adopts_the_saved_alignment_map_and_embeds_nothing(model, tmp_path: Path) -> None:
+    """Fitting the VI → EN map embeds every translated pair (seconds with a real model at
+    each restart): the index keeps the map, and a load of the same model takes it."""
+    engine = MatchEngine(model)
+    engine.upsert(postings())
+    before = {pid: [(m.pair_id, m.score) for m in engine.match(pid)] for pid in (1, 2, 101)}
+    engine.save(tmp_path)
+    fresh = CountingModel()
+    loaded = MatchEngine.load(tmp_path, fresh)  # type: ignore[arg-type]
+    assert fresh.texts == 0
+    assert loaded.alignment is not None and engine.alignment is not None
+    assert np.array_equal(loaded.alignment.matrix(), engine.alignment.matrix())
+    after = {pid: [(m.pair_id, m.score) for m in loaded.match(pid)] for pid in (1, 2, 101)}
+    assert after == before
+    again = tmp_path / "again"
+    loaded.save(again)  # the adopted map is saved again
+    assert MatchEngine.load(again, CountingModel()).alignment is not None  # type: ignore[arg-type]
+
+
+def test_a_map_saved_for_other_pairs_is_fitted_again(
+    model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = MatchEngine(model)
+    engine.upsert(postings())
+    engine.save(tmp_path)
+    monkeypatch.setattr(engine_module, "pairs_digest", lambda: "other-pairs")
+    fresh = CountingModel()
+    MatchEngine.load(tmp_path, fresh)  # type: ignore[arg-type]
+    vi, en = read_pairs()
+    assert fresh.texts == len(vi) + len(en)

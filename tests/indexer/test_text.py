@@ -1,6 +1,10 @@
 """Normalisation, language detection and tokenisation."""
 
+import os
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +114,27 @@ def test_vietnamese_typed_without_diacritics_is_vietnamese(text: str) -> None:
 )
 def test_english_with_syllable_like_words_stays_english(text: str) -> None:
     assert detect_language(text) == "en"
+
+
+def test_segmenting_imports_none_of_underthesea_s_unused_pipelines() -> None:
+    """underthesea's package import loads its translate pipeline (torch, transformers):
+    seconds of CPU on a server's first write. In a fresh interpreter, segmenting loads
+    neither, and leaves those pipelines importable (no blocking entry left behind)."""
+    code = (
+        "import sys\n"
+        "from indexer.text import tokenize\n"
+        "assert tokenize('Cần cảm biến đo oxy hòa tan cho ao nuôi tôm', 'vi')\n"
+        "print(sorted({'torch', 'transformers'} & set(sys.modules)))\n"
+        "print([n for n in sys.modules if n.startswith('underthesea.pipeline.translate')])\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert done.stdout.split("\n")[:2] == ["[]", "[]"]
