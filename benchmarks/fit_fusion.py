@@ -56,7 +56,9 @@ MODEL_FILE = ROOT / "indexer" / "resources" / "fusion.json"
 RESULT = ROOT / "benchmarks" / "results" / "fusion.json"
 C_GRID = (0.1, 0.3, 1.0, 3.0)
 WEIGHTINGS = ("relevant", "gain")
-THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05 … 0.95
+#: 0.05 … 0.95 by 0.01: the 0.05 grid put the rule at the edge of the run of equally good
+#: thresholds (just above a tune no-good need's best offer); :func:`choose_rule` takes its middle
+THRESHOLDS = tuple(round(0.01 * i, 2) for i in range(5, 96))
 
 
 def pair_table(engine: MatchEngine, devset: DevSet) -> dict[str, Any]:
@@ -165,19 +167,28 @@ def candidates(engine: MatchEngine, devset: DevSet) -> Candidates:
 
 
 def choose_rule(cands: Candidates, tune: DevSet) -> tuple[RecommendRule, dict[str, Any]]:
-    """The (threshold, margin) that maximises the abstention objective on ``tune``
-    (ties: lower threshold, then smaller margin), and the grid's tune figures."""
-    best: tuple[tuple[float, float], RecommendRule] | None = None
+    """The (threshold, margin) that maximises the abstention objective on ``tune`` and the
+    grid's tune figures. Ties: the smaller margin, then the middle of the tying thresholds
+    (:func:`middle_of_ties`), not the lowest: the lowest sits just above the best offer of a
+    tune need without a good offer, the middle is as far from both sides as the grid allows."""
+    scored: list[tuple[tuple[float, float], float, float]] = []
     grid: dict[str, Any] = {}
     for t, m in itertools.product(THRESHOLDS, MARGINS):
-        rule = RecommendRule(t, t, m)
-        fig = figures(cands, rule, tune)
+        fig = figures(cands, RecommendRule(t, t, m), tune)
         grid[f"{t:.2f},{m:.2f}"] = {"silent": fig["silent"], "grade2": fig["grade2"]}
-        score = objective(fig)
-        if best is None or score > best[0]:
-            best = (score, rule)
-    assert best is not None
-    return best[1], grid
+        scored.append((objective(fig), t, m))
+    threshold, margin = middle_of_ties(scored)
+    return RecommendRule(threshold, threshold, margin), grid
+
+
+def middle_of_ties(scored: list[tuple[tuple[float, float], float, float]]) -> tuple[float, float]:
+    """``(threshold, margin)`` from ``(objective, threshold, margin)`` rows: among the rows of
+    the best objective, the smallest margin, then the middle one of its thresholds in
+    ascending order (the lower middle of an even count)."""
+    best = max(score for score, _, _ in scored)
+    margin = min(m for score, _, m in scored if score == best)
+    tied = sorted(t for score, t, m in scored if score == best and m == margin)
+    return tied[(len(tied) - 1) // 2], margin
 
 
 def measure(engine: MatchEngine, devset: DevSet, parts: dict[str, DevSet]) -> dict[str, Any]:

@@ -227,3 +227,22 @@ def test_the_fusions_rule_is_chosen_on_out_of_fold_scores() -> None:
     full = fit_on(table, np.ones(len(pairs), dtype=bool), 1.0, "relevant")
     first = cands.rows[1][0]
     assert first[1] != pytest.approx(full.probability(x[pairs.index((1, first[0]))]))
+
+
+def test_the_fusions_rule_takes_the_middle_of_equally_good_thresholds() -> None:
+    """In the toy every threshold in (0.50, 0.60] silences need 2 and serves need 1 (the
+    objective's best); the lowest of them (0.51) would sit just above need 2's distractor,
+    the rule takes the middle of the run (0.55) and the smallest margin (reciprocity off)."""
+    from benchmarks.fit_fusion import choose_rule, middle_of_ties
+
+    cands, ds = _toy()
+    rule, grid = choose_rule(cands, ds)
+    assert (rule.threshold, rule.cross_threshold, rule.margin) == (0.55, 0.55, -1.0)
+    assert figures(cands, rule, ds)["silent"] == 1.0
+    assert grid["0.51,-1.00"] == grid["0.60,-1.00"] == {"silent": 1.0, "grade2": 0.5}
+    assert grid["0.50,-1.00"]["silent"] == 0.0  # need 2's distractor scores 0.50
+    # the best objective wins over ties; an even run gives its lower middle
+    rows = [((0.5, 0.6), 0.3, 0.0), ((0.9, 0.9), 0.4, 0.1), ((0.9, 0.9), 0.6, 0.1)]
+    assert middle_of_ties(rows) == (0.4, 0.1)
+    rows += [((0.9, 0.9), 0.7, -1.0), ((0.9, 0.9), 0.8, -1.0), ((0.9, 0.9), 0.9, -1.0)]
+    assert middle_of_ties(rows) == (0.8, -1.0)
