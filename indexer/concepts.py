@@ -25,6 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from indexer.features import typed_without_diacritics
 from indexer.postings import Posting
 from vocabulary.glossary import Glossary, glossary, glossary_key
 
@@ -36,6 +37,10 @@ MAX_WORDS = 6
 #: bitext mixed pool through the engine, Tatoeba 0.854 → 0.921, IWSLT 0.843 → 0.959; the dev
 #: set's rankings do not move (5 of its 101 needs weigh less; README, issue 15 levers).
 FULL_WEIGHT = 20.0
+#: how texts are read for terms; bumped at every change of what a text mentions, so that the
+#: mentions an index saved (:meth:`ConceptIndex.to_arrays`) are read again. 2: a bare word
+#: matches an accented term only in Vietnamese typed without marks (:func:`posting_mentions`).
+MATCHER = 2
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 Mentions = dict[int, int]  # concept id → how many times the text mentions it
@@ -78,9 +83,12 @@ class ConceptLexicon:
                 first = words[0]
                 self.longest[first] = max(self.longest.get(first, 0), min(len(words), MAX_WORDS))
 
-    def mentions(self, text: str) -> Mentions:
+    def mentions(self, text: str, fold_marks: bool = True) -> Mentions:
         """Concept id → count of the glossary terms ``text`` contains (overlapping phrases
-        all count: "nhận dạng biển số" names the recognition and the plate)."""
+        all count: "nhận dạng biển số" names the recognition and the plate). With
+        ``fold_marks`` False a word typed without marks is taken as written: it matches a
+        term without marks only ("cong" is not "cổng", "can" not "cân"), as in a text whose
+        words carry their marks or in English (see :func:`posting_mentions`)."""
         keys = [_word_keys(w) for w in _WORD.findall(text)]
         out: Mentions = {}
         prefixes = self.prefixes
@@ -93,7 +101,10 @@ class ConceptLexicon:
                     break
                 accented = f"{accented} {a}" if accented else a
                 marked, capitals = marked or m, capitals and c
-                found = self.accented.get(accented, ()) if marked else self.folded.get(folded, ())
+                if marked or not fold_marks:
+                    found = self.accented.get(accented, ())
+                else:
+                    found = self.folded.get(folded, ())
                 if capitals:
                     found = set(found) | self.capitals.get(folded, set())
                 for concept in found:
@@ -107,8 +118,15 @@ def _lexicon(source: Glossary) -> ConceptLexicon:
 
 
 def posting_mentions(posting: Posting, source: Glossary | None = None) -> Mentions:
-    """The concepts a posting's title, description and keywords mention (see module)."""
-    return _lexicon(source or glossary()).mentions(posting.text())
+    """The concepts a posting's title, description and keywords mention (see module). Only
+    Vietnamese typed without marks (:func:`~indexer.features.typed_without_diacritics`)
+    matches the glossary's accented terms by their bare form: elsewhere a bare word is one
+    the poster wrote bare — English "can" or "say", Vietnamese "cong", "tao" or the name
+    "Tom" amid marked words — and naming "cân", "sấy", "cổng", "tảo" or "tôm" by it made
+    a bitext sentence share a concept with an unrelated one (README, issue 15 levers)."""
+    text = posting.text()
+    fold = posting.language != "en" and typed_without_diacritics(text)
+    return _lexicon(source or glossary()).mentions(text, fold_marks=fold)
 
 
 class ConceptIndex:
@@ -136,9 +154,11 @@ class ConceptIndex:
             self.put(posting)
 
     def fingerprint(self) -> str:
-        """A digest of the glossary's concepts: saved mentions are valid only for it."""
+        """A digest of the glossary's concepts and of :data:`MATCHER`: saved mentions are
+        valid only for both (an index saved by another matcher is read again at start)."""
         lines = ("\t".join((*c.vi, "|", *c.en)) for c in self.glossary.concepts)
-        return hashlib.sha1("\n".join(lines).encode("utf-8")).hexdigest()
+        text = "\n".join(lines) + (f"\nmatcher {MATCHER}" if MATCHER > 1 else "")
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Every posting's mentions as flat arrays (saved with the index, so that a restart
