@@ -24,7 +24,6 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import numpy as np
-import Stemmer
 
 from indexer.features import typed_without_diacritics
 from indexer.postings import Posting
@@ -40,37 +39,11 @@ MAX_WORDS = 6
 FULL_WEIGHT = 20.0
 #: how texts are read for terms; bumped at every change of what a text mentions, so that the
 #: mentions an index saved (:meth:`ConceptIndex.to_arrays`) are read again. 2: a bare word
-#: matches an accented term only in Vietnamese typed without marks (:func:`posting_mentions`);
-#: 3: elsewhere an English word names a term through its inflection (:func:`inflection_base`).
-MATCHER = 3
+#: matches an accented term only in Vietnamese typed without marks (:func:`posting_mentions`).
+MATCHER = 2
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 Mentions = dict[int, int]  # concept id → how many times the text mentions it
-_STEMMER = Stemmer.Stemmer("english")
-#: what an English inflection adds to its stem (Snowball's): "rain" + "ing", "treat" + "ed"
-_ENDINGS = ("", "s", "es", "ed", "d", "ing", "e")
-
-
-@lru_cache(maxsize=65536)
-def inflection_base(word: str) -> str:
-    """The Snowball stem of a lower-case English ``word`` when only an inflection stands
-    between them ("raining" → "rain", "driving" → "drive", "planned" → "plan", "studies" →
-    "studi" as "study"), else ``word`` itself: a derived word keeps its own form
-    ("generation" is not "generator", though both stem to "generat"). Words with a letter
-    outside ASCII (Vietnamese) are returned as they are."""
-    if not word.isascii() or not word.isalpha():
-        return word
-    stem = _STEMMER.stemWord(word)
-    if stem == word or not stem:
-        return word
-    rest = word[len(stem) :] if word.startswith(stem) else None
-    if rest in _ENDINGS or (rest and rest[0] == stem[-1] and rest[1:] in ("ed", "ing")):
-        return stem
-    if stem.endswith("e") and word in (stem[:-1] + "ing", stem[:-1] + "ed"):
-        return stem
-    if stem.endswith("i") and word == stem[:-1] + "y":
-        return stem
-    return word
 
 
 @lru_cache(maxsize=65536)
@@ -91,9 +64,6 @@ class ConceptLexicon:
         self.capitals: dict[str, set[int]] = {}  # all-capital terms: only typed in capitals
         self.longest: dict[str, int] = {}  # first folded word → most words of a term
         self.prefixes: set[str] = set()  # every folded term's first 1, 2, … words
-        #: English terms by their words' :func:`inflection_base`, and those keys' prefixes
-        self.inflected: dict[str, set[int]] = {}
-        self.inflected_prefixes: set[str] = set()
         for index, concept in enumerate(source.concepts):
             for term in concept.terms:
                 folded = glossary_key(term)
@@ -112,14 +82,6 @@ class ConceptLexicon:
                     self.prefixes.add(" ".join(words[:n]))
                 first = words[0]
                 self.longest[first] = max(self.longest.get(first, 0), min(len(words), MAX_WORDS))
-                if term.isascii() and not term.isupper():  # English (or a bare word)
-                    bases = [inflection_base(w) for w in words]
-                    self.inflected.setdefault(" ".join(bases), set()).add(index)
-                    for n in range(1, len(bases) + 1):
-                        self.inflected_prefixes.add(" ".join(bases[:n]))
-                    self.longest[bases[0]] = max(
-                        self.longest.get(bases[0], 0), min(len(words), MAX_WORDS)
-                    )
 
     def mentions(self, text: str, fold_marks: bool = True) -> Mentions:
         """Concept id → count of the glossary terms ``text`` contains (overlapping phrases
@@ -147,31 +109,7 @@ class ConceptLexicon:
                     found = set(found) | self.capitals.get(folded, set())
                 for concept in found:
                     out[concept] = out.get(concept, 0) + 1
-            if not fold_marks:
-                self._inflected(keys, start, out)
         return out
-
-    def _inflected(
-        self, keys: list[tuple[str, str, bool, bool]], start: int, out: Mentions
-    ) -> None:
-        """Add to ``out`` the English terms that the phrases starting at ``start`` name
-        through an inflection of one of their words ("raining" names "rain") and not as
-        written (those the main scan counted)."""
-        base = folded = ""
-        for f, _, _, c in keys[
-            start : start + self.longest.get(inflection_base(keys[start][0]), 0)
-        ]:
-            b = inflection_base(f)
-            base, folded = (f"{base} {b}", f"{folded} {f}") if base else (b, f)
-            if base not in self.inflected_prefixes:
-                return
-            if base == folded:  # nothing inflected so far: the main scan saw it
-                continue
-            exact = self.accented.get(folded, set()) | (
-                self.capitals.get(folded, set()) if c else set()
-            )
-            for concept in self.inflected.get(base, set()) - exact:
-                out[concept] = out.get(concept, 0) + 1
 
 
 @lru_cache(maxsize=4)

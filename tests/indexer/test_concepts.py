@@ -202,31 +202,3 @@ def test_saved_mentions_carry_the_matcher_version() -> None:
     lines = "\n".join("\t".join((*c.vi, "|", *c.en)) for c in GATES.concepts)
     assert MATCHER > 1  # mentions an index saved before the bare-word rule are read again
     assert index.fingerprint() != hashlib.sha1(lines.encode("utf-8")).hexdigest()
-
-
-WEATHER = Glossary(
-    parse_glossary(
-        "vi\ten\nmưa\train\nlái xe\tdrive\nmáy phát điện\tgenerator\nnghiên cứu\tstudy\n"
-    )
-)
-RAIN, DRIVE, GENERATOR, STUDY = range(4)
-
-
-def test_inflection_base_folds_inflections_not_derivations() -> None:
-    from indexer.concepts import inflection_base
-
-    assert [inflection_base(w) for w in ("raining", "rained", "rain")] == ["rain"] * 3
-    assert inflection_base("driving") == inflection_base("drive") == "drive"
-    assert inflection_base("planned") == inflection_base("planning") == "plan"
-    assert inflection_base("studied") == inflection_base("study")
-    assert inflection_base("generation") == "generation"  # Snowball's "generat", derived
-    assert inflection_base("generator") == "generator"
-    assert inflection_base("nước") == "nước"
-
-
-def test_an_inflected_english_word_names_its_term_once() -> None:
-    lex = ConceptLexicon(WEATHER)
-    assert lex.mentions("It's raining heavily.", fold_marks=False) == {RAIN: 1}
-    assert lex.mentions("Can you drive? I like driving.", fold_marks=False) == {DRIVE: 2}
-    assert lex.mentions("rain", fold_marks=False) == {RAIN: 1}  # as written: counted once
-    assert lex.mentions("Studies of power generation", fold_marks=False) == {STUDY: 1}
