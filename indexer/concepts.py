@@ -3,8 +3,9 @@
 BM25 cannot see that "xử lý nước thải" and "wastewater treatment" say the same; the
 glossary (:mod:`vocabulary.glossary`) can. Each posting's text is read for the glossary's
 terms (every phrase of up to :data:`MAX_WORDS` words, folded as the glossary folds them, a
-phrase with diacritics matching only the accented form, an all-capital glossary term such as
-"DO" only a word typed in capitals), which gives the posting's concept ids. A pair's
+phrase with diacritics matching only the accented form, a bare word an accented term only
+in Vietnamese typed without marks, an all-capital glossary term such as "DO" only a word
+typed in capitals), which gives the posting's concept ids. A pair's
 ``concept`` part is the share of the need's concept weight that the offer mentions too,
 each concept weighted by its inverse document frequency over the pool (so "hệ thống" counts
 little, "độ mặn" much), scaled down when the need's whole concept weight is below
