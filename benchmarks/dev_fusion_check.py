@@ -21,6 +21,7 @@ import pickle
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -49,7 +50,7 @@ def main() -> None:
     engine = MatchEngine(model, EngineConfig())
     engine.upsert(devset.needs + devset.offers)
     figures = measure(engine, devset, parts)
-    result = {
+    result: dict[str, Any] = {
         "root": str(ROOT),
         "backend": args.backend,
         **{part: summary(figures[part]) for part in ("heldout", "tune", "all") if part in parts},
