@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from indexer.features import typed_without_diacritics
+from indexer.features import UNACCENTED_BELOW
 from indexer.postings import Posting
 from vocabulary.glossary import Glossary, glossary, glossary_key
 
@@ -84,13 +84,19 @@ class ConceptLexicon:
                 first = words[0]
                 self.longest[first] = max(self.longest.get(first, 0), min(len(words), MAX_WORDS))
 
-    def mentions(self, text: str, fold_marks: bool = True) -> Mentions:
+    def mentions(self, text: str, fold_marks: bool | None = True) -> Mentions:
         """Concept id → count of the glossary terms ``text`` contains (overlapping phrases
         all count: "nhận dạng biển số" names the recognition and the plate). With
         ``fold_marks`` False a word typed without marks is taken as written: it matches a
         term without marks only ("cong" is not "cổng", "can" not "cân"), as in a text whose
-        words carry their marks or in English (see :func:`posting_mentions`)."""
-        keys = [_word_keys(w) for w in _WORD.findall(text)]
+        words carry their marks or in English (see :func:`posting_mentions`). ``None``: as
+        the text was typed, bare when fewer than ``UNACCENTED_BELOW`` of its words carry a
+        mark (the rule of :func:`~indexer.features.typed_without_diacritics`)."""
+        words = _WORD.findall(text)
+        keys = [_word_keys(w) for w in words]
+        if fold_marks is None:  # numbers are no words here
+            counted = [k[2] for w, k in zip(words, keys, strict=True) if not w.isdecimal()]
+            fold_marks = not counted or sum(counted) / len(counted) < UNACCENTED_BELOW
         out: Mentions = {}
         prefixes = self.prefixes
         for start in range(len(keys)):
@@ -120,14 +126,13 @@ def _lexicon(source: Glossary) -> ConceptLexicon:
 
 def posting_mentions(posting: Posting, source: Glossary | None = None) -> Mentions:
     """The concepts a posting's title, description and keywords mention (see module). Only
-    Vietnamese typed without marks (:func:`~indexer.features.typed_without_diacritics`)
+    Vietnamese typed without marks (fewer than ``UNACCENTED_BELOW`` of its words marked)
     matches the glossary's accented terms by their bare form: elsewhere a bare word is one
     the poster wrote bare — English "can" or "say", Vietnamese "cong", "tao" or the name
     "Tom" amid marked words — and naming "cân", "sấy", "cổng", "tảo" or "tôm" by it made
     a bitext sentence share a concept with an unrelated one (README, issue 15 levers)."""
-    text = posting.text()
-    fold = posting.language != "en" and typed_without_diacritics(text)
-    return _lexicon(source or glossary()).mentions(text, fold_marks=fold)
+    fold = False if posting.language == "en" else None  # None: as the text was typed
+    return _lexicon(source or glossary()).mentions(posting.text(), fold_marks=fold)
 
 
 class ConceptIndex:
