@@ -3,8 +3,9 @@
 BM25 cannot see that "xử lý nước thải" and "wastewater treatment" say the same; the
 glossary (:mod:`vocabulary.glossary`) can. Each posting's text is read for the glossary's
 terms (every phrase of up to :data:`MAX_WORDS` words, folded as the glossary folds them, a
-phrase with diacritics matching only the accented form, an all-capital glossary term such as
-"DO" only a word typed in capitals), which gives the posting's concept ids. A pair's
+phrase with diacritics matching only the accented form, a bare word an accented term only
+in Vietnamese typed without marks, an all-capital glossary term such as "DO" only a word
+typed in capitals), which gives the posting's concept ids. A pair's
 ``concept`` part is the share of the need's concept weight that the offer mentions too,
 each concept weighted by its inverse document frequency over the pool (so "hệ thống" counts
 little, "độ mặn" much), scaled down when the need's whole concept weight is below
@@ -25,6 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from indexer.features import UNACCENTED_BELOW
 from indexer.postings import Posting
 from vocabulary.glossary import Glossary, glossary, glossary_key
 
@@ -36,6 +38,10 @@ MAX_WORDS = 6
 #: bitext mixed pool through the engine, Tatoeba 0.854 → 0.921, IWSLT 0.843 → 0.959; the dev
 #: set's rankings do not move (5 of its 101 needs weigh less; README, issue 15 levers).
 FULL_WEIGHT = 20.0
+#: how texts are read for terms; bumped at every change of what a text mentions, so that the
+#: mentions an index saved (:meth:`ConceptIndex.to_arrays`) are read again. 2: a bare word
+#: matches an accented term only in Vietnamese typed without marks (:func:`posting_mentions`).
+MATCHER = 2
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 Mentions = dict[int, int]  # concept id → how many times the text mentions it
@@ -78,10 +84,19 @@ class ConceptLexicon:
                 first = words[0]
                 self.longest[first] = max(self.longest.get(first, 0), min(len(words), MAX_WORDS))
 
-    def mentions(self, text: str) -> Mentions:
+    def mentions(self, text: str, fold_marks: bool | None = True) -> Mentions:
         """Concept id → count of the glossary terms ``text`` contains (overlapping phrases
-        all count: "nhận dạng biển số" names the recognition and the plate)."""
-        keys = [_word_keys(w) for w in _WORD.findall(text)]
+        all count: "nhận dạng biển số" names the recognition and the plate). With
+        ``fold_marks`` False a word typed without marks is taken as written: it matches a
+        term without marks only ("cong" is not "cổng", "can" not "cân"), as in a text whose
+        words carry their marks or in English (see :func:`posting_mentions`). ``None``: as
+        the text was typed, bare when fewer than ``UNACCENTED_BELOW`` of its words carry a
+        mark (the rule of :func:`~indexer.features.typed_without_diacritics`)."""
+        words = _WORD.findall(text)
+        keys = [_word_keys(w) for w in words]
+        if fold_marks is None:  # numbers are no words here
+            counted = [k[2] for w, k in zip(words, keys, strict=True) if not w.isdecimal()]
+            fold_marks = not counted or sum(counted) / len(counted) < UNACCENTED_BELOW
         out: Mentions = {}
         prefixes = self.prefixes
         for start in range(len(keys)):
@@ -93,7 +108,10 @@ class ConceptLexicon:
                     break
                 accented = f"{accented} {a}" if accented else a
                 marked, capitals = marked or m, capitals and c
-                found = self.accented.get(accented, ()) if marked else self.folded.get(folded, ())
+                if marked or not fold_marks:
+                    found = self.accented.get(accented, ())
+                else:
+                    found = self.folded.get(folded, ())
                 if capitals:
                     found = set(found) | self.capitals.get(folded, set())
                 for concept in found:
@@ -107,8 +125,14 @@ def _lexicon(source: Glossary) -> ConceptLexicon:
 
 
 def posting_mentions(posting: Posting, source: Glossary | None = None) -> Mentions:
-    """The concepts a posting's title, description and keywords mention (see module)."""
-    return _lexicon(source or glossary()).mentions(posting.text())
+    """The concepts a posting's title, description and keywords mention (see module). Only
+    Vietnamese typed without marks (fewer than ``UNACCENTED_BELOW`` of its words marked)
+    matches the glossary's accented terms by their bare form: elsewhere a bare word is one
+    the poster wrote bare — English "can" or "say", Vietnamese "cong", "tao" or the name
+    "Tom" amid marked words — and naming "cân", "sấy", "cổng", "tảo" or "tôm" by it made
+    a bitext sentence share a concept with an unrelated one (README, issue 15 levers)."""
+    fold = False if posting.language == "en" else None  # None: as the text was typed
+    return _lexicon(source or glossary()).mentions(posting.text(), fold_marks=fold)
 
 
 class ConceptIndex:
@@ -136,9 +160,11 @@ class ConceptIndex:
             self.put(posting)
 
     def fingerprint(self) -> str:
-        """A digest of the glossary's concepts: saved mentions are valid only for it."""
+        """A digest of the glossary's concepts and of :data:`MATCHER`: saved mentions are
+        valid only for both (an index saved by another matcher is read again at start)."""
         lines = ("\t".join((*c.vi, "|", *c.en)) for c in self.glossary.concepts)
-        return hashlib.sha1("\n".join(lines).encode("utf-8")).hexdigest()
+        text = "\n".join(lines) + (f"\nmatcher {MATCHER}" if MATCHER > 1 else "")
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Every posting's mentions as flat arrays (saved with the index, so that a restart

@@ -88,8 +88,57 @@ _EN_COMMON = frozenset(
         "has",
         "have",
         "will",
+        # everyday English (short conversational sentences name none of the above):
+        "i",
+        "i'm",
+        "you",
+        "your",
+        "he",
+        "she",
+        "they",
+        "him",
+        "his",
+        "her",
+        "them",
+        "their",
+        "us",
+        "was",
+        "were",
+        "does",
+        "did",
+        "don't",
+        "what",
+        "where",
+        "who",
+        "how",
+        "why",
+        "there",
+        "here",
+        "very",
+        "would",
+        "could",
+        "should",
+        "been",
+        "had",
+        "if",
+        "all",
+        "about",
+        "like",
+        "just",
+        "please",
+        "didn't",
+        "doesn't",
+        "some",
+        "every",
+        "let's",
+        "most",
+        "now",
     }
 )
+#: English words that are also well-formed unaccented Vietnamese syllables but that
+#: Vietnamese typed without marks hardly ever contains: they argue against
+#: :func:`_plain_vietnamese` ("You can do it" is not "bạn cần đó ít").
+_EN_SYLLABLE_SHAPED = frozenset({"you", "i", "they", "then", "yeah", "hey", "oh"})
 _WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*", re.UNICODE)
 # A Vietnamese syllable written without diacritics: onset, vowels, coda.
 _VI_PLAIN_SYLLABLE = re.compile(
@@ -140,7 +189,7 @@ def detect_language(text: str) -> str:
     vi_hits = sum(1 for w in words if w in _VI_PLAIN_WORDS)
     if vi_hits > en_hits and vi_hits >= 2 and vi_hits / len(words) >= 0.15:
         return "vi"
-    if _plain_vietnamese(text):
+    if _plain_vietnamese(text) or _marked_vietnamese(text):
         return "vi"
     if en_hits / len(words) >= 0.05 or len(words) <= 4:
         return "en"
@@ -155,8 +204,27 @@ def _plain_vietnamese(text: str) -> bool:
     if len(words) < 3:
         return False
     plain = sum(1 for w in words if _VI_PLAIN_SYLLABLE.fullmatch(w))
-    english = sum(1 for w in words if w in _EN_COMMON and not _VI_PLAIN_SYLLABLE.fullmatch(w))
+    english = sum(
+        1
+        for w in words
+        if w in _EN_SYLLABLE_SHAPED or (w in _EN_COMMON and not _VI_PLAIN_SYLLABLE.fullmatch(w))
+    )
     return plain / len(words) >= 0.85 and english / len(words) < 0.04
+
+
+def _marked_vietnamese(text: str) -> bool:
+    """True for Vietnamese whose marks are all ones other languages share too ("Tình yêu mù
+    quáng.", "Cái này khó."): some letter carries a mark, and nearly every lower-case word,
+    its marks taken off, is a well-formed Vietnamese syllable."""
+    folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    if folded == text:
+        return False
+    bare = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", bare) if not w.isupper()]
+    if not words:
+        return False
+    plain = sum(1 for w in words if _VI_PLAIN_SYLLABLE.fullmatch(w))
+    return plain / len(words) >= 0.85
 
 
 @lru_cache(maxsize=2)

@@ -169,3 +169,36 @@ def test_saved_concepts_of_another_glossary_are_read_again(tmp_path: Path) -> No
     extra = dataclasses.replace(posting, id=2, title="wastewater treatment")
     assert engine.concepts.restore(arrays, {1: posting, 2: extra})  # one saved, one read
     assert engine.concepts.concepts(2) and len(engine.concepts) == 2
+
+
+GATES = Glossary(
+    parse_glossary(
+        "vi\ten\ncổng tự động | cổng\tautomatic gate | gate\ncân\tweighing\ntôm\tshrimp\n"
+    )
+)
+GATE, WEIGHING, SHRIMP = range(3)
+
+
+def test_a_word_written_bare_names_an_accented_term_only_in_text_typed_without_marks() -> None:
+    from indexer.concepts import posting_mentions
+
+    def found(text: str, language: str) -> set[int]:
+        return set(posting_mentions(posting(1, "need", text, language), GATES))
+
+    assert found("Cái dĩa bị cong rồi.", "vi") == set()  # "cong" (bent) is not "cổng"
+    assert found("Tom can speak English like a native.", "en") == set()  # not "tôm", "cân"
+    assert found("Tom có vẻ bối rối.", "vi") == set()  # a name amid marked words
+    assert found("Lắp cổng tự động và trạm cân", "vi") == {GATE, WEIGHING}
+    assert found("lap cong tu dong va tram can cho cang", "vi") == {GATE, WEIGHING}  # no marks
+    assert found("Automatic gate for the port", "en") == {GATE}
+
+
+def test_saved_mentions_carry_the_matcher_version() -> None:
+    import hashlib
+
+    from indexer.concepts import MATCHER
+
+    index = ConceptIndex(GATES)
+    lines = "\n".join("\t".join((*c.vi, "|", *c.en)) for c in GATES.concepts)
+    assert MATCHER > 1  # mentions an index saved before the bare-word rule are read again
+    assert index.fingerprint() != hashlib.sha1(lines.encode("utf-8")).hexdigest()

@@ -138,3 +138,27 @@ def test_segmenting_imports_none_of_underthesea_s_unused_pipelines() -> None:
         check=True,
     )
     assert done.stdout.split("\n")[:2] == ["[]", "[]"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Tình yêu mù quáng.", "Cái này khó.", "Chính xác .", "Hôm nay không có mây."],
+)
+def test_vietnamese_whose_marks_other_languages_share_is_vietnamese(text: str) -> None:
+    # no ă/đ/ơ/ư nor a dot below or hook above: only the syllables tell (bitext, issue 15)
+    assert detect_language(text) == "vi"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "May I ask a few questions?",
+        "You can do it.",
+        "He can't sing well.",
+        "I had a dream about him.",
+        "These girls were so lucky .",
+    ],
+)
+def test_everyday_english_is_english(text: str) -> None:
+    # none of these names a word of the technical list; "He" and "can" are Vietnamese too
+    assert detect_language(text) == "en"
