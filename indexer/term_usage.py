@@ -12,10 +12,11 @@ over a :class:`indexer.store.PostingStore`; the engine's state is never changed.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -45,7 +46,9 @@ class TermUse:
 
 #: Folded posting texts kept (least recently used dropped): the coach reads every active
 #: counterpart's folded text on each write, and folding 45,000 texts takes seconds of CPU
-#: (about 2.4 s: a POST at 100,000 postings took 3 s). Bounded: about 500 bytes each.
+#: (about 2.4 s: a POST at 100,000 postings took 3 s). Bounded; each entry is the folded
+#: text under the 64-bit hash of the original (about 560 bytes for 450 characters): keyed by
+#: the text itself, the cache kept every posting's joined text alive too (about 1.5 KB each).
 FOLDED_TEXTS = 1 << 17
 
 
@@ -56,10 +59,41 @@ def fold(text: str) -> str:
     return " " + " ".join("".join(c if c.isalnum() else " " for c in plain).split()) + " "
 
 
-@lru_cache(maxsize=FOLDED_TEXTS)
-def folded_text(text: str) -> str:
-    """:func:`fold` of a posting's text, remembered (see :data:`FOLDED_TEXTS`)."""
-    return fold(text)
+class FoldedTexts:
+    """A bounded least-recently-used map from a text's hash to its :func:`fold`, safe
+    across threads. Two texts of one 64-bit hash would share a fold (about 1 in 10⁹ at
+    the bound): a hint's count off by one, never a match."""
+
+    def __init__(self, size: int = FOLDED_TEXTS) -> None:
+        self.size = size
+        self._folded: OrderedDict[int, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> str:
+        key = hash(text)
+        with self._lock:
+            hit = self._folded.get(key)
+            if hit is not None:
+                self._folded.move_to_end(key)
+                return hit
+        folded = fold(text)
+        with self._lock:
+            self._folded[key] = folded
+            if len(self._folded) > self.size:
+                self._folded.popitem(last=False)
+        return folded
+
+    def __len__(self) -> int:
+        return len(self._folded)
+
+    def clear(self) -> None:
+        """Forget every fold."""
+        with self._lock:
+            self._folded.clear()
+
+
+#: :func:`fold` of a posting's text, remembered (see :data:`FOLDED_TEXTS`).
+folded_text = FoldedTexts()
 
 
 @dataclass
