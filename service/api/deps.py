@@ -7,6 +7,7 @@ API key here (``PrincipalDep``), the signed-in web session in :mod:`service.web.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Annotated
 
@@ -25,6 +26,8 @@ from service.ranked_pairs import RankedPairs
 from service.ranking import RankingService, RankingWatcher
 from service.reviews import ReviewService
 from service.sessions import SessionService
+
+log = logging.getLogger(__name__)
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -90,7 +93,11 @@ def get_matcher(request: Request) -> Matcher:
     matcher: Matcher = request.app.state.matcher
     watcher: RankingWatcher | None = getattr(request.app.state, "ranking_watcher", None)
     if watcher is not None:
-        watcher.refresh()
+        try:
+            watcher.refresh()
+        except Exception as exc:  # the database is unreachable: keep the ranking in use
+            # (the next request after the interval tries again; /health reports the database)
+            log.warning("could not check the active ranking (%s); keeping the current one", exc)
     return matcher
 
 
