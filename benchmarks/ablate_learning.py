@@ -28,11 +28,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_learning import decisions, held_out_ndcg  # noqa: E402
-from indexer.config import EngineConfig  # noqa: E402
-from indexer.engine import MatchEngine, fitted_fusion_of  # noqa: E402
-from indexer.evaluation.caching import CachedModel  # noqa: E402
-from indexer.evaluation.devset import load_devset, read_split  # noqa: E402
+from benchmarks.bench_learning import (  # noqa: E402
+    decisions,
+    dev_engine,
+    held_out_ndcg,
+    pool_needs,
+)
+from indexer.engine import fitted_fusion_of  # noqa: E402
 from indexer.learned import FEATURES, PARTS, Sample, base_of, fit  # noqa: E402
 from indexer.offer_decisions import OFFER_PARTS  # noqa: E402
 
@@ -83,19 +85,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    from models import load_model
-
-    cache = os.environ.get("TECHMATCH_MODEL_CACHE")
-    model = CachedModel(load_model(None, Path(cache) if cache else None, args.backend))
-    if args.vectors is not None and args.vectors.exists():
-        model.load(args.vectors)
-    devset = load_devset()
-    engine = MatchEngine(model, EngineConfig(fitted_fusion=args.fusion == "fitted"))
-    engine.upsert(devset.needs + devset.offers)
-    need_ids = sorted(n.id for n in devset.needs)
-    if args.pool == "heldout":
-        split = read_split()
-        need_ids = [n for n in need_ids if split.get(n) == "heldout"]
+    devset, engine = dev_engine(args.backend, args.vectors, args.fusion == "fitted")
+    need_ids = pool_needs(devset, args.pool)
     base = base_of(fitted_fusion_of(engine.config))
     gains: dict[str, list[float]] = {name: [] for name in GROUPS}
     for seed in range(args.seeds):

@@ -182,6 +182,37 @@ def one_run(
     }
 
 
+def dev_engine(
+    backend: str | None, vectors: Path | None, fitted: bool, model_name: str | None = None
+) -> tuple[DevSet, MatchEngine]:
+    """The dev set and an engine holding all its postings, embedded with the real model
+    (``TECHMATCH_MODEL_CACHE``) on ``backend``; the built-in ranking is the fitted fusion
+    when ``fitted``, else the hand-set one. ``vectors`` (an npz file) is read when it
+    exists and written afterwards, so that a second run embeds nothing."""
+    from models import load_model
+
+    cache = os.environ.get("TECHMATCH_MODEL_CACHE")
+    model = CachedModel(load_model(model_name, Path(cache) if cache else None, backend))
+    if vectors is not None and vectors.exists():
+        model.load(vectors)
+    devset = load_devset()
+    engine = MatchEngine(model, EngineConfig(fitted_fusion=fitted))
+    engine.upsert(devset.needs + devset.offers)
+    if vectors is not None:
+        model.save(vectors)
+    return devset, engine
+
+
+def pool_needs(devset: DevSet, pool: str) -> list[int]:
+    """The ids of the needs the random halves are drawn from: the held-out part's
+    (``heldout``, which the fitted fusion never saw) or every need (``all``)."""
+    need_ids = sorted(n.id for n in devset.needs)
+    if pool == "heldout":
+        split = read_split()
+        need_ids = [n for n in need_ids if split.get(n) == "heldout"]
+    return need_ids
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
@@ -221,23 +252,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from models import load_model
-
-    cache = os.environ.get("TECHMATCH_MODEL_CACHE")
-    model = CachedModel(load_model(args.model, Path(cache) if cache else None, args.backend))
-    if args.vectors is not None and args.vectors.exists():
-        model.load(args.vectors)
-    devset = load_devset()
-    engine = MatchEngine(model, EngineConfig(fitted_fusion=args.fusion == "fitted"))
     started = time.perf_counter()
-    engine.upsert(devset.needs + devset.offers)  # embedded once, reused by every seed
-    embed_s = time.perf_counter() - started
-    if args.vectors is not None:
-        model.save(args.vectors)
-    need_ids = sorted(n.id for n in devset.needs)
-    if args.pool == "heldout":
-        split = read_split()
-        need_ids = [n for n in need_ids if split.get(n) == "heldout"]
+    devset, engine = dev_engine(args.backend, args.vectors, args.fusion == "fitted", args.model)
+    embed_s = time.perf_counter() - started  # embedded once, reused by every seed
+    need_ids = pool_needs(devset, args.pool)
     base = base_of(fitted_fusion_of(engine.config))
     offers = args.offer_decisions == "on"
 
@@ -313,7 +331,7 @@ def main() -> None:
         "offer_decisions": args.offer_decisions,
         "load_before": os.getloadavg(),
         "embed_seconds": embed_s,
-        "machine": machine(getattr(model.model, "backend", None)),
+        "machine": machine(getattr(getattr(engine.model, "model", None), "backend", None)),
         "summary": summary,
         "runs": runs,
     }

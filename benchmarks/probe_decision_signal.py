@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -29,11 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_learning import candidates, decisions  # noqa: E402
-from indexer.config import EngineConfig  # noqa: E402
-from indexer.engine import MatchEngine, fitted_fusion_of  # noqa: E402
-from indexer.evaluation.caching import CachedModel  # noqa: E402
-from indexer.evaluation.devset import load_devset, read_split  # noqa: E402
+from benchmarks.bench_learning import candidates, decisions, dev_engine, pool_needs  # noqa: E402
+from indexer.engine import fitted_fusion_of  # noqa: E402
 from indexer.evaluation.metrics import ndcg_at_k  # noqa: E402
 from indexer.learned import Candidate, Sample, base_of, decisions_of, design  # noqa: E402
 
@@ -73,17 +69,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    from models import load_model
-
-    cache = os.environ.get("TECHMATCH_MODEL_CACHE")
-    model = CachedModel(load_model(None, Path(cache) if cache else None, args.backend))
-    if args.vectors is not None and args.vectors.exists():
-        model.load(args.vectors)
-    devset = load_devset()
-    engine = MatchEngine(model, EngineConfig(fitted_fusion=True))
-    engine.upsert(devset.needs + devset.offers)
-    split = read_split()
-    need_ids = sorted(n.id for n in devset.needs if split.get(n.id) == "heldout")
+    devset, engine = dev_engine(args.backend, args.vectors, fitted=True)
+    need_ids = pool_needs(devset, "heldout")
     every = sorted(n.id for n in devset.needs)
     matrix = engine.corrected_vectors(every)
     matrix = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
