@@ -18,6 +18,11 @@ default): it was fitted on the dev set's tuning-part labels, so by default only 
 the held-out part (``split.tsv``) are split into the random halves (``--pool heldout``):
 the decisions are on needs whose labels the fusion never saw, as at a fair, and "before" is
 out of sample too. ``--fusion handset --pool all`` is the earlier setting (all needs).
+``--fusion earlier-fair`` is a fair after another one (:mod:`benchmarks.earlier_fair`): the
+built-in ranking is the fusion fitted on one round of the dev set only
+(``--earlier-round 1|2``), and the halves are drawn from the other round's needs, whose
+postings it never saw; each seed also records the same half under the hand-set score and
+the shipped fusion (``reference``).
 The learned ranking corrects the built-in one (:class:`indexer.learned.Base`), and
 "current" in the switch rule is the built-in score of each decided pair.
 
@@ -29,7 +34,8 @@ The same is repeated with RANDOM decisions (the same suggestions, accepted with 
 rate at random): the rule must refuse, so that "after" equals "before" (no loss).
 
     TECHMATCH_MODEL_CACHE=/work/main/.cache/models python benchmarks/bench_learning.py \\
-        --backend torch [--seeds 10] [--fusion fitted|handset] [--pool heldout|all] \\
+        --backend torch [--seeds 10] [--fusion fitted|handset|earlier-fair] \\
+        [--earlier-round 1|2] [--pool heldout|all] \\
         [--vectors /tmp/vectors.npz]
 
 ``--vectors`` keeps the dev set's vectors in a file, so that a second run does not embed again.
@@ -53,12 +59,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.earlier_fair import earlier_fair_fusion, fair_needs  # noqa: E402
 from benchmarks.machine import machine  # noqa: E402
 from indexer.config import EngineConfig  # noqa: E402
 from indexer.engine import MatchEngine, fitted_fusion_of  # noqa: E402
 from indexer.evaluation.caching import CachedModel  # noqa: E402
 from indexer.evaluation.devset import DevSet, load_devset, read_split  # noqa: E402
 from indexer.evaluation.metrics import ndcg_at_k  # noqa: E402
+from indexer.fusion import FittedFusion, default_fusion  # noqa: E402
 from indexer.learned import (  # noqa: E402
     POOL,
     Base,
@@ -213,6 +221,22 @@ def pool_needs(devset: DevSet, pool: str) -> list[int]:
     return need_ids
 
 
+def reference_figures(
+    engine: MatchEngine, devset: DevSet, held_out: list[int], builtin: FittedFusion | None
+) -> dict[str, float]:
+    """Held-out nDCG@10 of the same half under the hand-set score and the shipped fitted
+    fusion (which saw the tuning part's labels of both rounds, so it is not out of sample
+    here), for context; the engine is left ranking with ``builtin``."""
+    out = {}
+    for name, fusion in (("handset", None), ("shipped_fusion", default_fusion())):
+        engine.fitted = fusion
+        engine.set_rescore(None)
+        out[name] = held_out_ndcg(engine, devset, held_out)
+    engine.fitted = builtin
+    engine.set_rescore(None)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
@@ -239,9 +263,17 @@ def main() -> None:
     )
     parser.add_argument(
         "--fusion",
-        choices=("handset", "fitted"),
+        choices=("handset", "fitted", "earlier-fair"),
         default="fitted",
-        help="built-in ranking the learned one is compared with (see above)",
+        help="built-in ranking the learned one is compared with (see above; earlier-fair: "
+        "fitted on one round of the dev set only, the fair is the other round's needs)",
+    )
+    parser.add_argument(
+        "--earlier-round",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="with --fusion earlier-fair: the round the fusion is fitted on",
     )
     parser.add_argument(
         "--pool",
@@ -256,7 +288,14 @@ def main() -> None:
     devset, engine = dev_engine(args.backend, args.vectors, args.fusion == "fitted", args.model)
     embed_s = time.perf_counter() - started  # embedded once, reused by every seed
     need_ids = pool_needs(devset, args.pool)
-    base = base_of(fitted_fusion_of(engine.config))
+    builtin = fitted_fusion_of(engine.config)
+    earlier: dict[str, Any] | None = None
+    if args.fusion == "earlier-fair":
+        builtin, earlier = earlier_fair_fusion(engine.model, devset, args.earlier_round)
+        engine.fitted = builtin
+        engine.set_rescore(None)
+        need_ids = fair_needs(devset, args.earlier_round)
+    base = base_of(builtin)
     offers = args.offer_decisions == "on"
 
     runs: list[dict[str, Any]] = []
@@ -275,6 +314,8 @@ def main() -> None:
             "labelled": one_run(engine, devset, real, held_out, base, offers),
             "random": one_run(engine, devset, noise, held_out, base, offers),
         }
+        if earlier is not None:
+            run["reference"] = reference_figures(engine, devset, held_out, builtin)
         runs.append(run)
         lab, rnd = run["labelled"], run["random"]
         print(
@@ -292,7 +333,7 @@ def main() -> None:
     def med(kind: str, key: str) -> float:
         return statistics.median(r[kind][key] for r in runs)
 
-    summary = {
+    summary: dict[str, Any] = {
         "seeds": len(runs),
         "median_decisions": statistics.median(r["labelled"]["decisions"] for r in runs),
         "min_decisions": min(r["labelled"]["decisions"] for r in runs),
@@ -320,6 +361,10 @@ def main() -> None:
             "decided_rule_switched": sum(r["random"]["decided_rule"]["switched"] for r in runs),
         },
     }
+    if earlier is not None:
+        summary["reference_median"] = {
+            k: statistics.median(r["reference"][k] for r in runs) for k in runs[0]["reference"]
+        }
     result = {
         "benchmark": "learning",
         "command": " ".join(["python", "benchmarks/bench_learning.py", *sys.argv[1:]]),
@@ -327,7 +372,8 @@ def main() -> None:
         "suggest": args.suggest,
         "grade1": args.grade1,
         "fusion": args.fusion,
-        "pool": args.pool,
+        "pool": f"round {3 - args.earlier_round}" if earlier is not None else args.pool,
+        "earlier_fair_fit": earlier,
         "offer_decisions": args.offer_decisions,
         "load_before": os.getloadavg(),
         "embed_seconds": embed_s,
