@@ -367,6 +367,21 @@ class Evaluation:
         data.pop("per_need_gain")
         return data
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Evaluation:
+        """The evaluation :meth:`to_json` wrote (a stored attempt's figures, to say again
+        why it was or was not switched on); ``KeyError``/``TypeError`` for another shape."""
+        values = {k: data[k] for k in _EVALUATION_FIELDS if k in data}
+        values["current"] = Figures(**data["current"])
+        values["learned"] = Figures(**data["learned"])
+        values.setdefault("pool", 0)  # stored before the switch rule re-ranked candidates
+        return cls(**values)
+
+
+_EVALUATION_FIELDS = tuple(
+    f for f in Evaluation.__dataclass_fields__ if f not in ("current", "learned", "per_need_gain")
+)
+
 
 def per_need_ndcg(
     samples: Sequence[Sample], scores: Sequence[float], k: int = K

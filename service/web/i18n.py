@@ -397,9 +397,11 @@ def translator(lang: str) -> Callable[..., str]:
 
 
 def _merge_session_strings() -> None:
+    from service.web.i18n_ranking import RANKING_STRINGS
     from service.web.i18n_sessions import SESSION_STRINGS
 
     STRINGS.update(SESSION_STRINGS)
+    STRINGS.update(RANKING_STRINGS)
 
 
 _merge_session_strings()

@@ -101,7 +101,9 @@ def page(browser_context: Any) -> Iterator[Any]:
     tab.on("pageerror", lambda error: errors.append(str(error)))
     yield tab
     tab.close()
-    unexpected = [e for e in errors if "status of 422" not in e]  # a form shown with errors
+    # a form shown with its errors (422), or refused with the numbers (409: too few
+    # decisions to learn a ranking) is a page, not an error of the page
+    unexpected = [e for e in errors if "status of 422" not in e and "status of 409" not in e]
     assert unexpected == [], f"errors in the browser console: {unexpected}"
 
 

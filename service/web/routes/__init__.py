@@ -16,6 +16,7 @@ session's CSRF token (403 without it).
 | ``participant`` | ``/my-sessions``, ``/my-sessions/{id}`` (register, meetings, ICS, outcome) |
 | ``keys`` | ``/keys`` (admins: create with welcome sheets, revoke) |
 | ``dashboard`` | ``/dashboard`` (organisers' charts) |
+| ``ranking`` | ``/ranking`` (staff: the ranking in use, learn from decisions, reset, history) |
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from service.web.routes import (
     participant,
     posting_forms,
     postings,
+    ranking,
     review,
     sessions,
     sessions_schedule,
@@ -47,5 +49,6 @@ for module in (
     participant,
     keys,
     dashboard,
+    ranking,
 ):
     router.include_router(module.router)
