@@ -144,26 +144,35 @@ class FlatIndex:
             n = len(queries)
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
         params = None
+        selected: tuple[faiss.IDSelector, np.ndarray | None] | None = None
         if allowed is not None:
-            params = faiss.SearchParameters(sel=self._selector(allowed))  # type: ignore[call-arg]
+            # held here until the search returns: the selector reads the bitmap through a
+            # raw pointer, and another reader may drop the cache's copy meanwhile
+            selected = self._selector(allowed)
+            params = faiss.SearchParameters(sel=selected[0])  # type: ignore[call-arg]
         with search_threads(len(queries)):
             scores, ids = self._index.search(queries, k, params=params)
+        del selected
         return scores, ids
 
-    def _selector(self, allowed: Collection[int] | np.ndarray) -> faiss.IDSelector:
-        """A FAISS selector of ``allowed`` (kept per array object while it lives in the
-        cache: the arrays of :meth:`indexer.retrieval.Retriever.allowed` are not modified)."""
+    def _selector(
+        self, allowed: Collection[int] | np.ndarray
+    ) -> tuple[faiss.IDSelector, np.ndarray | None]:
+        """A FAISS selector of ``allowed`` and the bitmap it reads (kept per array object
+        while it lives in the cache: the arrays of :meth:`indexer.retrieval.Retriever.allowed`
+        are not modified). The caller keeps both alive for as long as it searches with them:
+        a concurrent reader may clear the cache at any time."""
         if not isinstance(allowed, np.ndarray):
-            return make_selector(id_array(allowed))[0]
+            return make_selector(id_array(allowed))
         cache = self._selectors  # concurrent readers: one lookup, one set
         found = cache.get(id(allowed))
         if found is not None and found[0] is allowed:
-            return found[1]
+            return found[1], found[2]
         selector, bitmap = make_selector(id_array(allowed))
         if len(cache) >= SELECTOR_CACHE:
             cache.clear()
-        cache[id(allowed)] = (allowed, selector, bitmap)  # the bitmap must outlive it
-        return selector
+        cache[id(allowed)] = (allowed, selector, bitmap)
+        return selector, bitmap
 
     def to_bytes(self) -> bytes:
         """Serialise the index (for atomic saving by the caller)."""
