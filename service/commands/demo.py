@@ -79,6 +79,7 @@ def demo_text(
         f"  start      {base}/",
         f"  review     {base}/review        (moderator)",
         f"  dashboard  {base}/dashboard     (moderator)",
+        f"  ranking    {base}/ranking       (moderator: learn from the decisions)",
         f"  agenda     {base}/sessions/{sid}/agenda.html   (after scheduling)",
         "API:",
         f"  docs       {base}/docs   (ReDoc: {base}/redoc)",

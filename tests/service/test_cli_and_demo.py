@@ -178,7 +178,7 @@ def test_demo_prints_pages_and_a_session_walk_through_with_real_ids(
     assert first.exit_code == 0, first.output
     out = first.output
     base = "http://127.0.0.1:8124"
-    for page in ("/", "/review", "/dashboard", "/docs", "/redoc"):
+    for page in ("/", "/review", "/dashboard", "/ranking", "/docs", "/redoc"):
         assert f"{base}{page} " in out or f"{base}{page})" in out or f"{base}{page}\n" in out
     assert f"data folder {data}" in out and "--data-dir" in out
     found = re.search(r"session (\d+) with (\d+) participants", out)
