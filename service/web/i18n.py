@@ -396,7 +396,8 @@ def translator(lang: str) -> Callable[..., str]:
     return t
 
 
-def _merge_session_strings() -> None:
+def _merge_page_strings() -> None:
+    """The strings of the session, key and ranking pages, kept in their own modules."""
     from service.web.i18n_ranking import RANKING_STRINGS
     from service.web.i18n_sessions import SESSION_STRINGS
 
@@ -404,4 +405,4 @@ def _merge_session_strings() -> None:
     STRINGS.update(RANKING_STRINGS)
 
 
-_merge_session_strings()
+_merge_page_strings()
